@@ -1,0 +1,12 @@
+// ESM + ts-jest: the app is native ESM ("type": "module"), so tests run as ESM too
+// (jest is started with --experimental-vm-modules, see package.json "test").
+/** @type {import('jest').Config} */
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] },
+  testMatch: ['<rootDir>/tests/**/*.test.ts'],
+  // PGlite instances cost ~300 MB each: keep the suite serial (see package.json --runInBand).
+  testTimeout: 120000,
+};

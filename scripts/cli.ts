@@ -1,0 +1,44 @@
+// Shared plumbing for the command-line entry points in scripts/: settings, opening the OLTP or
+// warehouse database (migrated), and turning known errors into one clear line and exit code 1.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { loadSettings, SettingsError } from '../shared/config/settings.js';
+import type { Database } from '../shared/db/database.js';
+import { migrate } from '../shared/db/migrate.js';
+import { openDatabase } from '../shared/db/open.js';
+import type { DatabaseRole } from '../sql/migrations/index.js';
+
+/** Raised for bad command-line input: printed without a stack trace. */
+export class UsageError extends Error {}
+
+export async function openMigrated(role: DatabaseRole): Promise<Database> {
+  const settings = loadSettings();
+  const database = await openDatabase(role === 'oltp' ? settings.OLTP_CONNECTION_STRING : settings.DW_CONNECTION_STRING);
+  try {
+    await migrate(database, role);
+  } catch (e) {
+    await database.close();
+    throw e;
+  }
+  return database;
+}
+
+export function parseCliArgs<T extends ParseArgsConfig['options']>(options: T, args = process.argv.slice(2)) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+/** Runs a CLI main function; expected failures print one line, unexpected ones the stack. */
+export function runCli(main: () => Promise<number | void>): void {
+  main().then(
+    (code) => process.exit(code ?? 0),
+    (e: unknown) => {
+      if (e instanceof SettingsError || e instanceof UsageError) console.error(e.message);
+      else if (e instanceof Error && ['DatabaseConnectError', 'MigrationError'].includes(e.name)) console.error(e.message);
+      else console.error(e);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,55 @@
+// The one data-access seam: every engine (pglite, postgres, mssql) is opened through
+// openDatabase() and used through this interface. Queries go through Kysely, which compiles
+// the same builder calls to PostgreSQL or T-SQL; bulk loads use each engine's native path
+// (COPY for PostgreSQL and PGlite, the bulk-copy API for SQL Server).
+import type { Kysely } from 'kysely';
+import type { Engine } from './connection-string.js';
+
+/** Column kinds the bulk paths know how to encode. Timestamps are UTC with millisecond precision. */
+export type ColumnKind = 'bigint' | 'int' | 'text' | 'decimal' | 'timestamp' | 'date' | 'bool';
+
+export interface ColumnSpec {
+  readonly name: string;
+  readonly kind: ColumnKind;
+  /** max length for text columns (SQL Server bulk needs it); decimal is always (19,4) unless set */
+  readonly length?: number;
+  readonly precision?: number;
+  readonly scale?: number;
+  readonly nullable?: boolean;
+}
+
+export interface TableSpec {
+  readonly schema: string;
+  readonly name: string;
+  readonly columns: readonly ColumnSpec[];
+}
+
+/**
+ * A row for bulk insert, positional in the order of TableSpec.columns.
+ * decimals are strings ("12.34"), timestamps ISO-8601 strings with Z or Date, dates 'YYYY-MM-DD'.
+ */
+export type BulkValue = string | number | bigint | boolean | Date | null;
+export type BulkRow = readonly BulkValue[];
+
+export interface Database<DB = any> {
+  readonly engine: Engine;
+  /** engine and location for logs; never contains credentials */
+  readonly description: string;
+  readonly db: Kysely<DB>;
+  /** Streams rows into a table with the engine's bulk path, in batches; returns the row count. */
+  bulkInsert(table: TableSpec, rows: AsyncIterable<BulkRow> | Iterable<BulkRow>, options?: { batchSize?: number }): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Groups a (possibly async) row stream into arrays of at most `size` rows. */
+export async function* batches<T>(rows: AsyncIterable<T> | Iterable<T>, size: number): AsyncGenerator<T[]> {
+  let batch: T[] = [];
+  for await (const row of rows) {
+    batch.push(row);
+    if (batch.length >= size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
+}

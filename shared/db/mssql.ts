@@ -1,0 +1,83 @@
+// Azure SQL / SQL Server, the production warehouse. Queries run through Kysely's MssqlDialect
+// (tedious + tarn, the path Kysely's own suite tests on SQL Server); bulk loads use the `mssql`
+// package's bulk-copy API. No SQL Server runs on our build machines: this file is exercised by
+// the integration suite when TEST_MSSQL_CONNECTION_STRING is set (see README).
+import mssql from 'mssql';
+import * as tedious from 'tedious';
+import * as tarn from 'tarn';
+import { Kysely, MssqlDialect } from 'kysely';
+import { batches, type ColumnSpec, type Database } from './database.js';
+
+function sqlType(c: ColumnSpec): mssql.ISqlType | (() => mssql.ISqlType) {
+  switch (c.kind) {
+    case 'bigint':
+      return mssql.BigInt;
+    case 'int':
+      return mssql.Int;
+    case 'text':
+      return mssql.NVarChar(c.length ?? mssql.MAX);
+    case 'decimal':
+      return mssql.Decimal(c.precision ?? 19, c.scale ?? 4);
+    case 'timestamp':
+      return mssql.DateTime2(3);
+    case 'date':
+      return mssql.Date;
+    case 'bool':
+      return mssql.Bit;
+  }
+}
+
+type MssqlValue = string | number | boolean | Date | null;
+
+function bulkValue(c: ColumnSpec, v: unknown): MssqlValue {
+  if (v === null || v === undefined) return null;
+  // The bulk API wants Date objects; our rows carry ISO strings (millisecond precision, UTC).
+  if ((c.kind === 'timestamp' || c.kind === 'date') && typeof v === 'string') return new Date(c.kind === 'date' ? `${v}T00:00:00Z` : v);
+  return typeof v === 'bigint' ? Number(v) : (v as MssqlValue);
+}
+
+export async function openMssql(connectionString: string, description: string): Promise<Database> {
+  const config = mssql.ConnectionPool.parseConnectionString(connectionString);
+  const options = { encrypt: true, trustServerCertificate: false, ...(config.options ?? {}), useUTC: true };
+  const pool = await new mssql.ConnectionPool({ ...config, options }).connect();
+  const db = new Kysely<any>({
+    dialect: new MssqlDialect({
+      tarn: { ...tarn, options: { min: 0, max: 5 } },
+      tedious: {
+        ...tedious,
+        connectionFactory: () =>
+          new tedious.Connection({
+            server: config.server,
+            authentication: { type: 'default', options: { userName: config.user, password: config.password } },
+            options: {
+              database: config.database,
+              port: config.port ?? 1433,
+              encrypt: options.encrypt,
+              trustServerCertificate: options.trustServerCertificate,
+              useUTC: true,
+            },
+          }),
+      },
+    }),
+  });
+  return {
+    engine: 'mssql',
+    description,
+    db,
+    async bulkInsert(table, rows, opts) {
+      let count = 0;
+      for await (const batch of batches(rows, opts?.batchSize ?? 10000)) {
+        const t = new mssql.Table(`[${table.schema}].[${table.name}]`);
+        for (const c of table.columns) t.columns.add(c.name, sqlType(c), { nullable: c.nullable ?? true });
+        for (const r of batch) t.rows.add(...table.columns.map((c, i) => bulkValue(c, r[i])));
+        const result = await pool.request().bulk(t);
+        count += result.rowsAffected;
+      }
+      return count;
+    },
+    async close() {
+      await db.destroy();
+      await pool.close();
+    },
+  };
+}

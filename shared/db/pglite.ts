@@ -1,0 +1,40 @@
+// Embedded PostgreSQL (PGlite, PostgreSQL 18 in WebAssembly): the zero-setup default engine.
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PGliteDialect } from 'kysely';
+import { batches, type Database } from './database.js';
+import { copyStatement, encodeCopyRow } from './copy-text.js';
+
+export async function openPglite(dataDir: string | null, description: string): Promise<Database> {
+  let pglite: PGlite;
+  if (dataDir) {
+    const dir = resolve(dataDir);
+    // PGlite does not create parent folders itself.
+    mkdirSync(dirname(dir), { recursive: true });
+    pglite = await PGlite.create(dir);
+  } else {
+    pglite = await PGlite.create();
+  }
+  await pglite.exec("SET TIME ZONE 'UTC'");
+  const db = new Kysely<any>({ dialect: new PGliteDialect({ pglite }) });
+  return {
+    engine: 'pglite',
+    description,
+    db,
+    async bulkInsert(table, rows, options) {
+      let count = 0;
+      const sqlText = copyStatement(table.schema, table.name, table.columns.map((c) => c.name), "'/dev/blob'");
+      for await (const batch of batches(rows, options?.batchSize ?? 20000)) {
+        // PGlite reads COPY input from a Blob; one Blob per batch keeps memory bounded.
+        const blob = new Blob([batch.map(encodeCopyRow).join('')]);
+        await pglite.query(sqlText, [], { blob });
+        count += batch.length;
+      }
+      return count;
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,13 @@
+// Versioned migrations per database. Add a new file with the next number; never edit one that
+// has shipped (the runner records applied names and skips them).
+import type { Migration } from 'kysely/migration';
+import * as oltp0001 from './oltp/0001_oltp_schema.js';
+
+export type DatabaseRole = 'oltp' | 'dw';
+
+export const MIGRATIONS: Record<DatabaseRole, Record<string, Migration>> = {
+  oltp: {
+    '0001_oltp_schema': oltp0001,
+  },
+  dw: {},
+};

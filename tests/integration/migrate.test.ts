@@ -1,0 +1,57 @@
+import { sql } from 'kysely';
+import { migrate } from '../../shared/db/migrate.js';
+import { testEngines } from '../helpers/engines.js';
+
+const TABLES = ['categorias', 'vendedores', 'clientes', 'produtos', 'campanhas', 'pedidos', 'itens_pedido', 'pagamentos', 'metas'];
+
+describe.each(testEngines())('OLTP migrations on $name', (engine) => {
+  it('creates every OLTP table once and is a no-op the second time', async () => {
+    const { database, close } = await engine.fresh();
+    try {
+      const first = await migrate(database, 'oltp');
+      expect(first.applied).toEqual(['0001_oltp_schema']);
+      const second = await migrate(database, 'oltp');
+      expect(second.applied).toEqual([]);
+
+      const tables = await database.db.introspection.getTables();
+      const oltp = tables.filter((t) => t.schema === 'oltp').map((t) => t.name).sort();
+      expect(oltp).toEqual([...TABLES].sort());
+      for (const t of tables.filter((t) => t.schema === 'oltp')) {
+        const cols = t.columns.map((c) => c.name);
+        expect(cols).toEqual(expect.arrayContaining(['id', 'created_at', 'updated_at']));
+      }
+      // The migration log records exactly one application.
+      const log = await sql<{ n: number | string }>`select count(*) as n from kysely_migration`.execute(database.db);
+      expect(Number(log.rows[0]!.n)).toBe(1);
+    } finally {
+      await close();
+    }
+  });
+
+  it('stores money as exact decimals and timestamps as UTC instants', async () => {
+    const { database, close } = await engine.fresh();
+    try {
+      await migrate(database, 'oltp');
+      await database.bulkInsert(
+        { schema: 'oltp', name: 'categorias', columns: [{ name: 'id', kind: 'bigint' }, { name: 'codigo', kind: 'text' }, { name: 'nome', kind: 'text' }, { name: 'created_at', kind: 'timestamp' }, { name: 'updated_at', kind: 'timestamp' }] },
+        [[1, 'cat', 'Cama, mesa & banho\t"x"', '2024-01-31T23:59:59.123Z', '2024-01-31T23:59:59.123Z']],
+      );
+      await database.db
+        .insertInto('oltp.produtos')
+        .values({ id: 1, codigo: 'P1', nome: 'Produto', categoria_id: 1, preco_lista: '0.1000', custo: '1234567890.1234' })
+        .execute();
+      const sum = await database.db
+        .selectFrom('oltp.produtos')
+        .select((eb) => [eb.fn.sum<string>(eb(eb.ref('preco_lista'), '+', eb.val('0.2'))).as('s'), 'custo'])
+        .groupBy('custo')
+        .executeTakeFirstOrThrow();
+      expect(String(sum.s)).toMatch(/^0\.3(0*)$/);
+      expect(String(sum.custo)).toBe('1234567890.1234');
+      const cat = await database.db.selectFrom('oltp.categorias').selectAll().executeTakeFirstOrThrow();
+      expect(new Date(cat.updated_at).toISOString()).toBe('2024-01-31T23:59:59.123Z');
+      expect(cat.nome).toBe('Cama, mesa & banho\t"x"');
+    } finally {
+      await close();
+    }
+  });
+});
