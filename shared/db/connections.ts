@@ -1,0 +1,33 @@
+// One open Database per role per process. Azure Functions reuses a worker process across
+// invocations, so connections (and an embedded PGlite instance, which must have a single owner)
+// are opened once and shared, never per call.
+import { loadSettings } from '../config/settings.js';
+import type { DatabaseRole } from '../../sql/migrations/index.js';
+import type { Database } from './database.js';
+import { migrate } from './migrate.js';
+import { openDatabase } from './open.js';
+
+const open = new Map<DatabaseRole, Promise<Database>>();
+
+/** The migrated database for a role, opened on first use with the current settings. */
+export function getDatabase(role: DatabaseRole): Promise<Database> {
+  let p = open.get(role);
+  if (!p) {
+    p = (async () => {
+      const settings = loadSettings();
+      const database = await openDatabase(role === 'oltp' ? settings.OLTP_CONNECTION_STRING : settings.DW_CONNECTION_STRING);
+      await migrate(database, role);
+      return database;
+    })();
+    // A failed open is not cached: the next invocation tries again.
+    p.catch(() => open.delete(role));
+    open.set(role, p);
+  }
+  return p;
+}
+
+export async function closeAllDatabases(): Promise<void> {
+  const all = [...open.values()];
+  open.clear();
+  await Promise.allSettled(all.map(async (p) => (await p).close()));
+}

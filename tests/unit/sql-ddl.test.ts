@@ -1,0 +1,35 @@
+// SQL Server cannot run here, so the T-SQL is checked by compiling every migration offline.
+import { readFileSync } from 'node:fs';
+import { emitAll } from '../../scripts/emit-sql.js';
+import { compileMigrations } from '../../shared/db/offline-compile.js';
+import { OLTP, OLTP_TABLES } from '../../shared/model/oltp-tables.js';
+import { MIGRATIONS } from '../../sql/migrations/index.js';
+
+describe('generated DDL', () => {
+  it('produces T-SQL for every OLTP table, with every column of the model', async () => {
+    const statements = (await compileMigrations(MIGRATIONS.oltp, 'mssql')).flatMap((m) => m.statements);
+    for (const table of OLTP_TABLES) {
+      const create = statements.find((s) => s.startsWith(`create table "oltp"."${table}" (`));
+      expect(create).toBeDefined();
+      for (const column of OLTP[table].columns) expect(create).toContain(`"${column.name}" `);
+      expect(statements).toContain(`create index "ix_${table}_updated_at_id" on "oltp"."${table}" ("updated_at", "id")`);
+    }
+  });
+
+  it('uses SQL Server types: unicode text, datetime2(3) timestamps, exact decimals, no PostgreSQL-only types', async () => {
+    const tsql = (await compileMigrations(MIGRATIONS.oltp, 'mssql')).flatMap((m) => m.statements).join('\n');
+    expect(tsql).toMatch(/"nome" nvarchar\(160\) not null/);
+    expect(tsql).toMatch(/"updated_at" datetime2\(3\) default sysutcdatetime\(\) not null/);
+    expect(tsql).toMatch(/"valor_total" decimal\(19, 4\) not null/);
+    expect(tsql).not.toMatch(/timestamptz|boolean|varchar\(\d+\)(?<!nvarchar\(\d+\))|now\(\)|if not exists/);
+    // money is never a binary float in either dialect
+    const pgsql = (await compileMigrations(MIGRATIONS.oltp, 'postgres')).flatMap((m) => m.statements).join('\n');
+    expect(`${tsql}\n${pgsql}`).not.toMatch(/\b(float|real|double precision|money)\b/);
+  });
+
+  it('matches the committed sql/generated scripts (run `npm run sql:emit` after changing a migration)', async () => {
+    const files = await emitAll(false);
+    expect(Object.keys(files).sort()).toEqual(['sql/generated/oltp.mssql.sql', 'sql/generated/oltp.postgres.sql']);
+    for (const [path, text] of Object.entries(files)) expect(readFileSync(path, 'utf8')).toBe(text);
+  });
+});
