@@ -9,4 +9,6 @@ export default {
   testMatch: ['<rootDir>/tests/**/*.test.ts'],
   // PGlite instances cost ~300 MB each: keep the suite serial (see package.json --runInBand).
   testTimeout: 120000,
+  // Name each engine's scenario in the output, so a CI log shows PostgreSQL really ran.
+  verbose: true,
 };

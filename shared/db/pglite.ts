@@ -23,15 +23,19 @@ export async function openPglite(dataDir: string | null, description: string): P
     description,
     db,
     async bulkInsert(table, rows, options) {
-      let count = 0;
       const sqlText = copyStatement(table.schema, table.name, table.columns.map((c) => c.name), "'/dev/blob'");
-      for await (const batch of batches(rows, options?.batchSize ?? 20000)) {
-        // PGlite reads COPY input from a Blob; one Blob per batch keeps memory bounded.
-        const blob = new Blob([batch.map(encodeCopyRow).join('')]);
-        await pglite.query(sqlText, [], { blob });
-        count += batch.length;
-      }
-      return count;
+      // Hold Kysely's single-connection lock so no other query interleaves with the COPYs
+      // (so: never call bulkInsert from inside a transaction on the same PGlite instance).
+      return db.connection().execute(async () => {
+        let count = 0;
+        for await (const batch of batches(rows, options?.batchSize ?? 20000)) {
+          // PGlite reads COPY input from a Blob; one Blob per batch keeps memory bounded.
+          const blob = new Blob([batch.map(encodeCopyRow).join('')]);
+          await pglite.query(sqlText, [], { blob });
+          count += batch.length;
+        }
+        return count;
+      });
     },
     async close() {
       await db.destroy();
