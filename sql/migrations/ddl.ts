@@ -16,6 +16,10 @@ export interface Ddl {
   readonly false: Expression<unknown>;
   /** unicode text of at most n characters */
   text(n: number): Expression<unknown>;
+  /** unbounded unicode text (raw rows, error details, JSON reports) */
+  readonly longText: Expression<unknown>;
+  /** a boolean condition "column is true", for filtered/partial indexes */
+  isTrue(column: string): Expression<unknown>;
 }
 
 export function ddl(db: Kysely<any>): Ddl {
@@ -30,5 +34,7 @@ export function ddl(db: Kysely<any>): Ddl {
     true: mssql ? sql`1` : sql`true`,
     false: mssql ? sql`0` : sql`false`,
     text: (n) => sql.raw(mssql ? `nvarchar(${n})` : `varchar(${n})`),
+    longText: mssql ? sql`nvarchar(max)` : sql`text`,
+    isTrue: (column) => (mssql ? sql`${sql.ref(column)} = 1` : sql`${sql.ref(column)}`),
   };
 }

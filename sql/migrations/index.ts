@@ -2,6 +2,8 @@
 // has shipped (the runner records applied names and skips them).
 import type { Migration } from 'kysely/migration';
 import * as oltp0001 from './oltp/0001_oltp_schema.js';
+import * as dw0001 from './dw/0001_etl_control.js';
+import * as dw0002 from './dw/0002_dimensions.js';
 
 export type DatabaseRole = 'oltp' | 'dw';
 
@@ -9,5 +11,8 @@ export const MIGRATIONS: Record<DatabaseRole, Record<string, Migration>> = {
   oltp: {
     '0001_oltp_schema': oltp0001,
   },
-  dw: {},
+  dw: {
+    '0001_etl_control': dw0001,
+    '0002_dimensions': dw0002,
+  },
 };

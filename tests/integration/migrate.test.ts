@@ -28,6 +28,31 @@ describe.each(testEngines())('OLTP migrations on $name', (engine) => {
     }
   });
 
+  it('creates the warehouse control tables and dimensions with their unknown members, idempotently', async () => {
+    const { database, close } = await engine.fresh();
+    try {
+      expect((await migrate(database, 'dw')).applied).toEqual(['0001_etl_control', '0002_dimensions']);
+      expect((await migrate(database, 'dw')).applied).toEqual([]);
+      const tables = (await database.db.introspection.getTables()).map((t) => `${t.schema}.${t.name}`).sort();
+      expect(tables).toEqual(
+        expect.arrayContaining(['etl.watermark', 'etl.lease', 'etl.run', 'etl.run_step', 'etl.batch', 'etl.rejected_row', 'dw.dim_data', 'dw.dim_cliente', 'dw.dim_produto', 'dw.dim_vendedor', 'dw.dim_campanha', 'dw.dim_categoria']),
+      );
+      for (const dim of ['cliente', 'produto', 'vendedor', 'campanha', 'categoria']) {
+        const rows = await database.db.selectFrom(`dw.dim_${dim}`).select([`${dim}_key as k`, 'nome']).execute();
+        expect(rows).toEqual([{ k: expect.anything(), nome: expect.stringMatching(/^Desconhecid|^Sem campanha/) }]);
+        expect(Number(rows[0]!.k)).toBe(-1);
+      }
+      // exactly one current version per customer is enforced by the database
+      const version = { codigo: 'C1', nome: 'Ana', segmento: 'Consumidor', cidade: 'Recife', estado: 'PE', ativo: true, valid_to: new Date('9999-12-31T00:00:00Z'), is_current: true, source_updated_at: new Date(), run_id: 'r1' };
+      await database.db.insertInto('dw.dim_cliente').values({ ...version, cliente_key: 1, cliente_id: 7, valid_from: new Date('2024-01-01T00:00:00Z') }).execute();
+      await expect(
+        database.db.insertInto('dw.dim_cliente').values({ ...version, cliente_key: 2, cliente_id: 7, valid_from: new Date('2024-02-01T00:00:00Z') }).execute(),
+      ).rejects.toThrow();
+    } finally {
+      await close();
+    }
+  });
+
   it('stores money as exact decimals and timestamps as UTC instants', async () => {
     const { database, close } = await engine.fresh();
     try {

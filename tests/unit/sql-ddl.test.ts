@@ -27,9 +27,27 @@ describe('generated DDL', () => {
     expect(`${tsql}\n${pgsql}`).not.toMatch(/\b(float|real|double precision|money)\b/);
   });
 
+  it('produces T-SQL for the warehouse: control tables, every dimension with its unknown member, filtered current-row indexes', async () => {
+    const tsql = (await compileMigrations(MIGRATIONS.dw, 'mssql')).flatMap((m) => m.statements);
+    for (const table of ['etl"."watermark', 'etl"."lease', 'etl"."run', 'etl"."run_step', 'etl"."batch', 'etl"."rejected_row', 'dw"."dim_data']) {
+      expect(tsql.some((s) => s.startsWith(`create table "${table}" (`))).toBe(true);
+    }
+    for (const dim of ['categoria', 'vendedor', 'campanha', 'cliente', 'produto']) {
+      expect(tsql.some((s) => s.startsWith(`create table "dw"."dim_${dim}" (`))).toBe(true);
+      expect(tsql.some((s) => s.startsWith(`insert into "dw"."dim_${dim}" ("${dim}_key", "${dim}_id",`) && s.includes('values (-1, -1, '))).toBe(true);
+    }
+    expect(tsql).toContain('create unique index "ix_dim_cliente_current" on "dw"."dim_cliente" ("cliente_id") where "is_current" = 1');
+    expect(tsql.join('\n')).not.toMatch(/@\d+/);
+  });
+
   it('matches the committed sql/generated scripts (run `npm run sql:emit` after changing a migration)', async () => {
     const files = await emitAll(false);
-    expect(Object.keys(files).sort()).toEqual(['sql/generated/oltp.mssql.sql', 'sql/generated/oltp.postgres.sql']);
+    expect(Object.keys(files).sort()).toEqual([
+      'sql/generated/dw.mssql.sql',
+      'sql/generated/dw.postgres.sql',
+      'sql/generated/oltp.mssql.sql',
+      'sql/generated/oltp.postgres.sql',
+    ]);
     for (const [path, text] of Object.entries(files)) expect(readFileSync(path, 'utf8')).toBe(text);
   });
 });
