@@ -5,6 +5,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect } from 'kysely';
 import { batches, type Database } from './database.js';
 import { copyStatement, encodeCopyRow } from './copy-text.js';
+import { PG_PARSERS } from './pg-types.js';
 
 export async function openPglite(dataDir: string | null, description: string): Promise<Database> {
   let pglite: PGlite;
@@ -12,9 +13,9 @@ export async function openPglite(dataDir: string | null, description: string): P
     const dir = resolve(dataDir);
     // PGlite does not create parent folders itself.
     mkdirSync(dirname(dir), { recursive: true });
-    pglite = await PGlite.create(dir);
+    pglite = await PGlite.create(dir, { parsers: PG_PARSERS });
   } else {
-    pglite = await PGlite.create();
+    pglite = await PGlite.create({ parsers: PG_PARSERS });
   }
   await pglite.exec("SET TIME ZONE 'UTC'");
   const db = new Kysely<any>({ dialect: new PGliteDialect({ pglite }) });

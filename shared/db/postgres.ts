@@ -6,9 +6,15 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { Kysely, PostgresDialect } from 'kysely';
 import { batches, type Database } from './database.js';
 import { copyStatement, encodeCopyRow } from './copy-text.js';
+import { PG_PARSERS } from './pg-types.js';
 
 export async function openPostgres(url: string, description: string): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: 5, options: '-c TimeZone=UTC' });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 5,
+    options: '-c TimeZone=UTC',
+    types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => PG_PARSERS[oid] ?? pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser },
+  });
   // Fail fast with a clear message instead of on the first query.
   const probe = await pool.connect();
   probe.release();
