@@ -1,6 +1,6 @@
 // Column types that differ between PostgreSQL and SQL Server. Migrations are written once with
 // Kysely's schema builder and these types; Kysely compiles them to each dialect.
-import { MssqlAdapter, sql, type Kysely, type Expression } from 'kysely';
+import { MssqlAdapter, sql, type Kysely, type Expression, type SqlBool } from 'kysely';
 
 export interface Ddl {
   readonly mssql: boolean;
@@ -19,7 +19,7 @@ export interface Ddl {
   /** unbounded unicode text (raw rows, error details, JSON reports) */
   readonly longText: Expression<unknown>;
   /** a boolean condition "column is true", for filtered/partial indexes */
-  isTrue(column: string): Expression<unknown>;
+  isTrue(column: string): Expression<SqlBool>;
 }
 
 export function ddl(db: Kysely<any>): Ddl {
@@ -35,6 +35,6 @@ export function ddl(db: Kysely<any>): Ddl {
     false: mssql ? sql`0` : sql`false`,
     text: (n) => sql.raw(mssql ? `nvarchar(${n})` : `varchar(${n})`),
     longText: mssql ? sql`nvarchar(max)` : sql`text`,
-    isTrue: (column) => (mssql ? sql`${sql.ref(column)} = 1` : sql`${sql.ref(column)}`),
+    isTrue: (column) => (mssql ? sql<SqlBool>`${sql.ref(column)} = 1` : sql<SqlBool>`${sql.ref(column)}`),
   };
 }
