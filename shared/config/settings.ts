@@ -19,6 +19,19 @@ const connection = (name: string, fallback: string) =>
     })
     .describe(name);
 
+const intSetting = (fallback: number, min: number, max: number, unit: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? String(fallback) : v.trim()))
+    .pipe(
+      z
+        .string()
+        .regex(/^\d+$/, `expected a whole number of ${unit}`)
+        .transform(Number)
+        .pipe(z.number().min(min, `expected at least ${min} ${unit}`).max(max, `expected at most ${max} ${unit}`)),
+    );
+
 const schema = z.object({
   OLTP_CONNECTION_STRING: connection('OLTP_CONNECTION_STRING', 'pglite:.data/oltp'),
   DW_CONNECTION_STRING: connection('DW_CONNECTION_STRING', 'pglite:.data/dw'),
@@ -36,6 +49,24 @@ const schema = z.object({
     .refine((v) => v === undefined || /(^|;)\s*InstrumentationKey\s*=\s*[0-9a-f-]{36}/i.test(v), {
       message: 'expected an Application Insights connection string (InstrumentationKey=<guid>;IngestionEndpoint=...) or nothing',
     }),
+  /** NCRONTAB (6 fields, UTC) for the daily extract timer */
+  EXTRACT_SCHEDULE: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? '0 0 3 * * *' : v.trim()))
+    .refine((v) => v.split(/\s+/).length === 6, { message: "expected an NCRONTAB expression with 6 fields, e.g. '0 0 3 * * *' (03:00 UTC daily)" }),
+  EXTRACT_OVERLAP_MINUTES: intSetting(15, 0, 7 * 24 * 60, 'minutes'),
+  EXTRACT_SAFETY_LAG_SECONDS: intSetting(60, 0, 24 * 3600, 'seconds'),
+  EXTRACT_PART_MAX_ROWS: intSetting(50_000, 1, 10_000_000, 'rows'),
+  EXTRACT_PART_MAX_BYTES: intSetting(16 * 1024 * 1024, 1024, 1024 * 1024 * 1024, 'bytes'),
+  BLOB_CONTAINER: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? 'raw' : v.trim()))
+    .refine((v) => /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(v), { message: 'expected a blob container name (3-63 lowercase letters, digits, single hyphens)' }),
+  /** a load fails when more than this share of an entity's rows is rejected (quarantined) */
+  REJECT_THRESHOLD_PERCENT: intSetting(5, 0, 100, 'percent'),
+  RUN_LEASE_MINUTES: intSetting(30, 1, 24 * 60, 'minutes'),
 });
 
 export type Settings = z.output<typeof schema>;

@@ -4,6 +4,7 @@ import type { Migration } from 'kysely/migration';
 import * as oltp0001 from './oltp/0001_oltp_schema.js';
 import * as dw0001 from './dw/0001_etl_control.js';
 import * as dw0002 from './dw/0002_dimensions.js';
+import * as dw0003 from './dw/0003_staging.js';
 
 export type DatabaseRole = 'oltp' | 'dw';
 
@@ -14,5 +15,6 @@ export const MIGRATIONS: Record<DatabaseRole, Record<string, Migration>> = {
   dw: {
     '0001_etl_control': dw0001,
     '0002_dimensions': dw0002,
+    '0003_staging': dw0003,
   },
 };

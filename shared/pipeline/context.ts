@@ -1,0 +1,15 @@
+// What a pipeline step needs, built once per process by the function host (or a test).
+import type { Settings } from '../config/settings.js';
+import type { Database } from '../db/database.js';
+import type { BatchStore } from '../storage/batch-store.js';
+import type { QueueSender } from '../storage/queues.js';
+import type { Logger } from '../telemetry/logger.js';
+
+export interface PipelineContext {
+  settings: Settings;
+  oltp: Database;
+  dw: Database;
+  store: BatchStore;
+  queues: QueueSender;
+  log: Logger;
+}

@@ -1,0 +1,108 @@
+// The dimension step of a run (queue trigger on load-dimensions). For each dimension entity of
+// the run: read and verify its batch, stage it, then in ONE transaction quarantine the rejected
+// rows, merge into the dimension and advance the entity's watermark (DESIGN §4.2). A failure
+// rolls that transaction back: watermark unchanged, no partial rows; the queue retries.
+// Then the calendar is extended to the dates the batches need and the run is handed to the fact
+// load through its queue.
+import type { Transaction } from 'kysely';
+import { BatchIntegrityError } from '../storage/batch-store.js';
+import type { PipelineContext } from './context.js';
+import { ensureCalendar } from './dimensions/calendar.js';
+import { DIMENSION_LOADS, propagateCategoryNames } from './dimensions/definitions.js';
+import { mergeScd1, mergeScd2, type MergeCounts } from './dimensions/scd.js';
+import { entity } from './entities.js';
+import { releaseLease, renewLease } from './lease.js';
+import { QUEUES, type LoadMessage } from './messages.js';
+import { errorText, finishRun, finishStep, startStep } from './run-audit.js';
+import { stageBatch, type RejectedRow } from './staging.js';
+import { advanceWatermark } from './watermark.js';
+
+export interface EntityLoadReport extends MergeCounts {
+  entity: string;
+  read: number;
+  rejected: number;
+  ms: number;
+}
+
+/** Test seam: lets a test fail a merge half-way to prove the rollback. Never set in production. */
+export const faults: { afterMerge?: (entity: string, trx: Transaction<any>) => Promise<void> } = {};
+
+async function quarantine(trx: Transaction<any>, runId: string, entityName: string, rows: RejectedRow[]): Promise<void> {
+  await trx.deleteFrom('etl.rejected_row').where('run_id', '=', runId).where('entity', '=', entityName).execute();
+  for (let i = 0; i < rows.length; i += 200) {
+    await trx
+      .insertInto('etl.rejected_row')
+      .values(rows.slice(i, i + 200).map((r) => ({ run_id: runId, entity: entityName, seq: r.seq, business_key: r.businessKey, reason: r.reason.slice(0, 1000), raw_row: r.raw })))
+      .execute();
+  }
+}
+
+export async function loadDimensions(ctx: PipelineContext, message: LoadMessage): Promise<EntityLoadReport[]> {
+  const { dw, store, settings, log } = ctx;
+  const { runId } = message;
+  await renewLease(dw.db, runId, settings.RUN_LEASE_MINUTES);
+  await dw.db.updateTable('etl.run').set({ status: 'running', error: null, finished_at: null }).where('run_id', '=', runId).execute();
+  const reports: EntityLoadReport[] = [];
+  let current = 'calendar';
+  try {
+    const manifests = new Map<string, Awaited<ReturnType<typeof store.readManifest>>>();
+    for (const b of message.batches) {
+      const manifest = await store.readManifest(b.manifestPath);
+      if (manifest.runId !== runId || manifest.entity !== b.entity) {
+        throw new BatchIntegrityError(`manifest ${b.manifestPath} belongs to run ${manifest.runId}/${manifest.entity}, not ${runId}/${b.entity}`, b.manifestPath);
+      }
+      manifests.set(b.entity, manifest);
+    }
+
+    for (const load of DIMENSION_LOADS) {
+      const manifest = manifests.get(load.entity);
+      if (!manifest) continue;
+      current = load.entity;
+      const def = entity(load.entity)!;
+      const started = performance.now();
+      await startStep(dw.db, runId, 'dimensions', load.entity, { from: manifest.window.from ? new Date(manifest.window.from) : null, to: new Date(manifest.window.to) });
+      const staged = await stageBatch(dw, store, def, manifest, settings.REJECT_THRESHOLD_PERCENT);
+      const counts = await dw.db.transaction().execute(async (trx) => {
+        await quarantine(trx, runId, load.entity, staged.rejected);
+        const c = load.kind === 'scd2' ? await mergeScd2(trx, load.def, runId) : await mergeScd1(trx, load.def, runId);
+        if (load.entity === 'categorias') await propagateCategoryNames(trx);
+        await faults.afterMerge?.(load.entity, trx);
+        await advanceWatermark(trx, load.entity, new Date(manifest.window.to), runId);
+        return c;
+      });
+      const report: EntityLoadReport = { entity: load.entity, read: staged.read, rejected: staged.rejected.length, ...counts, ms: Math.round(performance.now() - started) };
+      await finishStep(dw.db, runId, 'dimensions', load.entity, 'succeeded', {
+        rows_read: report.read,
+        rows_loaded: staged.staged,
+        rows_rejected: report.rejected,
+        rows_inserted: report.inserted,
+        rows_updated: report.updated,
+        rows_unchanged: report.unchanged,
+      });
+      if (report.rejected > 0) log.warn('rows quarantined', { runId, entity: load.entity, rejected: report.rejected, firstReason: staged.rejected[0]?.reason });
+      log.info('dimension loaded', { runId, ...report });
+      reports.push(report);
+    }
+
+    current = 'calendar';
+    const ranges = [...manifests.values()].flatMap((m) => (m.dateRange ? [m.dateRange] : []));
+    const today = new Date().toISOString().slice(0, 10);
+    const from = ranges.reduce((min, r) => (r.min < min ? r.min : min), today);
+    const to = ranges.reduce((max, r) => (r.max > max ? r.max : max), today);
+    const added = await dw.db.transaction().execute((trx) => ensureCalendar(trx, from, to));
+    if (added > 0) log.info('calendar extended', { runId, from, to, days: added });
+
+    // The fact load (next step) picks up the fact batches of this run from its queue.
+    const factBatches = message.batches.filter((b) => entity(b.entity)?.loadedBy === 'facts');
+    await ctx.queues.send(QUEUES.facts, { runId, kind: message.kind, batches: factBatches } satisfies LoadMessage);
+    // Until the fact load exists, the dimension step is the last step of a run.
+    await finishRun(dw.db, runId, 'succeeded', undefined, { dimensions: reports });
+    await releaseLease(dw.db, runId);
+    return reports;
+  } catch (e) {
+    log.error('dimension load failed', { runId, entity: current, error: errorText(e) });
+    if (current !== 'calendar') await finishStep(dw.db, runId, 'dimensions', current, 'failed', {}, e).catch(() => undefined);
+    await finishRun(dw.db, runId, 'failed', e).catch(() => undefined);
+    throw e;
+  }
+}

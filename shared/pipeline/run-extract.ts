@@ -1,0 +1,93 @@
+// The extract step of a run (timer trigger, or the pipeline command): takes the pipeline lease,
+// extracts every entity into Blob storage, records the batches and hands the run to the
+// dimension load through its queue. A second trigger while a run holds the lease exits cleanly.
+import type { PipelineContext } from './context.js';
+import { ENTITIES } from './entities.js';
+import { extractEntity, type ExtractWindow } from './extract.js';
+import { acquireLease, releaseLease } from './lease.js';
+import { QUEUES, type LoadMessage } from './messages.js';
+import { errorText, finishRun, finishStep, newRunId, startRun, startStep, type RunKind } from './run-audit.js';
+import { readWatermark } from './watermark.js';
+
+export type ExtractOutcome =
+  | { status: 'started'; runId: string; batches: LoadMessage['batches']; rows: Record<string, number> }
+  | { status: 'skipped'; runId: string; heldBy: string };
+
+export async function runExtract(ctx: PipelineContext, opts: { kind?: RunKind; now?: Date; window?: ExtractWindow; entities?: string[]; requestedBy?: string } = {}): Promise<ExtractOutcome> {
+  const { dw, settings, log } = ctx;
+  const now = opts.now ?? new Date();
+  const runId = newRunId(now);
+  const kind = opts.kind ?? 'daily';
+  const lease = await acquireLease(dw.db, runId, settings.RUN_LEASE_MINUTES, now);
+  if (!lease.acquired) {
+    log.warn('another run holds the pipeline lease; this trigger exits', { runId, heldBy: lease.holder, leaseExpiresAt: lease.expiresAt.toISOString() });
+    await startRun(dw.db, { runId, kind, requestedBy: opts.requestedBy });
+    await finishRun(dw.db, runId, 'skipped', `pipeline lease held by run ${lease.holder}`);
+    return { status: 'skipped', runId, heldBy: lease.holder };
+  }
+  await startRun(dw.db, { runId, kind, requestedBy: opts.requestedBy, window: opts.window });
+  log.info('run started', { runId, kind });
+  const batches: LoadMessage['batches'] = [];
+  const rows: Record<string, number> = {};
+  let current = '';
+  try {
+    await ctx.store.ensureContainer();
+    for (const def of ENTITIES.filter((e) => !opts.entities || opts.entities.includes(e.name))) {
+      current = def.name;
+      const started = performance.now();
+      await startStep(dw.db, runId, 'extract', def.name);
+      const lowerBound = await readWatermark(dw.db, def.name);
+      const result = await extractEntity(ctx.oltp, ctx.store, def, {
+        runId,
+        runDate: now,
+        lowerBound,
+        overlapMinutes: settings.EXTRACT_OVERLAP_MINUTES,
+        safetyLagSeconds: settings.EXTRACT_SAFETY_LAG_SECONDS,
+        limits: { maxRows: settings.EXTRACT_PART_MAX_ROWS, maxBytes: settings.EXTRACT_PART_MAX_BYTES },
+        fixedWindow: opts.window,
+      });
+      await dw.db
+        .insertInto('etl.batch')
+        .values({
+          run_id: runId,
+          entity: def.name,
+          manifest_path: result.manifestPath,
+          manifest_sha256: result.manifestSha256,
+          row_count: result.manifest.rowCount,
+          part_count: result.manifest.parts.length,
+          window_from: result.window.from,
+          window_to: result.window.to,
+        })
+        .execute();
+      await dw.db
+        .updateTable('etl.run_step')
+        .set({ window_from: result.window.from, window_to: result.window.to })
+        .where('run_id', '=', runId)
+        .where('step', '=', 'extract')
+        .where('entity', '=', def.name)
+        .execute();
+      await finishStep(dw.db, runId, 'extract', def.name, 'succeeded', { rows_read: result.manifest.rowCount });
+      rows[def.name] = result.manifest.rowCount;
+      batches.push({ entity: def.name, manifestPath: result.manifestPath });
+      log.info('entity extracted', {
+        runId,
+        entity: def.name,
+        rows: result.manifest.rowCount,
+        parts: result.manifest.parts.length,
+        windowFrom: result.window.from?.toISOString() ?? null,
+        windowTo: result.window.to.toISOString(),
+        ms: Math.round(performance.now() - started),
+      });
+    }
+    const message: LoadMessage = { runId, kind, batches };
+    await ctx.queues.send(QUEUES.dimensions, message);
+    return { status: 'started', runId, batches, rows };
+  } catch (e) {
+    log.error('extract failed', { runId, entity: current, error: errorText(e) });
+    if (current) await finishStep(dw.db, runId, 'extract', current, 'failed', {}, e).catch(() => undefined);
+    await finishRun(dw.db, runId, 'failed', e).catch(() => undefined);
+    await releaseLease(dw.db, runId).catch(() => undefined);
+    throw e;
+  }
+}
+

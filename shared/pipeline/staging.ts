@@ -1,0 +1,72 @@
+// Loads one extracted batch into its staging table: every row checked against its contract,
+// good rows bulk-loaded (COPY / SQL Server bulk copy), bad rows returned for quarantine with
+// the reason. Then duplicate keys in the batch are collapsed to the latest version.
+import type { TableSpec } from '../db/database.js';
+import type { Database } from '../db/database.js';
+import type { BatchStore } from '../storage/batch-store.js';
+import type { Manifest } from '../storage/batch-manifest.js';
+import { rejectionReason, type EntityDef } from './entities.js';
+
+export interface RejectedRow {
+  seq: number;
+  businessKey: string | null;
+  reason: string;
+  raw: string;
+}
+
+export class RejectThresholdError extends Error {
+  constructor(readonly entity: string, readonly rejected: number, readonly read: number, readonly thresholdPercent: number, readonly sample: RejectedRow[]) {
+    super(
+      `${entity}: ${rejected} of ${read} rows rejected, more than REJECT_THRESHOLD_PERCENT=${thresholdPercent}%; first reasons: ` +
+        sample.slice(0, 3).map((r) => `[key ${r.businessKey}] ${r.reason}`).join(' | '),
+    );
+    this.name = 'RejectThresholdError';
+  }
+}
+
+export function stagingTable(def: EntityDef): TableSpec {
+  return { schema: 'stg', name: def.name, columns: [{ name: '_seq', kind: 'bigint' }, ...def.table.columns] };
+}
+
+export async function stageBatch(
+  dw: Database,
+  store: BatchStore,
+  def: EntityDef,
+  manifest: Manifest,
+  thresholdPercent: number,
+): Promise<{ read: number; staged: number; rejected: RejectedRow[] }> {
+  await dw.db.deleteFrom(`stg.${def.name}`).execute();
+  const limit = Math.floor((manifest.rowCount * thresholdPercent) / 100);
+  const rejected: RejectedRow[] = [];
+  let read = 0;
+  const columns = def.table.columns.map((c) => c.name);
+  async function* valid() {
+    for await (const raw of store.readBatch(manifest)) {
+      read++;
+      const parsed = def.contract.safeParse(raw);
+      if (parsed.success) {
+        yield [read, ...columns.map((c) => parsed.data[c] as string | number | boolean | null)];
+        continue;
+      }
+      const id = (raw as Record<string, unknown> | null)?.id;
+      rejected.push({ seq: read, businessKey: id === undefined || id === null ? null : String(id), reason: rejectionReason(parsed.error), raw: JSON.stringify(raw) });
+      if (rejected.length > limit) throw new RejectThresholdError(def.name, rejected.length, manifest.rowCount, thresholdPercent, rejected);
+    }
+  }
+  const staged = await dw.bulkInsert(stagingTable(def), valid());
+  // Keep only the latest version of each key (DESIGN §4.3; SQL Server MERGE/UPDATE would fail
+  // or be nondeterministic on duplicate source keys).
+  await dw.db
+    .deleteFrom(`stg.${def.name}`)
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom(`stg.${def.name} as n`)
+          .select('n.id')
+          .whereRef('n.id', '=', `${def.name}.id`)
+          .where((w) => w.or([w(w.ref('n.updated_at'), '>', w.ref(`${def.name}.updated_at`)), w.and([w(w.ref('n.updated_at'), '=', w.ref(`${def.name}.updated_at`)), w(w.ref('n._seq'), '>', w.ref(`${def.name}._seq`))])])),
+      ),
+    )
+    .execute();
+  return { read, staged, rejected };
+}

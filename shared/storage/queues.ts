@@ -1,0 +1,21 @@
+// Storage queues between the steps. Messages are base64-encoded JSON: the Functions host's
+// default messageEncoding is base64, and a plain-text producer would send everything to poison.
+import { QueueServiceClient } from '@azure/storage-queue';
+
+export const encodeMessage = (message: object): string => Buffer.from(JSON.stringify(message), 'utf8').toString('base64');
+export const decodeMessage = (text: string): unknown => JSON.parse(Buffer.from(text, 'base64').toString('utf8'));
+
+export class QueueSender {
+  /** nameFor maps a logical queue name to the real one (tests isolate their queues this way) */
+  constructor(readonly service: QueueServiceClient, readonly nameFor: (queue: string) => string = (q) => q) {}
+
+  static fromConnectionString(connectionString: string): QueueSender {
+    return new QueueSender(QueueServiceClient.fromConnectionString(connectionString));
+  }
+
+  async send(queueName: string, message: object): Promise<void> {
+    const queue = this.service.getQueueClient(this.nameFor(queueName));
+    await queue.createIfNotExists();
+    await queue.sendMessage(encodeMessage(message));
+  }
+}
