@@ -56,3 +56,27 @@ insert into "dw"."dim_cliente" ("cliente_key", "cliente_id", "codigo", "nome", "
 GO
 insert into "dw"."dim_produto" ("produto_key", "produto_id", "codigo", "nome", "categoria_id", "categoria", "categoria_pai", "preco_lista", "custo", "ativo", "valid_from", "valid_to", "is_current", "source_updated_at", "run_id") values (-1, -1, N'N/D', N'Desconhecido', -1, N'Desconhecida', null, N'0', null, 1, N'1900-01-01 00:00:00.000', N'9999-12-31 00:00:00.000', 1, N'1900-01-01 00:00:00.000', N'unknown')
 GO
+
+-- migration 0003_staging
+create schema "stg"
+GO
+create table "stg"."categorias" ("_seq" bigint not null, "id" bigint, "codigo" nvarchar(120), "nome" nvarchar(120), "categoria_pai_id" bigint, "created_at" datetime2(3), "updated_at" datetime2(3))
+GO
+create index "ix_categorias_id" on "stg"."categorias" ("id", "updated_at")
+GO
+create table "stg"."vendedores" ("_seq" bigint not null, "id" bigint, "codigo" nvarchar(64), "nome" nvarchar(160), "cidade" nvarchar(100), "estado" nvarchar(60), "cep_prefixo" nvarchar(10), "ativo" bit, "created_at" datetime2(3), "updated_at" datetime2(3))
+GO
+create index "ix_vendedores_id" on "stg"."vendedores" ("id", "updated_at")
+GO
+create table "stg"."clientes" ("_seq" bigint not null, "id" bigint, "codigo" nvarchar(64), "nome" nvarchar(160), "email" nvarchar(200), "segmento" nvarchar(40), "cidade" nvarchar(100), "estado" nvarchar(60), "regiao" nvarchar(40), "cep_prefixo" nvarchar(10), "ativo" bit, "created_at" datetime2(3), "updated_at" datetime2(3))
+GO
+create index "ix_clientes_id" on "stg"."clientes" ("id", "updated_at")
+GO
+create table "stg"."produtos" ("_seq" bigint not null, "id" bigint, "codigo" nvarchar(64), "nome" nvarchar(255), "categoria_id" bigint, "preco_lista" decimal(19, 4), "custo" decimal(19, 4), "peso_g" integer, "ativo" bit, "created_at" datetime2(3), "updated_at" datetime2(3))
+GO
+create index "ix_produtos_id" on "stg"."produtos" ("id", "updated_at")
+GO
+create table "stg"."campanhas" ("_seq" bigint not null, "id" bigint, "codigo" nvarchar(40), "nome" nvarchar(160), "tipo" nvarchar(20), "percentual" decimal(7, 4), "valor_cupom" decimal(19, 4), "inicio" datetime2(3), "fim" datetime2(3), "custo" decimal(19, 4), "ativa" bit, "created_at" datetime2(3), "updated_at" datetime2(3))
+GO
+create index "ix_campanhas_id" on "stg"."campanhas" ("id", "updated_at")
+GO

@@ -31,3 +31,16 @@ insert into "dw"."dim_vendedor" ("vendedor_key", "vendedor_id", "codigo", "nome"
 insert into "dw"."dim_campanha" ("campanha_key", "campanha_id", "codigo", "nome", "tipo", "percentual", "valor_cupom", "inicio", "fim", "custo", "ativa", "source_updated_at", "run_id") values (-1, -1, 'N/D', 'Sem campanha / desconhecida', 'N/D', null, null, '1900-01-01 00:00:00.000', '9999-12-31 00:00:00.000', '0', false, '1900-01-01 00:00:00.000', 'unknown');
 insert into "dw"."dim_cliente" ("cliente_key", "cliente_id", "codigo", "nome", "email", "segmento", "cidade", "estado", "regiao", "ativo", "valid_from", "valid_to", "is_current", "source_updated_at", "run_id") values (-1, -1, 'N/D', 'Desconhecido', null, 'N/D', 'N/D', 'N/D', null, true, '1900-01-01 00:00:00.000', '9999-12-31 00:00:00.000', true, '1900-01-01 00:00:00.000', 'unknown');
 insert into "dw"."dim_produto" ("produto_key", "produto_id", "codigo", "nome", "categoria_id", "categoria", "categoria_pai", "preco_lista", "custo", "ativo", "valid_from", "valid_to", "is_current", "source_updated_at", "run_id") values (-1, -1, 'N/D', 'Desconhecido', -1, 'Desconhecida', null, '0', null, true, '1900-01-01 00:00:00.000', '9999-12-31 00:00:00.000', true, '1900-01-01 00:00:00.000', 'unknown');
+
+-- migration 0003_staging
+create schema "stg";
+create table "stg"."categorias" ("_seq" bigint not null, "id" bigint, "codigo" varchar(120), "nome" varchar(120), "categoria_pai_id" bigint, "created_at" timestamptz(3), "updated_at" timestamptz(3));
+create index "ix_categorias_id" on "stg"."categorias" ("id", "updated_at");
+create table "stg"."vendedores" ("_seq" bigint not null, "id" bigint, "codigo" varchar(64), "nome" varchar(160), "cidade" varchar(100), "estado" varchar(60), "cep_prefixo" varchar(10), "ativo" boolean, "created_at" timestamptz(3), "updated_at" timestamptz(3));
+create index "ix_vendedores_id" on "stg"."vendedores" ("id", "updated_at");
+create table "stg"."clientes" ("_seq" bigint not null, "id" bigint, "codigo" varchar(64), "nome" varchar(160), "email" varchar(200), "segmento" varchar(40), "cidade" varchar(100), "estado" varchar(60), "regiao" varchar(40), "cep_prefixo" varchar(10), "ativo" boolean, "created_at" timestamptz(3), "updated_at" timestamptz(3));
+create index "ix_clientes_id" on "stg"."clientes" ("id", "updated_at");
+create table "stg"."produtos" ("_seq" bigint not null, "id" bigint, "codigo" varchar(64), "nome" varchar(255), "categoria_id" bigint, "preco_lista" decimal(19, 4), "custo" decimal(19, 4), "peso_g" integer, "ativo" boolean, "created_at" timestamptz(3), "updated_at" timestamptz(3));
+create index "ix_produtos_id" on "stg"."produtos" ("id", "updated_at");
+create table "stg"."campanhas" ("_seq" bigint not null, "id" bigint, "codigo" varchar(40), "nome" varchar(160), "tipo" varchar(20), "percentual" decimal(7, 4), "valor_cupom" decimal(19, 4), "inicio" timestamptz(3), "fim" timestamptz(3), "custo" decimal(19, 4), "ativa" boolean, "created_at" timestamptz(3), "updated_at" timestamptz(3));
+create index "ix_campanhas_id" on "stg"."campanhas" ("id", "updated_at");
