@@ -1,0 +1,60 @@
+// A complete pipeline context for tests: fresh OLTP and warehouse databases on one engine, an
+// isolated set of Azurite containers/queues, and a way to receive what a step enqueued.
+import { loadSettings, type Settings } from '../../shared/config/settings.js';
+import { migrate } from '../../shared/db/migrate.js';
+import type { PipelineContext } from '../../shared/pipeline/context.js';
+import { parseLoadMessage, type LoadMessage } from '../../shared/pipeline/messages.js';
+import { BatchStore } from '../../shared/storage/batch-store.js';
+import { decodeMessage, QueueSender } from '../../shared/storage/queues.js';
+import { silentLogger } from '../../shared/telemetry/logger.js';
+import type { TestEngine } from './engines.js';
+import { freshStorage, type StorageSet } from './storage.js';
+
+export interface TestPipeline {
+  ctx: PipelineContext;
+  storage: StorageSet;
+  /** the next message a step put on a logical queue, removed from the queue */
+  receive(queue: string): Promise<LoadMessage>;
+  close(): Promise<void>;
+}
+
+export async function testPipeline(engine: TestEngine, env: Record<string, string> = {}): Promise<TestPipeline> {
+  const oltp = await engine.fresh();
+  const dw = await engine.fresh();
+  await migrate(oltp.database, 'oltp');
+  await migrate(dw.database, 'dw');
+  const storage = await freshStorage({ containers: ['raw'] });
+  const settings: Settings = loadSettings({ EXTRACT_SAFETY_LAG_SECONDS: '0', ...env });
+  const queues = new QueueSender(storage.queueService, (q) => storage.name(q));
+  const ctx: PipelineContext = { settings, oltp: oltp.database, dw: dw.database, store: new BatchStore(storage.container('raw')), queues, log: silentLogger };
+  return {
+    ctx,
+    storage,
+    async receive(queue) {
+      const client = storage.queue(queue);
+      const { receivedMessageItems } = await client.receiveMessages({ numberOfMessages: 1 });
+      const item = receivedMessageItems[0];
+      if (!item) throw new Error(`queue ${queue} is empty`);
+      await client.deleteMessage(item.messageId, item.popReceipt);
+      return parseLoadMessage(decodeMessage(item.messageText));
+    },
+    async close() {
+      await storage.cleanup();
+      await oltp.close();
+      await dw.close();
+    },
+  };
+}
+
+/** Every row of the warehouse's dimensions, without load bookkeeping (run id, load time). */
+export async function dimensionSnapshot(ctx: PipelineContext): Promise<Record<string, unknown[]>> {
+  const out: Record<string, unknown[]> = {};
+  for (const [table, key] of [['dim_categoria', 'categoria_key'], ['dim_vendedor', 'vendedor_key'], ['dim_campanha', 'campanha_key'], ['dim_cliente', 'cliente_key'], ['dim_produto', 'produto_key'], ['dim_data', 'data_key']]) {
+    const rows = await ctx.dw.db.selectFrom(`dw.${table!}`).selectAll().orderBy(key!).execute();
+    out[table!] = rows.map((r) => {
+      const { run_id: _r, loaded_at: _l, ...rest } = r as Record<string, unknown>;
+      return Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v]));
+    });
+  }
+  return out;
+}
