@@ -69,4 +69,85 @@ describe.each(testEngines())('extract and dimension load on $name', (engine) => 
     expect(reports.every((r) => r.inserted === 0 && r.updated === 0)).toBe(true);
     expect(await dimensionSnapshot(p.ctx)).toEqual(before);
   });
+
+  it('a customer who moved gets a second version with contiguous validity; nothing else changes', async () => {
+    const before = await dimensionSnapshot(p.ctx);
+    const moved = await p.ctx.oltp.db.selectFrom('oltp.clientes').select(['id', 'cidade', 'estado']).where('codigo', '=', 'CG-12520').executeTakeFirstOrThrow();
+    const changedAt = new Date(Date.now() - 1000);
+    await p.ctx.oltp.db.updateTable('oltp.clientes').set({ cidade: 'Recife', estado: 'Pernambuco', updated_at: changedAt }).where('id', '=', moved.id).execute();
+    const { reports } = await dailyRun(p);
+    expect(reports.find((r) => r.entity === 'clientes')).toMatchObject({ read: 1, inserted: 0, updated: 1, unchanged: 0 });
+    const versions = await p.ctx.dw.db.selectFrom('dw.dim_cliente').selectAll().where('cliente_id', '=', moved.id).orderBy('valid_from').execute();
+    expect(versions.map((v) => [v.cidade, v.is_current])).toEqual([[moved.cidade, false], ['Recife', true]]);
+    expect(new Date(versions[0]!.valid_from).getUTCFullYear()).toBe(1900);
+    expect(new Date(versions[0]!.valid_to).toISOString()).toBe(changedAt.toISOString());
+    expect(new Date(versions[1]!.valid_from).toISOString()).toBe(changedAt.toISOString());
+    expect(new Date(versions[1]!.valid_to).getUTCFullYear()).toBe(9999);
+    const after = await dimensionSnapshot(p.ctx);
+    const others = (snap: Record<string, unknown[]>) => ({ ...snap, dim_cliente: snap.dim_cliente!.filter((r) => (r as { cliente_id: number }).cliente_id !== moved.id) });
+    expect(others(after)).toEqual(others(before));
+  });
+
+  it('loads a row committed late inside the overlap and rows sharing the boundary timestamp', async () => {
+    const boundary = (await p.ctx.dw.db.selectFrom('etl.watermark').select('high_water').where('entity', '=', 'produtos').executeTakeFirstOrThrow()).high_water as Date;
+    // committed after the last run read its window, stamped earlier than that window's end
+    const late = new Date(new Date(boundary).getTime() - 5 * 60_000);
+    const ids = (await p.ctx.oltp.db.selectFrom('oltp.produtos').select('id').orderBy('id').limit(4).execute()).map((r) => Number(r.id));
+    await p.ctx.oltp.db.updateTable('oltp.produtos').set({ nome: 'Produto atrasado', updated_at: late }).where('id', '=', ids[0]!).execute();
+    await p.ctx.oltp.db.updateTable('oltp.produtos').set({ nome: 'Mesmo instante', updated_at: boundary }).where('id', 'in', ids.slice(1)).execute();
+    const { reports } = await dailyRun(p);
+    expect(reports.find((r) => r.entity === 'produtos')).toMatchObject({ read: 4, updated: 4 });
+    const names = await p.ctx.dw.db.selectFrom('dw.dim_produto').select(['produto_id', 'nome']).where('produto_id', 'in', ids).where('is_current', '=', true).orderBy('produto_id').execute();
+    expect(names.map((n) => n.nome)).toEqual(['Produto atrasado', 'Mesmo instante', 'Mesmo instante', 'Mesmo instante']);
+  });
+
+  it('a failure in the middle of a merge rolls the entity back; the retried message converges to the clean result', async () => {
+    const changedAt = new Date(Date.now() - 1000);
+    await p.ctx.oltp.db.updateTable('oltp.clientes').set({ segmento: 'Corporate', updated_at: changedAt }).where('segmento', '=', 'Home Office').execute();
+    const watermarkBefore = await p.ctx.dw.db.selectFrom('etl.watermark').selectAll().where('entity', '=', 'clientes').executeTakeFirstOrThrow();
+    const before = await dimensionSnapshot(p.ctx);
+    const extract = await runExtract(p.ctx);
+    if (extract.status !== 'started') throw new Error('skipped');
+    const message = await p.receive(QUEUES.dimensions);
+    faults.afterMerge = async (entity) => {
+      if (entity === 'clientes') throw new Error('injected failure after the clientes merge');
+    };
+    try {
+      await expect(loadDimensions(p.ctx, message)).rejects.toThrow('injected failure');
+    } finally {
+      faults.afterMerge = undefined;
+    }
+    expect(await p.ctx.dw.db.selectFrom('etl.watermark').selectAll().where('entity', '=', 'clientes').executeTakeFirstOrThrow()).toEqual(watermarkBefore);
+    const failed = await dimensionSnapshot(p.ctx);
+    expect(failed.dim_cliente).toEqual(before.dim_cliente);
+    const run = await p.ctx.dw.db.selectFrom('etl.run').select(['status', 'error']).where('run_id', '=', extract.runId).executeTakeFirstOrThrow();
+    expect(run).toEqual({ status: 'failed', error: expect.stringContaining('injected failure') });
+    const step = await p.ctx.dw.db.selectFrom('etl.run_step').select('status').where('run_id', '=', extract.runId).where('step', '=', 'dimensions').where('entity', '=', 'clientes').executeTakeFirstOrThrow();
+    expect(step.status).toBe('failed');
+
+    // the queue delivers the message again
+    await loadDimensions(p.ctx, message);
+    const homeOffice = await p.ctx.dw.db.selectFrom('dw.dim_cliente').select((eb) => eb.fn.countAll().as('n')).where('segmento', '=', 'Home Office').where('is_current', '=', true).executeTakeFirstOrThrow();
+    expect(Number(homeOffice.n)).toBe(0);
+    expect((await p.ctx.dw.db.selectFrom('etl.run').select('status').where('run_id', '=', extract.runId).executeTakeFirstOrThrow()).status).toBe('succeeded');
+
+    // a clean warehouse loading the same source in one go ends in the same dimensions
+    const clean = await testPipeline(engine);
+    try {
+      await importSuperstore(clean.ctx.oltp, SUPERSTORE, { at: importedAt });
+      const source = p.ctx.oltp;
+      await dailyRun({ ...clean, ctx: { ...clean.ctx, oltp: source } });
+      const a = await dimensionSnapshot(p.ctx);
+      const b = await dimensionSnapshot(clean.ctx);
+      // history differs (the clean warehouse never saw the old values); current members are identical
+      const current = (snap: Record<string, unknown[]>, table: string) =>
+        snap[table]!.filter((r) => (r as { is_current?: boolean }).is_current !== false).map((r) => {
+          const { valid_from: _f, valid_to: _t, source_updated_at: _s, cliente_key: _k, produto_key: _p, ...rest } = r as Record<string, unknown>;
+          return rest;
+        }).sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)));
+      for (const table of ['dim_categoria', 'dim_vendedor', 'dim_campanha', 'dim_cliente', 'dim_produto']) expect(current(a, table)).toEqual(current(b, table));
+    } finally {
+      await clean.close();
+    }
+  });
 });
