@@ -1,0 +1,462 @@
+// Validation of the OLTP source (`npm run oltp:check`): what a data engineer checks before
+// trusting a source. Every check is one Kysely query selecting the failing rows (one row per
+// failing source row, with the columns that identify it), so the same definition compiles to
+// PostgreSQL and to T-SQL. The runner counts the failing rows and keeps a few as samples.
+//
+// Blocking checks describe data the warehouse cannot load correctly (orphans, broken money
+// rules, duplicated business keys); warnings describe data worth a look that loads anyway.
+// Money is compared in SQL on the decimal(19,4) columns: exact, never a binary float.
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
+import type { Engine } from '../db/connection-string.js';
+import type { Database } from '../db/database.js';
+import { ORDER_STATUSES, PAID_STATUSES, OLTP_TABLES } from '../model/oltp-tables.js';
+
+export type Severity = 'blocking' | 'warning';
+
+/** What a check may depend on besides the query builder. */
+export interface CheckContext {
+  readonly engine: Engine;
+  /** the database's clock (UTC), never the process's */
+  readonly now: RawBuilder<Date>;
+}
+
+export interface OltpCheck {
+  readonly name: string;
+  readonly severity: Severity;
+  readonly description: string;
+  /** columns of failingRows() that identify a row; samples are ordered by them */
+  readonly keys: readonly string[];
+  /** one row per failing source row; every column has a unique name (it is used as a derived table) */
+  failingRows(db: Kysely<any>, ctx: CheckContext): SelectQueryBuilder<any, any, any>;
+}
+
+export interface CheckResult {
+  readonly name: string;
+  readonly severity: Severity;
+  readonly description: string;
+  /** number of failing source rows */
+  readonly failing: number;
+  /** up to SAMPLE_SIZE failing rows, formatted as "col=value, ..." */
+  readonly samples: string[];
+}
+
+export const SAMPLE_SIZE = 5;
+
+export class OltpCheckError extends Error {
+  constructor(readonly check: string, cause: unknown) {
+    super(`OLTP check ${check} could not run: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'OltpCheckError';
+  }
+}
+
+export function checkContext(engine: Engine): CheckContext {
+  return { engine, now: engine === 'mssql' ? sql<Date>`sysutcdatetime()` : sql<Date>`now()` };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Building blocks
+
+const t = (name: string) => `oltp.${name}`;
+
+/** child.column points at a parent id that does not exist (NULL references are fine). */
+function orphan(name: string, child: string, column: string, parent: string, description: string): OltpCheck {
+  return {
+    name,
+    severity: 'blocking',
+    description,
+    keys: ['id'],
+    failingRows: (db) =>
+      db
+        .selectFrom(`${t(child)} as c`)
+        .select(['c.id as id', `c.${column} as ${column}`])
+        .where(`c.${column}`, 'is not', null)
+        .where((eb) =>
+          eb.not(eb.exists(eb.selectFrom(`${t(parent)} as p`).select(sql.lit(1).as('one')).whereRef('p.id', '=', `c.${column}`))),
+        ),
+  };
+}
+
+const FOREIGN_KEYS: readonly (readonly [child: string, column: string, parent: string])[] = [
+  ['produtos', 'categoria_id', 'categorias'],
+  ['categorias', 'categoria_pai_id', 'categorias'],
+  ['pedidos', 'cliente_id', 'clientes'],
+  ['pedidos', 'campanha_id', 'campanhas'],
+  ['itens_pedido', 'produto_id', 'produtos'],
+  ['itens_pedido', 'vendedor_id', 'vendedores'],
+  ['itens_pedido', 'campanha_id', 'campanhas'],
+  ['pagamentos', 'pedido_id', 'pedidos'],
+  ['metas', 'vendedor_id', 'vendedores'],
+];
+
+/** Rows whose business key is shared with another row of the same table (all of them fail). */
+function duplicates(table: string, keys: readonly string[]): OltpCheck {
+  return {
+    name: `duplicate_${table}_${keys.join('_')}`,
+    severity: 'blocking',
+    description: `${table}: (${keys.join(', ')}) is the business key but appears on more than one row`,
+    keys: [...keys, 'id'],
+    failingRows: (db) =>
+      db
+        .selectFrom(`${t(table)} as x`)
+        .innerJoin(
+          db
+            .selectFrom(t(table))
+            .select([...keys])
+            .groupBy([...keys])
+            .having((eb) => eb(eb.fn.countAll(), '>', 1))
+            .as('d'),
+          (join) => keys.reduce((j, k) => j.onRef(`d.${k}`, '=', `x.${k}`), join),
+        )
+        .select(['x.id as id', ...keys.map((k) => `x.${k} as ${k}`)]),
+  };
+}
+
+/** One query over every OLTP table: rows matching `where`, tagged with their table name. */
+function everyTable(db: Kysely<any>, where: (eb: ExpressionBuilder<any, any>) => Expression<SqlBool>) {
+  const [first, ...rest] = OLTP_TABLES.map((table) =>
+    db
+      .selectFrom(t(table))
+      // a literal of our own table list, not a value: compiles to 'clientes' on every engine
+      .select([sql.lit(table).as('tabela'), 'id', 'created_at', 'updated_at'])
+      .where(where),
+  );
+  return rest.reduce((q, next) => q.unionAll(next), first!);
+}
+
+const ref = (r: string) => sql.ref(r);
+/** Σ live items per order: valor_bruto, valor_desconto (soft-deleted items excluded) */
+const liveItemSums = (db: Kysely<any>) =>
+  db
+    .selectFrom(t('itens_pedido'))
+    .where('deleted_at', 'is', null)
+    .groupBy('pedido_id')
+    .select((eb) => ['pedido_id', eb.fn.sum('valor_bruto').as('bruto'), eb.fn.sum('valor_desconto').as('desconto'), eb.fn.countAll().as('itens')])
+    .as('i');
+/** pedidos.valor_total as the items and freight say it should be */
+const expectedTotal = sql<string>`coalesce(${ref('i.bruto')}, 0) - coalesce(${ref('i.desconto')}, 0) + ${ref('p.valor_frete')}`;
+
+// ---------------------------------------------------------------------------------------------
+// The checks
+
+export const OLTP_CHECKS: readonly OltpCheck[] = [
+  // --- referential integrity -------------------------------------------------------------------
+  ...FOREIGN_KEYS.map(([child, column, parent]) =>
+    orphan(`orphan_${child}_${column}`, child, column, parent, `${child}.${column} points at a ${parent} row that does not exist`),
+  ),
+  orphan('items_without_order', 'itens_pedido', 'pedido_id', 'pedidos', 'itens_pedido.pedido_id points at an order that does not exist'),
+
+  // --- amounts -----------------------------------------------------------------------------------
+  {
+    name: 'invalid_item_quantity_or_amount',
+    severity: 'blocking',
+    description: 'itens_pedido: quantidade <= 0, or a negative preco_unitario, valor_bruto, valor_desconto, valor_liquido or valor_frete',
+    keys: ['id'],
+    failingRows: (db) =>
+      db
+        .selectFrom(t('itens_pedido'))
+        .select(['id', 'pedido_id', 'quantidade', 'preco_unitario', 'valor_liquido'])
+        .where((eb) =>
+          eb.or([
+            eb('quantidade', '<=', 0),
+            ...['preco_unitario', 'valor_bruto', 'valor_desconto', 'valor_liquido', 'valor_frete'].map((c) => eb(c, '<', 0)),
+          ]),
+        ),
+  },
+  {
+    name: 'negative_product_price',
+    severity: 'blocking',
+    description: 'produtos: negative preco_lista or custo',
+    keys: ['id'],
+    failingRows: (db) =>
+      db
+        .selectFrom(t('produtos'))
+        .select(['id', 'codigo', 'preco_lista'])
+        .where((eb) => eb.or([eb('preco_lista', '<', 0), eb('custo', '<', 0)])),
+  },
+  {
+    name: 'negative_order_amount',
+    severity: 'blocking',
+    description: 'pedidos: negative valor_produtos, valor_desconto, valor_frete or valor_total',
+    keys: ['id'],
+    failingRows: (db) =>
+      db
+        .selectFrom(t('pedidos'))
+        .select(['id', 'codigo', 'valor_total'])
+        .where((eb) => eb.or(['valor_produtos', 'valor_desconto', 'valor_frete', 'valor_total'].map((c) => eb(c, '<', 0)))),
+  },
+  {
+    name: 'negative_payment_value',
+    severity: 'blocking',
+    description: 'pagamentos: negative valor',
+    keys: ['id'],
+    failingRows: (db) => db.selectFrom(t('pagamentos')).select(['id', 'pedido_id', 'valor']).where('valor', '<', 0),
+  },
+  {
+    name: 'order_total_mismatch',
+    severity: 'blocking',
+    description: 'pedidos.valor_total <> Σ live itens.valor_bruto − Σ live itens.valor_desconto + pedidos.valor_frete (no live items = 0)',
+    keys: ['id'],
+    failingRows: (db) =>
+      db
+        .selectFrom(`${t('pedidos')} as p`)
+        .leftJoin(liveItemSums(db), 'i.pedido_id', 'p.id')
+        .select(['p.id as id', 'p.codigo as codigo', 'p.valor_total as valor_total', expectedTotal.as('esperado')])
+        .where(sql<SqlBool>`${ref('p.valor_total')} <> ${expectedTotal}`),
+  },
+  {
+    name: 'paid_order_payments_mismatch',
+    severity: 'blocking',
+    description: `orders with status in (${PAID_STATUSES.join(', ')}) whose Σ pagamentos.valor <> valor_total (no payment = 0)`,
+    keys: ['id'],
+    failingRows: (db) =>
+      db
+        .selectFrom(`${t('pedidos')} as p`)
+        .leftJoin(
+          db
+            .selectFrom(t('pagamentos'))
+            .groupBy('pedido_id')
+            .select((eb) => ['pedido_id', eb.fn.sum('valor').as('pago')])
+            .as('g'),
+          'g.pedido_id',
+          'p.id',
+        )
+        .select((eb) => ['p.id as id', 'p.codigo as codigo', 'p.valor_total as valor_total', eb.fn.coalesce('g.pago', sql.lit(0)).as('pago')])
+        .where('p.status', 'in', [...PAID_STATUSES])
+        .where((eb) => eb(eb.fn.coalesce('g.pago', sql.lit(0)), '<>', eb.ref('p.valor_total'))),
+  },
+
+  // --- timestamps --------------------------------------------------------------------------------
+  {
+    name: 'updated_before_created',
+    severity: 'blocking',
+    description: 'rows (any table) whose updated_at is earlier than created_at',
+    keys: ['tabela', 'id'],
+    failingRows: (db) => everyTable(db, (eb) => eb('updated_at', '<', eb.ref('created_at'))),
+  },
+  {
+    name: 'future_timestamps',
+    severity: 'warning',
+    description: "rows (any table) whose created_at or updated_at is after the database's clock; the extract window defers them until then",
+    keys: ['tabela', 'id'],
+    failingRows: (db, ctx) => everyTable(db, (eb) => eb.or([eb('created_at', '>', ctx.now), eb('updated_at', '>', ctx.now)])),
+  },
+
+  // --- business keys -----------------------------------------------------------------------------
+  ...['clientes', 'vendedores', 'produtos', 'categorias', 'campanhas', 'pedidos'].map((table) => duplicates(table, ['codigo'])),
+  duplicates('itens_pedido', ['pedido_id', 'numero_item']),
+  duplicates('pagamentos', ['pedido_id', 'sequencial']),
+  duplicates('metas', ['vendedor_id', 'mes']),
+
+  // --- warnings: loadable, but worth a look ------------------------------------------------------
+  {
+    name: 'order_without_live_items',
+    severity: 'warning',
+    description: 'non-cancelled orders with no live (not soft-deleted) item: no sale will reach fact_vendas',
+    keys: ['id'],
+    failingRows: (db) =>
+      db
+        .selectFrom(`${t('pedidos')} as p`)
+        .select(['p.id as id', 'p.codigo as codigo', 'p.status as status'])
+        .where('p.status', '<>', 'cancelado')
+        .where((eb) =>
+          eb.not(
+            eb.exists(
+              eb.selectFrom(`${t('itens_pedido')} as i`).select(sql.lit(1).as('one')).whereRef('i.pedido_id', '=', 'p.id').where('i.deleted_at', 'is', null),
+            ),
+          ),
+        ),
+  },
+  {
+    name: 'item_net_amount_mismatch',
+    severity: 'warning',
+    description: 'itens_pedido.valor_liquido <> valor_bruto − valor_desconto',
+    keys: ['id'],
+    failingRows: (db) =>
+      db
+        .selectFrom(t('itens_pedido'))
+        .select(['id', 'pedido_id', 'valor_bruto', 'valor_desconto', 'valor_liquido'])
+        .where(sql<SqlBool>`${ref('valor_liquido')} <> ${ref('valor_bruto')} - ${ref('valor_desconto')}`),
+  },
+  {
+    name: 'item_gross_amount_mismatch',
+    severity: 'warning',
+    description: 'itens_pedido.valor_bruto <> quantidade × preco_unitario',
+    keys: ['id'],
+    failingRows: (db) =>
+      db
+        .selectFrom(t('itens_pedido'))
+        .select(['id', 'pedido_id', 'quantidade', 'preco_unitario', 'valor_bruto'])
+        .where(sql<SqlBool>`${ref('valor_bruto')} <> ${ref('quantidade')} * ${ref('preco_unitario')}`),
+  },
+  {
+    name: 'order_header_amounts_mismatch',
+    severity: 'warning',
+    description: 'pedidos.valor_produtos <> Σ live itens.valor_bruto, or pedidos.valor_desconto <> Σ live itens.valor_desconto',
+    keys: ['id'],
+    failingRows: (db) =>
+      db
+        .selectFrom(`${t('pedidos')} as p`)
+        .leftJoin(liveItemSums(db), 'i.pedido_id', 'p.id')
+        .select(['p.id as id', 'p.codigo as codigo', 'p.valor_produtos as valor_produtos', 'p.valor_desconto as valor_desconto'])
+        .where((eb) =>
+          eb.or([
+            eb('p.valor_produtos', '<>', eb.fn.coalesce('i.bruto', sql.lit(0))),
+            eb('p.valor_desconto', '<>', eb.fn.coalesce('i.desconto', sql.lit(0))),
+          ]),
+        ),
+  },
+  {
+    name: 'unknown_order_status',
+    severity: 'warning',
+    description: `pedidos.status outside (${ORDER_STATUSES.join(', ')}): the payment check and the warehouse treat it as unpaid`,
+    keys: ['id'],
+    failingRows: (db) => db.selectFrom(t('pedidos')).select(['id', 'codigo', 'status']).where('status', 'not in', [...ORDER_STATUSES]),
+  },
+  {
+    name: 'order_status_without_date',
+    severity: 'warning',
+    description: 'paid orders without data_aprovacao, delivered (entregue) without data_entrega, cancelled without data_cancelamento',
+    keys: ['id'],
+    failingRows: (db) =>
+      db
+        .selectFrom(t('pedidos'))
+        .select(['id', 'codigo', 'status'])
+        .where((eb) =>
+          eb.or([
+            eb.and([eb('status', 'in', [...PAID_STATUSES]), eb('data_aprovacao', 'is', null)]),
+            eb.and([eb('status', '=', 'entregue'), eb('data_entrega', 'is', null)]),
+            eb.and([eb('status', '=', 'cancelado'), eb('data_cancelamento', 'is', null)]),
+          ]),
+        ),
+  },
+  {
+    name: 'order_dates_before_order_date',
+    severity: 'warning',
+    description: 'pedidos: data_aprovacao, data_envio, data_entrega or data_cancelamento earlier than data_pedido',
+    keys: ['id'],
+    failingRows: (db) =>
+      db
+        .selectFrom(t('pedidos'))
+        .select(['id', 'codigo', 'data_pedido'])
+        .where((eb) =>
+          eb.or(['data_aprovacao', 'data_envio', 'data_entrega', 'data_cancelamento'].map((c) => eb(c, '<', eb.ref('data_pedido')))),
+        ),
+  },
+  {
+    name: 'campaign_ends_before_start',
+    severity: 'warning',
+    description: 'campanhas.fim earlier than campanhas.inicio',
+    keys: ['id'],
+    failingRows: (db) => db.selectFrom(t('campanhas')).select(['id', 'codigo']).whereRef('fim', '<', 'inicio'),
+  },
+  {
+    name: 'item_campaign_outside_window',
+    severity: 'warning',
+    description: "items with a campaign whose order date (pedidos.data_pedido) is outside the campaign's inicio..fim: discount ROI will attribute it anyway",
+    keys: ['id'],
+    failingRows: (db) =>
+      db
+        .selectFrom(`${t('itens_pedido')} as i`)
+        .innerJoin(`${t('pedidos')} as p`, 'p.id', 'i.pedido_id')
+        .innerJoin(`${t('campanhas')} as c`, 'c.id', 'i.campanha_id')
+        .select(['i.id as id', 'i.pedido_id as pedido_id', 'c.codigo as campanha'])
+        .where((eb) => eb.or([eb('p.data_pedido', '<', eb.ref('c.inicio')), eb('p.data_pedido', '>', eb.ref('c.fim'))])),
+  },
+  {
+    name: 'meta_month_not_first_day',
+    severity: 'warning',
+    description: 'metas.mes is not the first day of a month (fact_metas is monthly)',
+    keys: ['id'],
+    failingRows: (db, ctx) =>
+      db
+        .selectFrom(t('metas'))
+        .select(['id', 'vendedor_id', 'mes'])
+        // the one engine-specific expression: no portable day-of-month function
+        .where(ctx.engine === 'mssql' ? sql<SqlBool>`day(${ref('mes')}) <> 1` : sql<SqlBool>`extract(day from ${ref('mes')}) <> 1`),
+  },
+];
+
+// ---------------------------------------------------------------------------------------------
+// Runner and report
+
+/** select count(*) from (<failing rows>) */
+export function countQuery(check: OltpCheck, db: Kysely<any>, ctx: CheckContext) {
+  return db.selectFrom(check.failingRows(db, ctx).as('f')).select((eb) => eb.fn.countAll().as('n'));
+}
+
+/** the first SAMPLE_SIZE failing rows, ordered by the check's keys (TOP on SQL Server, LIMIT elsewhere) */
+export function sampleQuery(check: OltpCheck, db: Kysely<any>, ctx: CheckContext) {
+  let q = db.selectFrom(check.failingRows(db, ctx).as('f')).selectAll();
+  for (const k of check.keys) q = q.orderBy(`f.${k}`);
+  return ctx.engine === 'mssql' ? q.top(SAMPLE_SIZE) : q.limit(SAMPLE_SIZE);
+}
+
+function formatValue(v: unknown): string {
+  if (v instanceof Date) return v.toISOString().replace('T00:00:00.000Z', '');
+  if (v === null || v === undefined) return 'null';
+  return String(v);
+}
+
+export function formatSample(row: Record<string, unknown>): string {
+  return Object.entries(row)
+    .map(([k, v]) => `${k}=${formatValue(v)}`)
+    .join(', ');
+}
+
+/**
+ * Runs the checks one after the other (PGlite has a single connection) and returns one result
+ * per check. `database` may be a transaction: pass { engine, db: trx }.
+ */
+export async function runChecks(database: Pick<Database, 'engine' | 'db'>, checks: readonly OltpCheck[] = OLTP_CHECKS): Promise<CheckResult[]> {
+  const ctx = checkContext(database.engine);
+  const results: CheckResult[] = [];
+  for (const check of checks) {
+    try {
+      const row = await countQuery(check, database.db, ctx).executeTakeFirstOrThrow();
+      const failing = Number(row.n);
+      const samples = failing > 0 ? (await sampleQuery(check, database.db, ctx).execute()).map(formatSample) : [];
+      results.push({ name: check.name, severity: check.severity, description: check.description, failing, samples });
+    } catch (e) {
+      throw new OltpCheckError(check.name, e);
+    }
+  }
+  return results;
+}
+
+export const hasBlockingFailure = (results: readonly CheckResult[]): boolean => results.some((r) => r.severity === 'blocking' && r.failing > 0);
+
+/** The CLI's exit code: 1 when a blocking check fails, 0 otherwise (warnings only print). */
+export const checkExitCode = (results: readonly CheckResult[]): 0 | 1 => (hasBlockingFailure(results) ? 1 : 0);
+
+const status = (r: CheckResult) => (r.failing === 0 ? 'ok' : r.severity === 'blocking' ? 'FAIL' : 'WARN');
+
+/** One line per check (check, severity, failing rows, status), samples under failing ones, and a summary. */
+export function formatCheckTable(results: readonly CheckResult[]): string {
+  const header = ['check', 'severity', 'failing rows', 'status'] as const;
+  const rows = results.map((r) => [r.name, r.severity, String(r.failing), status(r)] as const);
+  const width = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells.map((c, i) => (i === 2 ? c.padStart(width[i]!) : c.padEnd(width[i]!))).join('  ').trimEnd();
+  const out = [line(header), line(width.map((w) => '-'.repeat(w)))];
+  results.forEach((r, i) => {
+    out.push(line(rows[i]!));
+    for (const s of r.samples) out.push(`    e.g. ${s}`);
+  });
+  out.push('', summaryLine(results));
+  return out.join('\n');
+}
+
+export function summaryLine(results: readonly CheckResult[]): string {
+  const failed = results.filter((r) => r.failing > 0 && r.severity === 'blocking');
+  const warned = results.filter((r) => r.failing > 0 && r.severity === 'warning');
+  const rows = (list: CheckResult[]) => list.reduce((n, r) => n + r.failing, 0);
+  const passed = results.length - failed.length - warned.length;
+  return (
+    `${failed.length > 0 ? 'FAILED' : 'PASSED'}: ${results.length} checks, ${passed} passed, ` +
+    `${failed.length} blocking failed (${rows(failed)} rows), ${warned.length} warnings (${rows(warned)} rows)`
+  );
+}
+
+export function printCheckTable(results: readonly CheckResult[], write: (text: string) => void = console.log): void {
+  write(formatCheckTable(results));
+}
