@@ -1,0 +1,39 @@
+// The blocking OLTP checks pass on every kind of data the product produces: the seed, the
+// incremental day on top of it, and the Superstore import.
+import { resolve } from 'node:path';
+import { migrate } from '../../shared/db/migrate.js';
+import { importSuperstore } from '../../shared/import/superstore.js';
+import { runChecks } from '../../shared/oltp/checks.js';
+import { seedBase } from '../../shared/seed/base.js';
+import { runIncrementalDay } from '../../shared/seed/incremental.js';
+import { testEngines } from '../helpers/engines.js';
+
+const blockingFailures = async (database: Parameters<typeof runChecks>[0]) =>
+  (await runChecks(database)).filter((r) => r.severity === 'blocking' && r.failing > 0).map((r) => `${r.name}: ${r.failing}`);
+
+describe.each(testEngines())('OLTP checks on produced data ($name)', (engine) => {
+  it('pass after the seed and after the incremental day', async () => {
+    const { database, close } = await engine.fresh();
+    try {
+      await migrate(database, 'oltp');
+      const asOf = new Date('2026-06-01T00:00:00.000Z');
+      await seedBase(database, { scale: 0.03, seed: 42, asOf });
+      expect(await blockingFailures(database)).toEqual([]);
+      await runIncrementalDay(database, { at: new Date('2026-06-01T10:00:00.000Z'), seed: 42 });
+      expect(await blockingFailures(database)).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
+  it('pass after the Superstore import', async () => {
+    const { database, close } = await engine.fresh();
+    try {
+      await migrate(database, 'oltp');
+      await importSuperstore(database, resolve('../shared/datasets/superstore/Sample - Superstore.csv.gz'), { at: new Date('2026-06-01T00:00:00.000Z') });
+      expect(await blockingFailures(database)).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+});
