@@ -55,7 +55,8 @@ const schema = z.object({
     .optional()
     .transform((v) => (v === undefined || v.trim() === '' ? '0 0 3 * * *' : v.trim()))
     .refine((v) => v.split(/\s+/).length === 6, { message: "expected an NCRONTAB expression with 6 fields, e.g. '0 0 3 * * *' (03:00 UTC daily)" }),
-  EXTRACT_OVERLAP_MINUTES: intSetting(15, 0, 7 * 24 * 60, 'minutes'),
+  // re-read window before the watermark: catches rows committed late with an earlier updated_at
+  EXTRACT_OVERLAP_MINUTES: intSetting(60, 0, 7 * 24 * 60, 'minutes'),
   EXTRACT_SAFETY_LAG_SECONDS: intSetting(60, 0, 24 * 3600, 'seconds'),
   EXTRACT_PART_MAX_ROWS: intSetting(50_000, 1, 10_000_000, 'rows'),
   EXTRACT_PART_MAX_BYTES: intSetting(16 * 1024 * 1024, 1024, 1024 * 1024 * 1024, 'bytes'),

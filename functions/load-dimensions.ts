@@ -1,0 +1,24 @@
+// Queue trigger on load-dimensions: stage, validate and merge the dimension batches of a run,
+// then queue the fact load. A malformed message fails every attempt with its reason logged and
+// so lands in load-dimensions-poison after maxDequeueCount (host.json), never loops forever.
+import { app, type InvocationContext } from '@azure/functions';
+import { loadDimensions } from '../shared/pipeline/load-dimensions.js';
+import { InvalidMessageError, parseLoadMessage, QUEUES } from '../shared/pipeline/messages.js';
+import { pipelineContext } from '../shared/pipeline/runtime.js';
+import { invocationLogger } from '../shared/telemetry/invocation-logger.js';
+
+export async function loadDimensionsHandler(message: unknown, context: InvocationContext): Promise<void> {
+  const log = invocationLogger(context);
+  let parsed;
+  try {
+    parsed = parseLoadMessage(message);
+  } catch (e) {
+    if (e instanceof InvalidMessageError) log.error('malformed message: it will go to the poison queue', { reason: e.reason, dequeueCount: context.triggerMetadata?.dequeueCount });
+    throw e;
+  }
+  await loadDimensions(await pipelineContext(log), parsed);
+}
+
+export const loadDimensionsQueue = { queueName: QUEUES.dimensions, connection: 'AzureWebJobsStorage' } as const;
+
+app.storageQueue('loadDimensions', { ...loadDimensionsQueue, handler: loadDimensionsHandler });

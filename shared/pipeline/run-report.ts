@@ -1,0 +1,72 @@
+// A run as the warehouse recorded it (etl.run + etl.run_step), for the pipeline command, the
+// runs API and logs.
+import type { Kysely } from 'kysely';
+
+export interface RunReport {
+  runId: string;
+  kind: string;
+  status: string;
+  startedAt: string;
+  finishedAt: string | null;
+  error: string | null;
+  steps: {
+    step: string;
+    entity: string;
+    status: string;
+    windowFrom: string | null;
+    windowTo: string | null;
+    read: number;
+    loaded: number;
+    rejected: number;
+    inserted: number;
+    updated: number;
+    unchanged: number;
+    ms: number | null;
+    error: string | null;
+  }[];
+}
+
+const iso = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string).toISOString());
+
+export async function readRunReport(db: Kysely<any>, runId: string): Promise<RunReport | null> {
+  const run = await db.selectFrom('etl.run').selectAll().where('run_id', '=', runId).executeTakeFirst();
+  if (!run) return null;
+  const steps = await db.selectFrom('etl.run_step').selectAll().where('run_id', '=', runId).orderBy('started_at').orderBy('step').orderBy('entity').execute();
+  return {
+    runId,
+    kind: run.kind,
+    status: run.status,
+    startedAt: iso(run.started_at)!,
+    finishedAt: iso(run.finished_at),
+    error: run.error,
+    steps: steps.map((s) => ({
+      step: s.step,
+      entity: s.entity,
+      status: s.status,
+      windowFrom: iso(s.window_from),
+      windowTo: iso(s.window_to),
+      read: Number(s.rows_read),
+      loaded: Number(s.rows_loaded),
+      rejected: Number(s.rows_rejected),
+      inserted: Number(s.rows_inserted),
+      updated: Number(s.rows_updated),
+      unchanged: Number(s.rows_unchanged),
+      ms: s.finished_at ? new Date(s.finished_at).getTime() - new Date(s.started_at).getTime() : null,
+      error: s.error,
+    })),
+  };
+}
+
+export function formatRunReport(r: RunReport): string {
+  const head = ['step', 'entity', 'status', 'window from', 'window to', 'read', 'loaded', 'rejected', 'ins', 'upd', 'same', 'ms'];
+  const rows = r.steps.map((s) => [
+    s.step, s.entity, s.status, s.windowFrom ?? '(start)', s.windowTo ?? '', String(s.read), s.step === 'extract' ? '' : String(s.loaded),
+    String(s.rejected), s.step === 'extract' ? '' : String(s.inserted), s.step === 'extract' ? '' : String(s.updated), s.step === 'extract' ? '' : String(s.unchanged), String(s.ms ?? ''),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i >= 5 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
+  const out = [`run ${r.runId} (${r.kind}): ${r.status}, started ${r.startedAt}${r.finishedAt ? `, finished ${r.finishedAt}` : ''}`, line(head), ...rows.map(line)];
+  if (r.error) out.push(`error: ${r.error}`);
+  for (const s of r.steps.filter((x) => x.error)) out.push(`${s.step}/${s.entity}: ${s.error}`);
+  return out.join('\n');
+}

@@ -1,0 +1,22 @@
+// The pipeline context of this process, built once from the settings: shared database
+// connections (see shared/db/connections.ts), the batch store and the queue sender. Handlers
+// get it with their invocation's logger.
+import { loadSettings } from '../config/settings.js';
+import { getDatabase } from '../db/connections.js';
+import { BatchStore } from '../storage/batch-store.js';
+import { QueueSender } from '../storage/queues.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { PipelineContext } from './context.js';
+
+export async function pipelineContext(log: Logger): Promise<PipelineContext> {
+  const settings = loadSettings();
+  const [oltp, dw] = await Promise.all([getDatabase('oltp'), getDatabase('dw')]);
+  return {
+    settings,
+    oltp,
+    dw,
+    store: BatchStore.fromConnectionString(settings.AzureWebJobsStorage, settings.BLOB_CONTAINER),
+    queues: QueueSender.fromConnectionString(settings.AzureWebJobsStorage),
+    log,
+  };
+}

@@ -1,0 +1,92 @@
+// The local Functions host runs the real handlers with the real host's queue semantics.
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REGISTRATIONS, startLocalHost, type LocalHost } from '../../dev/host.js';
+import { closeAllDatabases, getDatabase } from '../../shared/db/connections.js';
+import { seedBase } from '../../shared/seed/base.js';
+import { decodeMessage, encodeMessage } from '../../shared/storage/queues.js';
+import { sharedAzurite, stopStorage } from '../helpers/storage.js';
+
+const saved = { ...process.env };
+let host: LocalHost;
+let logs: string[] = [];
+let connectionString: string;
+
+beforeAll(async () => {
+  connectionString = (await sharedAzurite()).connectionString;
+  Object.assign(process.env, {
+    AzureWebJobsStorage: connectionString,
+    OLTP_CONNECTION_STRING: 'pglite:memory',
+    DW_CONNECTION_STRING: 'pglite:memory',
+    BLOB_CONTAINER: 'raw-host-test',
+    EXTRACT_SAFETY_LAG_SECONDS: '0',
+  });
+  // host.json as shipped, with retries made fast for the test
+  const hostJson = JSON.parse(readFileSync('host.json', 'utf8'));
+  hostJson.extensions.queues.visibilityTimeout = '00:00:00';
+  hostJson.extensions.queues.maxDequeueCount = 3;
+  const path = join(mkdtempSync(join(tmpdir(), 'host-')), 'host.json');
+  writeFileSync(path, JSON.stringify(hostJson));
+  host = await startLocalHost({ storageConnectionString: connectionString, hostJsonPath: path, log: (l) => logs.push(l) });
+});
+
+afterAll(async () => {
+  await host?.stop();
+  await closeAllDatabases();
+  await stopStorage();
+  process.env = saved;
+});
+
+beforeEach(() => {
+  logs = [];
+});
+
+async function queueTexts(name: string): Promise<string[]> {
+  const { QueueServiceClient } = await import('@azure/storage-queue');
+  const q = QueueServiceClient.fromConnectionString(connectionString).getQueueClient(name);
+  if (!(await q.exists())) return [];
+  const { peekedMessageItems } = await q.peekMessages({ numberOfMessages: 32 });
+  return peekedMessageItems.map((m) => m.messageText);
+}
+
+describe('local Functions host', () => {
+  it('registers every function in functions/', () => {
+    const files = readdirSync('functions').filter((f) => f.endsWith('.ts'));
+    const handlers = new Set([...REGISTRATIONS.timers, ...REGISTRATIONS.queues, ...REGISTRATIONS.http].map((r) => r.handler.name));
+    expect(files.length).toBe(handlers.size);
+    for (const f of files) {
+      const source = readFileSync(join('functions', f), 'utf8');
+      const exported = /export async function (\w+Handler)\(/.exec(source)?.[1];
+      expect(handlers.has(exported!)).toBe(true);
+    }
+  });
+
+  it('runs a daily load through the timer and the queue; the fact message waits in its queue', async () => {
+    await seedBase(await getDatabase('oltp'), { scale: 0.02, seed: 1, asOf: new Date('2026-06-01T00:00:00Z') });
+    await host.fireTimer('extract');
+    await host.drain(500);
+    const dw = await getDatabase('dw');
+    const runs = await dw.db.selectFrom('etl.run').select(['run_id', 'status']).execute();
+    expect(runs).toEqual([{ run_id: expect.any(String), status: 'succeeded' }]);
+    const members = await dw.db.selectFrom('dw.dim_cliente').select((eb) => eb.fn.countAll().as('n')).where('cliente_key', '>', 0).executeTakeFirstOrThrow();
+    expect(Number(members.n)).toBeGreaterThan(0);
+    // nobody consumes load-facts yet: the message waits there, base64 JSON naming the run's fact batches
+    const facts = await queueTexts('load-facts');
+    expect(facts).toHaveLength(1);
+    expect(decodeMessage(facts[0]!)).toMatchObject({ runId: runs[0]!.run_id, batches: expect.arrayContaining([expect.objectContaining({ entity: 'pedidos' })]) });
+  });
+
+  it('moves a malformed message to the poison queue after maxDequeueCount attempts, logging the reason', async () => {
+    const { QueueServiceClient } = await import('@azure/storage-queue');
+    const q = QueueServiceClient.fromConnectionString(connectionString).getQueueClient('load-dimensions');
+    await q.sendMessage(encodeMessage({ runId: 'x', kind: 'hourly' }));
+    await host.drain(300);
+    expect(logs.filter((l) => l.includes('malformed message'))).toHaveLength(3);
+    expect(logs.some((l) => l.includes('kind: Invalid option'))).toBe(true);
+    expect(logs.some((l) => l.includes('moved to load-dimensions-poison'))).toBe(true);
+    const poison = await queueTexts('load-dimensions-poison');
+    expect(poison.map((t) => decodeMessage(t))).toEqual([{ runId: 'x', kind: 'hourly' }]);
+    expect(await queueTexts('load-dimensions')).toEqual([]);
+  });
+});
