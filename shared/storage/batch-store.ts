@@ -4,7 +4,10 @@
 // Blobs are created with If-None-Match: * so an existing batch is never overwritten; a
 // re-extract is a new run and so a new folder.
 import { createHash } from 'node:crypto';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
+import { createGunzip, createGzip, type Gzip } from 'node:zlib';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { MANIFEST_SCHEMA_VERSION, manifestSchema, type Manifest, type ManifestPart } from './batch-manifest.js';
 
@@ -28,6 +31,28 @@ export function batchFolder(entity: string, runId: string, runDate: Date): strin
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
+/** One part being written: lines go through gzip as they come, only compressed bytes are kept. */
+class PartWriter {
+  rows = 0;
+  bytes = 0;
+  private readonly gzip: Gzip = createGzip();
+  private readonly chunks: Buffer[] = [];
+  constructor() {
+    this.gzip.on('data', (c: Buffer) => this.chunks.push(c));
+  }
+  async write(line: string): Promise<void> {
+    this.rows++;
+    this.bytes += Buffer.byteLength(line);
+    if (!this.gzip.write(line)) await once(this.gzip, 'drain');
+  }
+  async finish(): Promise<{ gz: Buffer; rows: number }> {
+    const ended = once(this.gzip, 'end');
+    this.gzip.end();
+    await ended;
+    return { gz: Buffer.concat(this.chunks), rows: this.rows };
+  }
+}
+
 export class BatchStore {
   constructor(readonly container: ContainerClient) {}
 
@@ -47,19 +72,16 @@ export class BatchStore {
   ): Promise<{ manifest: Manifest; manifestPath: string; manifestSha256: string }> {
     const folder = batchFolder(meta.entity, meta.runId, meta.runDate);
     const parts: ManifestPart[] = [];
-    let lines: string[] = [];
-    let bytes = 0;
-    const flush = async () => {
-      const raw = Buffer.from(lines.join(''), 'utf8');
-      const gz = gzipSync(raw);
-      const path = `${folder}/part-${String(parts.length).padStart(5, '0')}.ndjson.gz`;
-      await this.upload(path, gz, 'application/x-ndjson', 'gzip');
-      parts.push({ path, rows: lines.length, bytes: gz.length, sha256: sha256(gz) });
-      lines = [];
-      bytes = 0;
-    };
+    let part: PartWriter | null = null;
     let minDate: string | null = null;
     let maxDate: string | null = null;
+    const flush = async () => {
+      const path = `${folder}/part-${String(parts.length).padStart(5, '0')}.ndjson.gz`;
+      const { gz, rows: n } = await (part ?? new PartWriter()).finish();
+      await this.upload(path, gz, 'application/x-ndjson', 'gzip');
+      parts.push({ path, rows: n, bytes: gz.length, sha256: sha256(gz) });
+      part = null;
+    };
     for await (const row of rows) {
       for (const c of meta.dateColumns ?? []) {
         const v = row[c];
@@ -68,12 +90,11 @@ export class BatchStore {
         if (minDate === null || day < minDate) minDate = day;
         if (maxDate === null || day > maxDate) maxDate = day;
       }
-      const line = JSON.stringify(row) + '\n';
-      lines.push(line);
-      bytes += Buffer.byteLength(line);
-      if (lines.length >= limits.maxRows || bytes >= limits.maxBytes) await flush();
+      part ??= new PartWriter();
+      await part.write(JSON.stringify(row) + '\n');
+      if (part.rows >= limits.maxRows || part.bytes >= limits.maxBytes) await flush();
     }
-    if (lines.length > 0 || parts.length === 0) await flush();
+    if (part !== null || parts.length === 0) await flush();
     const manifest: Manifest = {
       schemaVersion: MANIFEST_SCHEMA_VERSION,
       runId: meta.runId,
@@ -103,16 +124,16 @@ export class BatchStore {
     return parsed.data;
   }
 
-  /** Yields the parsed rows of one part after checking its checksum; one part in memory at a time. */
+  /** Yields the parsed rows of one part after checking its checksum; only the compressed part is held in memory. */
   async *readPart(part: ManifestPart): AsyncGenerator<unknown> {
     const gz = await this.download(part.path);
     const actual = sha256(gz);
     if (actual !== part.sha256) {
       throw new BatchIntegrityError(`checksum mismatch for ${part.path}: manifest says ${part.sha256}, blob has ${actual}`, part.path);
     }
-    const text = gunzipSync(gz).toString('utf8');
     let count = 0;
-    for (const line of text.split('\n')) {
+    const lines = createInterface({ input: Readable.from([gz]).pipe(createGunzip()), crlfDelay: Infinity });
+    for await (const line of lines) {
       if (line === '') continue;
       count++;
       yield JSON.parse(line);

@@ -2,7 +2,7 @@
 // file's own totals (computed here from the CSV by an independent parse), a second import is
 // refused, broken files fail naming line and column and write nothing, and a true Windows-1252
 // file decodes to the right characters.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -12,18 +12,17 @@ import type { Database } from '../../shared/db/database.js';
 import { migrate } from '../../shared/db/migrate.js';
 import { importSuperstore, readSuperstore, SuperstoreImportError } from '../../shared/import/superstore.js';
 import { formatMoney, parseMoney } from '../../shared/model/money.js';
+import { superstorePath } from '../helpers/datasets.js';
 import { testEngines } from '../helpers/engines.js';
 
 // jest runs from the repository root (rootDir); the datasets live next to it.
 const REPO = process.cwd();
-const REAL_FILE = resolve(REPO, '../shared/datasets/superstore/Sample - Superstore.csv.gz');
+// a missing dataset fails the suite rather than skipping it: CI lays ../shared beside the clone
+const REAL_FILE = superstorePath();
 const FIXTURES = resolve(REPO, 'tests/fixtures/superstore');
-const HAVE_REAL = existsSync(REAL_FILE);
 const AT = '2024-05-06T07:08:09.123Z';
 const TABLES = ['categorias', 'vendedores', 'clientes', 'produtos', 'pedidos', 'itens_pedido', 'pagamentos'] as const;
 const C1 = /[\u0080-\u009f]/;
-
-if (!HAVE_REAL) console.warn(`import-superstore: ${REAL_FILE} is missing; the real-file scenario is SKIPPED`);
 
 /** The file's own facts, from an independent parse (csv-parse/sync, exact decimals). */
 function fileFacts() {
@@ -67,10 +66,9 @@ describe.each(testEngines())('Superstore import on $name', (engine) => {
   describe('the real file', () => {
     let database: Database;
     let close: () => Promise<void>;
-    const facts = HAVE_REAL ? fileFacts() : null;
+    const facts = fileFacts();
 
     beforeAll(async () => {
-      if (!HAVE_REAL) return;
       ({ database, close } = await engine.fresh());
       await migrate(database, 'oltp');
     });
@@ -78,21 +76,19 @@ describe.each(testEngines())('Superstore import on $name', (engine) => {
       if (close) await close();
     });
 
-    const itReal = HAVE_REAL ? it : it.skip;
-    const title = (t: string) => (HAVE_REAL ? t : `${t} (SKIPPED: ${REAL_FILE} not found)`);
 
-    itReal(title('loads every line with the file\'s exact Sales and Profit totals'), async () => {
+    it('loads every line with the file\'s exact Sales and Profit totals', async () => {
       const report = await importSuperstore(database, REAL_FILE, { at: AT });
       expect(report).toMatchObject({
         gzip: true,
         encoding: 'utf-8',
-        linesRead: facts!.lines,
-        items: facts!.lines,
-        orders: facts!.orders,
-        customers: facts!.customers,
-        products: facts!.products,
-        totalSales: facts!.sales,
-        totalProfit: facts!.profit,
+        linesRead: facts.lines,
+        items: facts.lines,
+        orders: facts.orders,
+        customers: facts.customers,
+        products: facts.products,
+        totalSales: facts.sales,
+        totalProfit: facts.profit,
         at: AT,
       });
       expect(report.c1Repaired).toBeGreaterThan(0);
@@ -103,19 +99,19 @@ describe.each(testEngines())('Superstore import on $name', (engine) => {
       expect(await counts(database)).toEqual({
         categorias: expect.any(Number),
         vendedores: 1,
-        clientes: facts!.customers,
-        produtos: facts!.products,
-        pedidos: facts!.orders,
-        itens_pedido: facts!.lines,
-        pagamentos: facts!.orders,
+        clientes: facts.customers,
+        produtos: facts.products,
+        pedidos: facts.orders,
+        itens_pedido: facts.lines,
+        pagamentos: facts.orders,
       });
       const sales = await scalar(database, sql<{ v: string }>`select cast(sum(valor_liquido) as varchar(40)) as v from oltp.itens_pedido`);
       const profit = await scalar(database, sql<{ v: string }>`select cast(sum(valor_liquido - custo_total) as varchar(40)) as v from oltp.itens_pedido`);
-      expect(formatMoney(parseMoney(sales))).toBe(facts!.sales);
-      expect(formatMoney(parseMoney(profit))).toBe(facts!.profit);
+      expect(formatMoney(parseMoney(sales))).toBe(facts.sales);
+      expect(formatMoney(parseMoney(profit))).toBe(facts.profit);
     });
 
-    itReal(title('keeps orders consistent: total = items net = payment, gross - discount = net'), async () => {
+    it('keeps orders consistent: total = items net = payment, gross - discount = net', async () => {
       const bad = await scalar(
         database,
         sql<{ v: string }>`select count(*) as v from oltp.pedidos p
@@ -153,7 +149,7 @@ describe.each(testEngines())('Superstore import on $name', (engine) => {
       expect(order.modo_envio).toBe('Standard Class');
     });
 
-    itReal(title('repairs C1 characters in every text column and keeps no-break spaces'), async () => {
+    it('repairs C1 characters in every text column and keeps no-break spaces', async () => {
       const texts: string[] = [];
       const collect = async (table: string, columns: string[]) => {
         const rows = await database.db.selectFrom(`oltp.${table}`).select(columns).execute();
@@ -170,26 +166,26 @@ describe.each(testEngines())('Superstore import on $name', (engine) => {
       expect(texts.some((t) => t.includes('\u00a0'))).toBe(true);
     });
 
-    itReal(title('keeps each order\'s own address, so a customer who moved shows several cities'), async () => {
+    it('keeps each order\'s own address, so a customer who moved shows several cities', async () => {
       const rows = await database.db
         .selectFrom('oltp.pedidos as p')
         .innerJoin('oltp.clientes as c', 'c.id', 'p.cliente_id')
-        .where('c.codigo', '=', facts!.mover)
+        .where('c.codigo', '=', facts.mover)
         .select(['p.cidade_entrega', 'p.data_pedido', 'c.cidade'])
         .orderBy('p.data_pedido')
         .orderBy('p.id')
         .execute();
-      expect([...new Set(rows.map((r) => r.cidade_entrega))].sort()).toEqual(facts!.moverCities);
+      expect([...new Set(rows.map((r) => r.cidade_entrega))].sort()).toEqual(facts.moverCities);
       // The customer's current address is that of the most recent order.
       expect(rows[rows.length - 1]!.cidade_entrega).toBe(rows[0]!.cidade);
     });
 
-    itReal(title('refuses a second import of the same file and changes nothing'), async () => {
+    it('refuses a second import of the same file and changes nothing', async () => {
       const before = await counts(database);
       const stamp = await scalar(database, sql<{ v: unknown }>`select max(updated_at) as v from oltp.itens_pedido`);
       const again = importSuperstore(database, REAL_FILE, { at: '2030-01-01T00:00:00.000Z' });
       await expect(again).rejects.toThrow(SuperstoreImportError);
-      await expect(importSuperstore(database, REAL_FILE)).rejects.toThrow(new RegExp(`already imported: ${facts!.orders} of the file's ${facts!.orders} Order IDs`));
+      await expect(importSuperstore(database, REAL_FILE)).rejects.toThrow(new RegExp(`already imported: ${facts.orders} of the file's ${facts.orders} Order IDs`));
       expect(await counts(database)).toEqual(before);
       expect(await scalar(database, sql<{ v: unknown }>`select max(updated_at) as v from oltp.itens_pedido`)).toBe(stamp);
     });

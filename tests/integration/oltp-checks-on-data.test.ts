@@ -1,11 +1,11 @@
 // The blocking OLTP checks pass on every kind of data the product produces: the seed, the
 // incremental day on top of it, and the Superstore import.
-import { resolve } from 'node:path';
 import { migrate } from '../../shared/db/migrate.js';
 import { importSuperstore } from '../../shared/import/superstore.js';
 import { runChecks } from '../../shared/oltp/checks.js';
 import { seedBase } from '../../shared/seed/base.js';
 import { runIncrementalDay } from '../../shared/seed/incremental.js';
+import { superstorePath } from '../helpers/datasets.js';
 import { testEngines } from '../helpers/engines.js';
 
 const blockingFailures = async (database: Parameters<typeof runChecks>[0]) =>
@@ -30,7 +30,7 @@ describe.each(testEngines())('OLTP checks on produced data ($name)', (engine) =>
     const { database, close } = await engine.fresh();
     try {
       await migrate(database, 'oltp');
-      await importSuperstore(database, resolve('../shared/datasets/superstore/Sample - Superstore.csv.gz'), { at: new Date('2026-06-01T00:00:00.000Z') });
+      await importSuperstore(database, superstorePath(), { at: new Date('2026-06-01T00:00:00.000Z') });
       expect(await blockingFailures(database)).toEqual([]);
     } finally {
       await close();

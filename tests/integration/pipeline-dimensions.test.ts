@@ -1,17 +1,16 @@
 // The first half of the daily pipeline against real Azurite and real databases: extract by
 // watermark into Blob batches, then the dimension load through its queue.
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { sql } from 'kysely';
 import { importSuperstore } from '../../shared/import/superstore.js';
 import { faults, loadDimensions } from '../../shared/pipeline/load-dimensions.js';
 import { QUEUES } from '../../shared/pipeline/messages.js';
 import { runExtract } from '../../shared/pipeline/run-extract.js';
+import { superstorePath } from '../helpers/datasets.js';
 import { testEngines } from '../helpers/engines.js';
 import { dimensionSnapshot, testPipeline, type TestPipeline } from '../helpers/pipeline.js';
 import { stopStorage } from '../helpers/storage.js';
 
-const SUPERSTORE = resolve('../shared/datasets/superstore/Sample - Superstore.csv.gz');
+const SUPERSTORE = superstorePath();
 const DIM_ENTITIES = ['campanhas', 'categorias', 'clientes', 'produtos', 'vendedores'];
 
 afterAll(() => stopStorage());
@@ -30,7 +29,6 @@ describe.each(testEngines())('extract and dimension load on $name', (engine) => 
   const importedAt = new Date(Date.now() - 2 * 3600_000);
 
   beforeAll(async () => {
-    if (!existsSync(SUPERSTORE)) throw new Error(`test data missing: ${SUPERSTORE}`);
     p = await testPipeline(engine);
     await importSuperstore(p.ctx.oltp, SUPERSTORE, { at: importedAt });
   });
