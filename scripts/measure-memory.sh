@@ -27,7 +27,7 @@ export AzureWebJobsStorage=$(sed -n 's/^AzureWebJobsStorage=//p' "$WORK/azurite.
 echo "seeding scale $SCALE ..."
 /usr/bin/time -v -o "$WORK/seed.time" npx tsx scripts/seed.ts --scale "$SCALE" --as-of "$(date -u +%F)" | tail -n 3
 echo "running the pipeline ..."
-/usr/bin/time -v -o "$WORK/pipeline.time" npx tsx scripts/pipeline.ts | tail -n 20
+/usr/bin/time -v -o "$WORK/pipeline.time" npm run --silent pipeline | tail -n 20
 for step in seed pipeline; do
   rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/$step.time")
   wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$WORK/$step.time")
