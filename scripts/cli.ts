@@ -5,6 +5,8 @@ import { loadSettings, SettingsError } from '../shared/config/settings.js';
 import type { Database } from '../shared/db/database.js';
 import { migrate } from '../shared/db/migrate.js';
 import { openDatabase } from '../shared/db/open.js';
+import { SeedError } from '../shared/seed/errors.js';
+import { parseSeedFlags } from '../shared/seed/options.js';
 import type { DatabaseRole } from '../sql/migrations/index.js';
 
 /** Raised for bad command-line input: printed without a stack trace. */
@@ -27,6 +29,15 @@ export function parseCliArgs<T extends ParseArgsConfig['options']>(options: T, a
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (e) {
     throw new UsageError((e as Error).message);
+  }
+}
+
+/** --scale for commands that seed an empty OLTP: the same rule as `npm run seed`. */
+export function scaleFlag(value: string | undefined): number {
+  try {
+    return parseSeedFlags({ scale: value }, Date.now()).scale;
+  } catch (e) {
+    throw e instanceof SeedError ? new UsageError(e.message) : e;
   }
 }
 

@@ -9,14 +9,13 @@ import { hasBlockingFailure, printCheckTable, runChecks } from '../shared/oltp/c
 import { formatRunReport } from '../shared/pipeline/run-report.js';
 import { SeedError } from '../shared/seed/errors.js';
 import { describeChanges, runIncrementalDay } from '../shared/seed/incremental.js';
-import { parseCliArgs, runCli, UsageError } from './cli.js';
+import { parseCliArgs, runCli, scaleFlag, UsageError } from './cli.js';
 import { hostLog, runPipelineOnce } from './pipeline.js';
 
 runCli(async () => {
   const { values, positionals } = parseCliArgs({ scale: { type: 'string' }, verbose: { type: 'boolean' } });
   if (positionals.length) throw new UsageError('usage: npm run demo -- [--scale N] [--verbose]');
-  const scale = values.scale === undefined ? 1 : Number(values.scale);
-  if (!(scale > 0 && scale <= 100)) throw new UsageError(`--scale must be > 0 and <= 100, got '${values.scale}'`);
+  const scale = scaleFlag(values.scale);
   const log = (line: string) => console.log(line);
   const storage = await startLocalStorage(log);
   try {

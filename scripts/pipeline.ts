@@ -7,7 +7,7 @@ import { startLocalHost } from '../dev/host.js';
 import { startLocalStorage, seedIfEmpty } from '../dev/local-env.js';
 import { closeAllDatabases, getDatabase } from '../shared/db/connections.js';
 import { formatRunReport, readRunReport, type RunReport } from '../shared/pipeline/run-report.js';
-import { parseCliArgs, runCli, UsageError } from './cli.js';
+import { parseCliArgs, runCli, scaleFlag, UsageError } from './cli.js';
 
 /** Fires the extract timer, drains the queues, and returns the report of the run it started. */
 export async function runPipelineOnce(log: (line: string) => void): Promise<RunReport> {
@@ -39,8 +39,7 @@ const isMain = process.argv[1]?.endsWith('pipeline.ts');
 if (isMain) runCli(async () => {
   const { values, positionals } = parseCliArgs({ scale: { type: 'string' }, verbose: { type: 'boolean' } });
   if (positionals.length) throw new UsageError('usage: npm run pipeline -- [--scale N] [--verbose]  (scale of the seed for an empty OLTP, default 1)');
-  const scale = values.scale === undefined ? 1 : Number(values.scale);
-  if (!(scale > 0 && scale <= 100)) throw new UsageError(`--scale must be > 0 and <= 100, got '${values.scale}'`);
+  const scale = scaleFlag(values.scale);
   const log = (line: string) => console.log(line);
   const storage = await startLocalStorage(log);
   try {
