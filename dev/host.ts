@@ -9,9 +9,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import functions, { type HttpRequest as HttpRequestType, type HttpResponseInit, type InvocationContext as Ctx, type Timer } from '@azure/functions';
 import { QueueServiceClient } from '@azure/storage-queue';
+import { backfillHandler, backfillRoute } from '../functions/backfill.js';
 import { healthHandler } from '../functions/health.js';
 import { extractHandler, extractTimer } from '../functions/extract.js';
 import { loadDimensionsHandler, loadDimensionsQueue } from '../functions/load-dimensions.js';
+import { loadFactsHandler, loadFactsQueue } from '../functions/load-facts.js';
+import { runsHandler, runsRoute } from '../functions/runs.js';
 import { nextOccurrence, parseNcrontab } from './ncrontab.js';
 
 const { HttpRequest, InvocationContext } = functions;
@@ -19,8 +22,15 @@ const { HttpRequest, InvocationContext } = functions;
 /** Every function of functions/, as the real host registers them (a test keeps this list complete). */
 export const REGISTRATIONS = {
   timers: [{ name: 'extract', ...extractTimer, handler: extractHandler }],
-  queues: [{ name: 'loadDimensions', ...loadDimensionsQueue, handler: loadDimensionsHandler }],
-  http: [{ name: 'health', route: 'health', methods: ['GET'], handler: healthHandler }],
+  queues: [
+    { name: 'loadDimensions', ...loadDimensionsQueue, handler: loadDimensionsHandler },
+    { name: 'loadFacts', ...loadFactsQueue, handler: loadFactsHandler },
+  ],
+  http: [
+    { name: 'health', route: 'health', methods: ['GET'], handler: healthHandler },
+    { name: 'backfill', ...backfillRoute, handler: backfillHandler },
+    { name: 'runs', ...runsRoute, handler: runsHandler },
+  ],
 };
 
 interface QueueSettings {
@@ -45,6 +55,30 @@ export function readHostJson(path = 'host.json'): QueueSettings {
     visibilityTimeoutSeconds: timespanSeconds(q.visibilityTimeout as string | undefined, 0),
     maxPollingIntervalMs: timespanSeconds(q.maxPollingInterval as string | undefined, 60) * 1000,
   };
+}
+
+/**
+ * Matches a path against a route template under /api, as the real host does for plain segments
+ * and `{name}` / `{name?}` parameters (no constraints); returns the route parameters or null.
+ */
+export function matchRoute(template: string, path: string): Record<string, string> | null {
+  const names: string[] = [];
+  const pattern = template
+    .split('/')
+    .map((segment) => {
+      const param = /^\{(\w+)(\?)?\}$/.exec(segment);
+      if (!param) return `/${segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`;
+      names.push(param[1]!);
+      return param[2] ? '(?:/([^/]+))?' : '/([^/]+)';
+    })
+    .join('');
+  const m = new RegExp(`^/api${pattern}$`, 'i').exec(path);
+  if (!m) return null;
+  const params: Record<string, string> = {};
+  names.forEach((name, i) => {
+    if (m[i + 1] !== undefined) params[name] = decodeURIComponent(m[i + 1]!);
+  });
+  return params;
 }
 
 const resolveSetting = (value: string) =>
@@ -180,15 +214,18 @@ export async function startLocalHost(options: {
       const chunks: Buffer[] = [];
       for await (const c of req) chunks.push(c as Buffer);
       const path = (req.url ?? '/').split('?')[0]!;
-      const route = REGISTRATIONS.http.find((h) => path === `/api/${h.route}`);
-      if (!route) return res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `no route ${path}` }));
-      if (!route.methods.includes(req.method ?? '')) return res.writeHead(405).end();
+      const matches = REGISTRATIONS.http.map((h) => ({ h, params: matchRoute(h.route, path) })).filter((m) => m.params !== null);
+      if (!matches.length) return res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `no route ${path}` }));
+      const match = matches.find((m) => (m.h.methods as string[]).includes(req.method ?? ''));
+      if (!match) return res.writeHead(405).end();
+      const { h: route, params } = match;
       try {
         const request: HttpRequestType = new HttpRequest({
           method: req.method!,
           url: `http://${req.headers.host}${req.url}`,
           headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])),
           body: chunks.length ? { string: Buffer.concat(chunks).toString('utf8') } : undefined,
+          params: params!,
         });
         const out: HttpResponseInit = await route.handler(request, contextFor(route.name));
         const body = out.jsonBody !== undefined ? JSON.stringify(out.jsonBody) : typeof out.body === 'string' ? out.body : '';

@@ -68,6 +68,8 @@ const schema = z.object({
   /** a load fails when more than this share of an entity's rows is rejected (quarantined) */
   REJECT_THRESHOLD_PERCENT: intSetting(5, 0, 100, 'percent'),
   RUN_LEASE_MINUTES: intSetting(30, 1, 24 * 60, 'minutes'),
+  /** the longest window one POST /api/backfill may re-extract */
+  BACKFILL_MAX_DAYS: intSetting(92, 1, 3660, 'days'),
 });
 
 export type Settings = z.output<typeof schema>;

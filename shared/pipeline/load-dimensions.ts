@@ -11,10 +11,10 @@ import { ensureCalendar } from './dimensions/calendar.js';
 import { DIMENSION_LOADS, propagateCategoryNames } from './dimensions/definitions.js';
 import { mergeScd1, mergeScd2, type MergeCounts } from './dimensions/scd.js';
 import { entity } from './entities.js';
-import { releaseLease, renewLease } from './lease.js';
+import { renewLease } from './lease.js';
 import { QUEUES, type LoadMessage } from './messages.js';
 import { errorText, finishRun, finishStep, startStep } from './run-audit.js';
-import { stageBatch, type RejectedRow } from './staging.js';
+import { quarantine, stageBatch } from './staging.js';
 import { advanceWatermark } from './watermark.js';
 
 export interface EntityLoadReport extends MergeCounts {
@@ -26,16 +26,6 @@ export interface EntityLoadReport extends MergeCounts {
 
 /** Test seam: lets a test fail a merge half-way to prove the rollback. Never set in production. */
 export const faults: { afterMerge?: (entity: string, trx: Transaction<any>) => Promise<void> } = {};
-
-async function quarantine(trx: Transaction<any>, runId: string, entityName: string, rows: RejectedRow[]): Promise<void> {
-  await trx.deleteFrom('etl.rejected_row').where('run_id', '=', runId).where('entity', '=', entityName).execute();
-  for (let i = 0; i < rows.length; i += 200) {
-    await trx
-      .insertInto('etl.rejected_row')
-      .values(rows.slice(i, i + 200).map((r) => ({ run_id: runId, entity: entityName, seq: r.seq, business_key: r.businessKey, reason: r.reason.slice(0, 1000), raw_row: r.raw })))
-      .execute();
-  }
-}
 
 export async function loadDimensions(ctx: PipelineContext, message: LoadMessage): Promise<EntityLoadReport[]> {
   const { dw, store, settings, log } = ctx;
@@ -67,7 +57,8 @@ export async function loadDimensions(ctx: PipelineContext, message: LoadMessage)
         const c = load.kind === 'scd2' ? await mergeScd2(trx, load.def, runId) : await mergeScd1(trx, load.def, runId);
         if (load.entity === 'categorias') await propagateCategoryNames(trx);
         await faults.afterMerge?.(load.entity, trx);
-        await advanceWatermark(trx, load.entity, new Date(manifest.window.to), runId);
+        // a backfill re-reads an old window: it never moves a watermark (DESIGN §4.2)
+        if (message.kind === 'daily') await advanceWatermark(trx, load.entity, new Date(manifest.window.to), runId);
         return c;
       });
       const report: EntityLoadReport = { entity: load.entity, read: staged.read, rejected: staged.rejected.length, ...counts, ms: Math.round(performance.now() - started) };
@@ -92,12 +83,9 @@ export async function loadDimensions(ctx: PipelineContext, message: LoadMessage)
     const added = await dw.db.transaction().execute((trx) => ensureCalendar(trx, from, to));
     if (added > 0) log.info('calendar extended', { runId, from, to, days: added });
 
-    // The fact load (next step) picks up the fact batches of this run from its queue.
+    // The fact load, the run's last step, picks up the fact batches from its queue.
     const factBatches = message.batches.filter((b) => entity(b.entity)?.loadedBy === 'facts');
     await ctx.queues.send(QUEUES.facts, { runId, kind: message.kind, batches: factBatches } satisfies LoadMessage);
-    // Until the fact load exists, the dimension step is the last step of a run.
-    await finishRun(dw.db, runId, 'succeeded', undefined, { dimensions: reports });
-    await releaseLease(dw.db, runId);
     return reports;
   } catch (e) {
     log.error('dimension load failed', { runId, entity: current, error: errorText(e) });

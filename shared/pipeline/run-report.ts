@@ -21,6 +21,7 @@ export interface RunReport {
     inserted: number;
     updated: number;
     unchanged: number;
+    rekeyed: number;
     ms: number | null;
     error: string | null;
   }[];
@@ -51,6 +52,7 @@ export async function readRunReport(db: Kysely<any>, runId: string): Promise<Run
       inserted: Number(s.rows_inserted),
       updated: Number(s.rows_updated),
       unchanged: Number(s.rows_unchanged),
+      rekeyed: Number(s.rows_rekeyed ?? 0),
       ms: s.finished_at ? new Date(s.finished_at).getTime() - new Date(s.started_at).getTime() : null,
       error: s.error,
     })),
@@ -58,10 +60,11 @@ export async function readRunReport(db: Kysely<any>, runId: string): Promise<Run
 }
 
 export function formatRunReport(r: RunReport): string {
-  const head = ['step', 'entity', 'status', 'window from', 'window to', 'read', 'loaded', 'rejected', 'ins', 'upd', 'same', 'ms'];
+  const head = ['step', 'entity', 'status', 'window from', 'window to', 'read', 'loaded', 'rejected', 'ins', 'upd', 'same', 'rekeyed', 'ms'];
   const rows = r.steps.map((s) => [
     s.step, s.entity, s.status, s.windowFrom ?? '(start)', s.windowTo ?? '', String(s.read), s.step === 'extract' ? '' : String(s.loaded),
-    String(s.rejected), s.step === 'extract' ? '' : String(s.inserted), s.step === 'extract' ? '' : String(s.updated), s.step === 'extract' ? '' : String(s.unchanged), String(s.ms ?? ''),
+    String(s.rejected), s.step === 'extract' ? '' : String(s.inserted), s.step === 'extract' ? '' : String(s.updated), s.step === 'extract' ? '' : String(s.unchanged),
+    s.step === 'facts' ? String(s.rekeyed) : '', String(s.ms ?? ''),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i >= 5 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');

@@ -1,6 +1,7 @@
 // Loads one extracted batch into its staging table: every row checked against its contract,
 // good rows bulk-loaded (COPY / SQL Server bulk copy), bad rows returned for quarantine with
 // the reason. Then duplicate keys in the batch are collapsed to the latest version.
+import type { Transaction } from 'kysely';
 import type { TableSpec } from '../db/database.js';
 import type { Database } from '../db/database.js';
 import type { BatchStore } from '../storage/batch-store.js';
@@ -69,4 +70,15 @@ export async function stageBatch(
     )
     .execute();
   return { read, staged, rejected };
+}
+
+/** Writes an entity's rejected rows for this run (replacing those of an earlier attempt). */
+export async function quarantine(trx: Transaction<any>, runId: string, entityName: string, rows: RejectedRow[]): Promise<void> {
+  await trx.deleteFrom('etl.rejected_row').where('run_id', '=', runId).where('entity', '=', entityName).execute();
+  for (let i = 0; i < rows.length; i += 200) {
+    await trx
+      .insertInto('etl.rejected_row')
+      .values(rows.slice(i, i + 200).map((r) => ({ run_id: runId, entity: entityName, seq: r.seq, business_key: r.businessKey, reason: r.reason.slice(0, 1000), raw_row: r.raw })))
+      .execute();
+  }
 }

@@ -80,3 +80,47 @@ create table "stg"."campanhas" ("_seq" bigint not null, "id" bigint, "codigo" nv
 GO
 create index "ix_campanhas_id" on "stg"."campanhas" ("id", "updated_at")
 GO
+
+-- migration 0004_facts
+create table "stg"."pedidos" ("_seq" bigint not null, "id" bigint, "codigo" nvarchar(64), "cliente_id" bigint, "status" nvarchar(20), "data_pedido" datetime2(3), "data_aprovacao" datetime2(3), "data_envio" datetime2(3), "data_entrega" datetime2(3), "data_entrega_prevista" datetime2(3), "data_cancelamento" datetime2(3), "cidade_entrega" nvarchar(100), "estado_entrega" nvarchar(60), "modo_envio" nvarchar(40), "campanha_id" bigint, "valor_produtos" decimal(19, 4), "valor_desconto" decimal(19, 4), "valor_frete" decimal(19, 4), "valor_total" decimal(19, 4), "created_at" datetime2(3), "updated_at" datetime2(3))
+GO
+create index "ix_pedidos_id" on "stg"."pedidos" ("id", "updated_at")
+GO
+create table "stg"."itens_pedido" ("_seq" bigint not null, "id" bigint, "pedido_id" bigint, "numero_item" integer, "produto_id" bigint, "vendedor_id" bigint, "campanha_id" bigint, "quantidade" integer, "preco_unitario" decimal(19, 4), "valor_bruto" decimal(19, 4), "percentual_desconto" decimal(7, 4), "valor_desconto" decimal(19, 4), "valor_liquido" decimal(19, 4), "valor_frete" decimal(19, 4), "custo_total" decimal(19, 4), "deleted_at" datetime2(3), "created_at" datetime2(3), "updated_at" datetime2(3))
+GO
+create index "ix_itens_pedido_id" on "stg"."itens_pedido" ("id", "updated_at")
+GO
+create table "stg"."pagamentos" ("_seq" bigint not null, "id" bigint, "pedido_id" bigint, "sequencial" integer, "tipo" nvarchar(30), "parcelas" integer, "valor" decimal(19, 4), "created_at" datetime2(3), "updated_at" datetime2(3))
+GO
+create index "ix_pagamentos_id" on "stg"."pagamentos" ("id", "updated_at")
+GO
+create table "stg"."metas" ("_seq" bigint not null, "id" bigint, "vendedor_id" bigint, "mes" date, "valor_meta" decimal(19, 4), "quantidade_meta" integer, "created_at" datetime2(3), "updated_at" datetime2(3))
+GO
+create index "ix_metas_id" on "stg"."metas" ("id", "updated_at")
+GO
+create schema "ods"
+GO
+create table "ods"."pedidos" ("id" bigint primary key, "codigo" nvarchar(64), "cliente_id" bigint, "status" nvarchar(20), "data_pedido" datetime2(3), "data_aprovacao" datetime2(3), "data_envio" datetime2(3), "data_entrega" datetime2(3), "data_entrega_prevista" datetime2(3), "data_cancelamento" datetime2(3), "cidade_entrega" nvarchar(100), "estado_entrega" nvarchar(60), "modo_envio" nvarchar(40), "campanha_id" bigint, "valor_produtos" decimal(19, 4), "valor_desconto" decimal(19, 4), "valor_frete" decimal(19, 4), "valor_total" decimal(19, 4), "created_at" datetime2(3), "updated_at" datetime2(3) not null)
+GO
+create table "ods"."itens_pedido" ("id" bigint primary key, "pedido_id" bigint, "numero_item" integer, "produto_id" bigint, "vendedor_id" bigint, "campanha_id" bigint, "quantidade" integer, "preco_unitario" decimal(19, 4), "valor_bruto" decimal(19, 4), "percentual_desconto" decimal(7, 4), "valor_desconto" decimal(19, 4), "valor_liquido" decimal(19, 4), "valor_frete" decimal(19, 4), "custo_total" decimal(19, 4), "deleted_at" datetime2(3), "created_at" datetime2(3), "updated_at" datetime2(3) not null)
+GO
+create table "ods"."pagamentos" ("id" bigint primary key, "pedido_id" bigint, "sequencial" integer, "tipo" nvarchar(30), "parcelas" integer, "valor" decimal(19, 4), "created_at" datetime2(3), "updated_at" datetime2(3) not null)
+GO
+create index "ix_itens_pedido_pedido_id" on "ods"."itens_pedido" ("pedido_id")
+GO
+insert into "dw"."dim_campanha" ("campanha_key", "campanha_id", "codigo", "nome", "tipo", "percentual", "valor_cupom", "inicio", "fim", "custo", "ativa", "source_updated_at", "run_id") values (0, 0, N'SEM', N'Sem campanha', N'nenhuma', null, null, N'1900-01-01 00:00:00.000', N'9999-12-31 00:00:00.000', N'0', 0, N'1900-01-01 00:00:00.000', N'unknown')
+GO
+create table "dw"."fact_vendas" ("item_id" bigint primary key, "pedido_id" bigint not null, "numero_item" integer not null, "pedido_codigo" nvarchar(64), "status" nvarchar(20) not null, "removido" bit not null, "data_pedido" datetime2(3), "data_pedido_key" integer not null references "dw"."dim_data" ("data_key"), "data_entrega_key" integer not null references "dw"."dim_data" ("data_key"), "cliente_id" bigint, "cliente_key" bigint not null references "dw"."dim_cliente" ("cliente_key"), "produto_id" bigint, "produto_key" bigint not null references "dw"."dim_produto" ("produto_key"), "vendedor_id" bigint, "vendedor_key" bigint not null references "dw"."dim_vendedor" ("vendedor_key"), "campanha_id" bigint, "campanha_key" bigint not null references "dw"."dim_campanha" ("campanha_key"), "quantidade" integer not null, "preco_unitario" decimal(19, 4) not null, "valor_bruto" decimal(19, 4) not null, "valor_desconto" decimal(19, 4) not null, "valor_liquido" decimal(19, 4) not null, "valor_frete" decimal(19, 4) not null, "custo_total" decimal(19, 4), "margem" decimal(19, 4), "source_updated_at" datetime2(3) not null, "run_id" nvarchar(40) not null, "loaded_at" datetime2(3) default sysutcdatetime() not null)
+GO
+create index "ix_fact_vendas_pedido" on "dw"."fact_vendas" ("pedido_id")
+GO
+create index "ix_fact_vendas_data" on "dw"."fact_vendas" ("data_pedido_key")
+GO
+create table "dw"."fact_descontos" ("item_id" bigint primary key, "pedido_id" bigint not null, "numero_item" integer not null, "status" nvarchar(20) not null, "removido" bit not null, "data_pedido_key" integer not null references "dw"."dim_data" ("data_key"), "cliente_key" bigint not null references "dw"."dim_cliente" ("cliente_key"), "produto_key" bigint not null references "dw"."dim_produto" ("produto_key"), "vendedor_key" bigint not null references "dw"."dim_vendedor" ("vendedor_key"), "campanha_id" bigint, "campanha_key" bigint not null references "dw"."dim_campanha" ("campanha_key"), "percentual_desconto" decimal(7, 4), "valor_desconto" decimal(19, 4) not null, "valor_bruto" decimal(19, 4) not null, "valor_liquido" decimal(19, 4) not null, "source_updated_at" datetime2(3) not null, "run_id" nvarchar(40) not null, "loaded_at" datetime2(3) default sysutcdatetime() not null)
+GO
+create table "dw"."fact_metas" ("meta_id" bigint primary key, "vendedor_id" bigint not null, "vendedor_key" bigint not null references "dw"."dim_vendedor" ("vendedor_key"), "mes" date not null, "mes_key" integer not null references "dw"."dim_data" ("data_key"), "valor_meta" decimal(19, 4) not null, "quantidade_meta" integer, "source_updated_at" datetime2(3) not null, "run_id" nvarchar(40) not null, "loaded_at" datetime2(3) default sysutcdatetime() not null)
+GO
+create unique index "uq_fact_metas_vendedor_mes" on "dw"."fact_metas" ("vendedor_id", "mes")
+GO
+alter table "etl"."run_step" add "rows_rekeyed" bigint default 0 not null
+GO

@@ -5,6 +5,7 @@ import * as oltp0001 from './oltp/0001_oltp_schema.js';
 import * as dw0001 from './dw/0001_etl_control.js';
 import * as dw0002 from './dw/0002_dimensions.js';
 import * as dw0003 from './dw/0003_staging.js';
+import * as dw0004 from './dw/0004_facts.js';
 
 export type DatabaseRole = 'oltp' | 'dw';
 
@@ -16,5 +17,6 @@ export const MIGRATIONS: Record<DatabaseRole, Record<string, Migration>> = {
     '0001_etl_control': dw0001,
     '0002_dimensions': dw0002,
     '0003_staging': dw0003,
+    '0004_facts': dw0004,
   },
 };

@@ -3,7 +3,10 @@
 import { loadSettings, type Settings } from '../../shared/config/settings.js';
 import { migrate } from '../../shared/db/migrate.js';
 import type { PipelineContext } from '../../shared/pipeline/context.js';
-import { parseLoadMessage, type LoadMessage } from '../../shared/pipeline/messages.js';
+import { loadDimensions } from '../../shared/pipeline/load-dimensions.js';
+import { loadFacts } from '../../shared/pipeline/load-facts.js';
+import { parseLoadMessage, QUEUES, type LoadMessage } from '../../shared/pipeline/messages.js';
+import { runExtract } from '../../shared/pipeline/run-extract.js';
 import { BatchStore } from '../../shared/storage/batch-store.js';
 import { decodeMessage, QueueSender } from '../../shared/storage/queues.js';
 import { silentLogger } from '../../shared/telemetry/logger.js';
@@ -57,4 +60,13 @@ export async function dimensionSnapshot(ctx: PipelineContext): Promise<Record<st
     });
   }
   return out;
+}
+
+/** One full daily run through the queues: extract, the dimension load, then the fact load. */
+export async function dailyRun(p: TestPipeline) {
+  const extract = await runExtract(p.ctx);
+  if (extract.status !== 'started') throw new Error(`run skipped: lease held by ${extract.heldBy}`);
+  const reports = await loadDimensions(p.ctx, await p.receive(QUEUES.dimensions));
+  await loadFacts(p.ctx, await p.receive(QUEUES.facts));
+  return { runId: extract.runId, rows: extract.rows, reports };
 }

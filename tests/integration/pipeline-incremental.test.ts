@@ -1,20 +1,12 @@
 // After the incremental day, the next daily run picks up exactly the rows that changed.
-import { loadDimensions } from '../../shared/pipeline/load-dimensions.js';
-import { QUEUES } from '../../shared/pipeline/messages.js';
-import { runExtract } from '../../shared/pipeline/run-extract.js';
 import { seedBase } from '../../shared/seed/base.js';
 import { runIncrementalDay } from '../../shared/seed/incremental.js';
 import { testEngines } from '../helpers/engines.js';
-import { dimensionSnapshot, testPipeline, type TestPipeline } from '../helpers/pipeline.js';
+import { dailyRun, dimensionSnapshot, testPipeline } from '../helpers/pipeline.js';
 import { stopStorage } from '../helpers/storage.js';
 
 afterAll(() => stopStorage());
 
-async function dailyRun(p: TestPipeline) {
-  const extract = await runExtract(p.ctx);
-  if (extract.status !== 'started') throw new Error('run skipped');
-  return { rows: extract.rows, reports: await loadDimensions(p.ctx, await p.receive(QUEUES.dimensions)) };
-}
 
 const byId = (rows: unknown[], id: string) => new Map(rows.map((r) => [(r as Record<string, number>)[id], r]));
 

@@ -2,6 +2,7 @@
 // malformed messages, and two triggers at once.
 import { entity } from '../../shared/pipeline/entities.js';
 import { loadDimensions } from '../../shared/pipeline/load-dimensions.js';
+import { loadFacts } from '../../shared/pipeline/load-facts.js';
 import { InvalidMessageError, parseLoadMessage, QUEUES, type LoadMessage } from '../../shared/pipeline/messages.js';
 import { releaseLease } from '../../shared/pipeline/lease.js';
 import { startRun } from '../../shared/pipeline/run-audit.js';
@@ -51,6 +52,7 @@ describe.each(testEngines())('pipeline integrity on $name', (engine) => {
     ];
     const message = await writeBatch(p, 'r-quarantine', 'produtos', rows);
     const [report] = await loadDimensions(p.ctx, message);
+    await loadFacts(p.ctx, await p.receive(QUEUES.facts));
     expect(report).toMatchObject({ entity: 'produtos', read: 10, rejected: 4, inserted: 5 });
     const rejected = await p.ctx.dw.db.selectFrom('etl.rejected_row').select(['business_key', 'reason']).where('run_id', '=', 'r-quarantine').orderBy('seq').execute();
     expect(rejected).toEqual([
@@ -105,11 +107,15 @@ describe.each(testEngines())('pipeline integrity on $name', (engine) => {
     // while the run is in flight (its dimension message not yet processed), triggers keep exiting
     expect((await runExtract(p.ctx)).status).toBe('skipped');
     await loadDimensions(p.ctx, await p.receive(QUEUES.dimensions));
+    // the lease is held until the run's last step, the fact load
+    expect((await runExtract(p.ctx)).status).toBe('skipped');
+    await loadFacts(p.ctx, await p.receive(QUEUES.facts));
     const runs = await p.ctx.dw.db.selectFrom('etl.run').select(['run_id', 'status']).where('run_id', 'in', [a.runId, b.runId]).execute();
     expect(runs.map((r) => r.status).sort()).toEqual(['skipped', 'succeeded']);
     // the lease is free again
     const next = await runExtract(p.ctx);
     expect(next.status).toBe('started');
     await loadDimensions(p.ctx, await p.receive(QUEUES.dimensions));
+    await loadFacts(p.ctx, await p.receive(QUEUES.facts));
   });
 });

@@ -8,6 +8,7 @@
 // Surrogate keys: max(key) + row_number() in business-key order — no gaps after a rollback, the
 // same keys for the same input.
 import { sql, type Expression, type SqlBool, type Transaction } from 'kysely';
+import { boolLit } from '../../db/portable-sql.js';
 
 export const FAR_PAST = new Date('1900-01-01T00:00:00.000Z');
 export const FAR_FUTURE = new Date('9999-12-31T00:00:00.000Z');
@@ -121,7 +122,7 @@ export async function mergeScd2(trx: Transaction<any>, def: DimensionDef, runId:
             .end()
             .as('valid_from'),
           sql.val(FAR_FUTURE).as('valid_to'),
-          sql.lit(true).as('is_current'),
+          boolLit(trx, true).as('is_current'),
           's.updated_at',
           sql.lit(runId).as('run_id'),
         ])

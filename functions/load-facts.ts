@@ -1,0 +1,24 @@
+// Queue trigger on load-facts: the run's last step — sales, discounts, payments and targets,
+// re-keying of late-arriving members, then the run is closed and the pipeline lease released.
+// A malformed message fails every attempt with its reason logged and lands in load-facts-poison.
+import { app, type InvocationContext } from '@azure/functions';
+import { loadFacts } from '../shared/pipeline/load-facts.js';
+import { InvalidMessageError, parseLoadMessage, QUEUES } from '../shared/pipeline/messages.js';
+import { pipelineContext } from '../shared/pipeline/runtime.js';
+import { invocationLogger } from '../shared/telemetry/invocation-logger.js';
+
+export async function loadFactsHandler(message: unknown, context: InvocationContext): Promise<void> {
+  const log = invocationLogger(context);
+  let parsed;
+  try {
+    parsed = parseLoadMessage(message);
+  } catch (e) {
+    if (e instanceof InvalidMessageError) log.error('malformed message: it will go to the poison queue', { reason: e.reason, dequeueCount: context.triggerMetadata?.dequeueCount });
+    throw e;
+  }
+  await loadFacts(await pipelineContext(log), parsed);
+}
+
+export const loadFactsQueue = { queueName: QUEUES.facts, connection: 'AzureWebJobsStorage' } as const;
+
+app.storageQueue('loadFacts', { ...loadFactsQueue, handler: loadFactsHandler });

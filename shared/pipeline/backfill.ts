@@ -1,0 +1,197 @@
+// The pipeline's HTTP API, minus HTTP: POST /api/backfill (validate a request to re-extract a
+// window, count it for a dry run) and GET /api/runs (the latest runs). The functions in
+// functions/backfill.ts and functions/runs.ts only map these outcomes to status codes.
+//
+// A backfill window is (from, to], exactly like an extract window: rows whose updated_at is
+// after `from` and at or before `to`. A date without a time means 00:00 UTC; a datetime must say
+// its offset (Z or +hh:mm) — timestamps are UTC end to end, a naive one would be a guess.
+import { sql } from 'kysely';
+import { z } from 'zod';
+import type { Database } from '../db/database.js';
+import type { PipelineContext } from './context.js';
+import { ENTITIES, type EntityName } from './entities.js';
+import { sourceNow } from './extract.js';
+
+/** A request the API refuses (HTTP 400); the message names the field and what was expected. */
+export class BadRequestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BadRequestError';
+  }
+}
+
+export interface BackfillRequest {
+  window: { from: Date; to: Date };
+  /** in load order; every entity when the request named none */
+  entities: EntityName[];
+  dryRun: boolean;
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+const ENTITY_NAMES = ENTITIES.map((e) => e.name);
+const FIELDS = ['from', 'to', 'entities', 'dryRun'];
+const INSTANT_FORMAT = 'an ISO date (2026-10-01, meaning 00:00 UTC) or a datetime with its offset (2026-10-01T12:00:00Z)';
+
+const isoDate = z.iso.date();
+const isoDateTime = z.iso.datetime({ offset: true });
+
+/** '2026-10-01' -> 2026-10-01T00:00:00Z; '2026-10-01T12:00:00+02:00' -> 10:00Z; anything else -> null. */
+export function parseInstant(value: string): Date | null {
+  const text = value.trim();
+  let date: Date | null = null;
+  if (isoDate.safeParse(text).success) date = new Date(`${text}T00:00:00Z`);
+  else if (isoDateTime.safeParse(text).success) date = new Date(text);
+  return date && !Number.isNaN(date.getTime()) ? date : null;
+}
+
+const instant = () =>
+  z
+    .string({ error: (issue) => (issue.input === undefined ? `is required (${INSTANT_FORMAT})` : `must be a string (${INSTANT_FORMAT})`) })
+    .transform((v, ctx) => {
+      const date = parseInstant(v);
+      if (!date) {
+        const naive = z.iso.datetime({ local: true }).safeParse(v.trim()).success;
+        ctx.addIssue({ code: 'custom', message: naive ? `'${v.trim()}' has no offset; add Z for UTC (${INSTANT_FORMAT})` : `'${v.slice(0, 40)}' is not ${INSTANT_FORMAT}` });
+        return z.NEVER;
+      }
+      return date;
+    });
+
+const requestSchema = z.strictObject(
+  {
+    from: instant(),
+    to: instant(),
+    entities: z
+      .array(z.string({ error: 'must be entity names (strings)' }), { error: `must be an array of entity names (${ENTITY_NAMES.join(', ')})` })
+      .min(1, 'must not be empty; leave it out to backfill every entity')
+      .superRefine((names, ctx) => {
+        const unknown = [...new Set(names.filter((n) => !(ENTITY_NAMES as string[]).includes(n)))];
+        if (unknown.length) {
+          ctx.addIssue({ code: 'custom', message: `unknown entit${unknown.length === 1 ? 'y' : 'ies'} ${unknown.map((n) => `'${n.slice(0, 40)}'`).join(', ')}; valid: ${ENTITY_NAMES.join(', ')}` });
+        }
+      })
+      .optional(),
+    dryRun: z.boolean({ error: 'must be true or false' }).optional(),
+  },
+  {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `unknown field${issue.keys.length === 1 ? '' : 's'} ${issue.keys.map((k) => `'${k.slice(0, 40)}'`).join(', ')}; expected ${FIELDS.join(', ')}`
+        : undefined,
+  },
+);
+
+const describeIssues = (error: z.ZodError) => error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
+
+/**
+ * Validates a backfill request body (the raw text of the HTTP body): its shape, from < to and
+ * the window's length. Throws BadRequestError.
+ */
+export function parseBackfillBody(bodyText: string, maxDays: number): BackfillRequest {
+  let body: unknown;
+  try {
+    body = JSON.parse(bodyText);
+  } catch {
+    throw new BadRequestError(`body is not JSON; expected {"from": "2026-10-01", "to": "2026-11-01", "entities"?: [...], "dryRun"?: true}`);
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new BadRequestError(`body must be a JSON object with ${FIELDS.join(', ')}; got ${Array.isArray(body) ? 'an array' : body === null ? 'null' : `a ${typeof body}`}`);
+  }
+  const parsed = requestSchema.safeParse(body);
+  if (!parsed.success) throw new BadRequestError(describeIssues(parsed.error));
+  const { from, to, entities, dryRun } = parsed.data;
+  if (from.getTime() >= to.getTime()) {
+    throw new BadRequestError(`from (${from.toISOString()}) must be before to (${to.toISOString()}); the window is (from, to]`);
+  }
+  const days = (to.getTime() - from.getTime()) / DAY_MS;
+  if (days > maxDays) {
+    throw new BadRequestError(
+      `the window from ${from.toISOString()} to ${to.toISOString()} is ${Math.ceil(days * 100) / 100} days; at most ${maxDays} days (BACKFILL_MAX_DAYS) per request — split it into several`,
+    );
+  }
+  return {
+    window: { from, to },
+    entities: ENTITY_NAMES.filter((n) => !entities || entities.includes(n)),
+    dryRun: dryRun ?? false,
+  };
+}
+
+/** A backfill may not reach into the future of the source clock (`now`). Throws BadRequestError. */
+export function checkWindowEnd(request: BackfillRequest, now: Date): void {
+  const { to } = request.window;
+  if (to.getTime() > now.getTime()) throw new BadRequestError(`to (${to.toISOString()}) is in the future of the source clock (${now.toISOString()})`);
+}
+
+/** The source database's clock (the clock extract windows are measured against). */
+export async function readSourceClock(source: Database): Promise<Date> {
+  const row = (await sql<{ now: Date | string }>`select ${sourceNow(source)} as now`.execute(source.db)).rows[0]!;
+  return new Date(row.now);
+}
+
+/**
+ * Validates a backfill request against the settings and the source clock, read at request time.
+ * Throws BadRequestError. A malformed body never reaches the database.
+ */
+export async function planBackfill(ctx: Pick<PipelineContext, 'oltp' | 'settings'>, bodyText: string): Promise<BackfillRequest> {
+  const request = parseBackfillBody(bodyText, ctx.settings.BACKFILL_MAX_DAYS);
+  checkWindowEnd(request, await readSourceClock(ctx.oltp));
+  return request;
+}
+
+/** Dry run: per entity, the source rows a backfill of this window would extract (updated_at in (from, to]), in one snapshot. */
+export async function countBackfillRows(source: Database, window: BackfillRequest['window'], entities: readonly EntityName[]): Promise<Record<string, number>> {
+  const isolation = source.engine === 'mssql' ? 'snapshot' : 'repeatable read';
+  return source.db
+    .transaction()
+    .setIsolationLevel(isolation)
+    .execute(async (trx) => {
+      const rows: Record<string, number> = {};
+      for (const def of ENTITIES.filter((e) => entities.includes(e.name))) {
+        const r = await trx
+          .selectFrom(`oltp.${def.table.name}`)
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('updated_at', '>', window.from)
+          .where('updated_at', '<=', window.to)
+          .executeTakeFirstOrThrow();
+        rows[def.name] = Number(r.n);
+      }
+      return rows;
+    });
+}
+
+// ---- GET /api/runs ------------------------------------------------------------------------
+
+export const RUNS_LIMIT = { default: 20, max: 200 } as const;
+
+export interface RunSummary {
+  runId: string;
+  kind: string;
+  status: string;
+  startedAt: string;
+  finishedAt: string | null;
+  error: string | null;
+}
+
+/** The `limit` query parameter of GET /api/runs: absent = 20, else a whole number 1..200. Throws BadRequestError. */
+export function parseRunsLimit(raw: string | null): number {
+  if (raw === null || raw.trim() === '') return RUNS_LIMIT.default;
+  const n = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > RUNS_LIMIT.max) {
+    throw new BadRequestError(`limit must be a whole number from 1 to ${RUNS_LIMIT.max}; got '${raw.slice(0, 20)}'`);
+  }
+  return n;
+}
+
+const iso = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string).toISOString());
+
+/** The latest runs, newest first. */
+export async function listRuns(dw: Database, limit: number): Promise<RunSummary[]> {
+  let q = dw.db
+    .selectFrom('etl.run')
+    .select(['run_id', 'kind', 'status', 'started_at', 'finished_at', 'error'])
+    .orderBy('started_at', 'desc')
+    .orderBy('run_id', 'desc');
+  q = dw.engine === 'mssql' ? q.top(limit) : q.limit(limit);
+  const rows = await q.execute();
+  return rows.map((r) => ({ runId: r.run_id, kind: r.kind, status: r.status, startedAt: iso(r.started_at)!, finishedAt: iso(r.finished_at), error: r.error }));
+}

@@ -1,0 +1,60 @@
+// Late-arriving members: facts that point to the unknown member (-1) are re-keyed once their
+// dimension row exists, and facts of customers/products whose history changed in this run are
+// pointed again at the version valid at their order time. Returns rows re-keyed per fact table.
+import { sql, type Transaction } from 'kysely';
+
+type Trx = Transaction<any>;
+
+/** The version of an SCD2 member valid at the fact's order time, or -1. */
+const pointInTime = (trx: Trx, dim: 'cliente' | 'produto', fact: string) =>
+  sql<number>`coalesce((${trx
+    .selectFrom(`dw.dim_${dim} as d`)
+    .select(`d.${dim}_key`)
+    .whereRef(`d.${dim}_id`, '=', `${fact}.${dim}_id`)
+    .whereRef('d.valid_from', '<=', `${fact}.data_pedido`)
+    .whereRef('d.valid_to', '>', `${fact}.data_pedido`)}), -1)`;
+
+/** An SCD1 member's key, or -1. */
+const current = (trx: Trx, dim: 'vendedor' | 'campanha', fact: string) =>
+  sql<number>`coalesce((${trx.selectFrom(`dw.dim_${dim} as d`).select(`d.${dim}_key`).whereRef(`d.${dim}_id`, '=', `${fact}.${dim}_id`)}), -1)`;
+
+const dateKey = (trx: Trx, column: string) =>
+  sql<number>`coalesce((${trx.selectFrom('dw.dim_data as d').select('d.data_key').where('d.data', '=', sql`cast(${sql.ref(column)} as date)`)}), -1)`;
+
+async function rekeyColumn(trx: Trx, fact: string, keyColumn: string, idColumn: string | null, value: ReturnType<typeof current>, changedIds?: string): Promise<number> {
+  const r = await trx
+    .updateTable(`dw.${fact}`)
+    .set({ [keyColumn]: value })
+    .where((eb) => {
+      const unknown = idColumn ? eb.and([eb(keyColumn, '=', -1), eb(idColumn, 'is not', null)]) : eb(keyColumn, '=', -1);
+      return changedIds && idColumn ? eb.or([unknown, eb(idColumn, 'in', trx.selectFrom(changedIds).select('id'))]) : unknown;
+    })
+    .where(keyColumn, '<>', value)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows ?? 0);
+}
+
+export async function rekeyFacts(trx: Trx): Promise<Record<'fact_vendas' | 'fact_descontos' | 'fact_metas', number>> {
+  const v = 'fact_vendas';
+  let vendas = 0;
+  vendas += await rekeyColumn(trx, v, 'cliente_key', 'cliente_id', pointInTime(trx, 'cliente', v), 'stg.clientes');
+  vendas += await rekeyColumn(trx, v, 'produto_key', 'produto_id', pointInTime(trx, 'produto', v), 'stg.produtos');
+  vendas += await rekeyColumn(trx, v, 'vendedor_key', 'vendedor_id', current(trx, 'vendedor', v));
+  vendas += await rekeyColumn(trx, v, 'campanha_key', 'campanha_id', current(trx, 'campanha', v));
+  vendas += await rekeyColumn(trx, v, 'data_pedido_key', 'data_pedido', dateKey(trx, `${v}.data_pedido`));
+
+  // discount facts carry the same keys as the sale of their item
+  const keys = ['data_pedido_key', 'cliente_key', 'produto_key', 'vendedor_key', 'campanha_key'] as const;
+  const descontos = await trx
+    .updateTable('dw.fact_descontos')
+    .from('dw.fact_vendas as v')
+    .set((eb) => Object.fromEntries(keys.map((k) => [k, eb.ref(`v.${k}`)])))
+    .whereRef('v.item_id', '=', 'fact_descontos.item_id')
+    .where((eb) => eb.or(keys.map((k) => eb(eb.ref(`v.${k}`), '<>', eb.ref(`fact_descontos.${k}`)))))
+    .executeTakeFirst();
+
+  let metas = 0;
+  metas += await rekeyColumn(trx, 'fact_metas', 'vendedor_key', 'vendedor_id', current(trx, 'vendedor', 'fact_metas'));
+  metas += await rekeyColumn(trx, 'fact_metas', 'mes_key', null, dateKey(trx, 'fact_metas.mes'));
+  return { fact_vendas: vendas, fact_descontos: Number(descontos.numUpdatedRows ?? 0), fact_metas: metas };
+}

@@ -1,0 +1,235 @@
+// POST /api/backfill, GET /api/runs and GET /api/runs/{id}, through the local Functions host's
+// HTTP server, on PGlite and a real Azurite.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { startLocalHost, type LocalHost } from '../../dev/host.js';
+import { closeAllDatabases, getDatabase } from '../../shared/db/connections.js';
+import { ENTITIES } from '../../shared/pipeline/entities.js';
+import type { RunReport } from '../../shared/pipeline/run-report.js';
+import { seedBase } from '../../shared/seed/base.js';
+import { sharedAzurite, stopStorage } from '../helpers/storage.js';
+
+const saved = { ...process.env };
+let host: LocalHost;
+let connectionString: string;
+const logs: string[] = [];
+
+const ALL = ENTITIES.map((e) => e.name);
+const DAY = 24 * 3600 * 1000;
+
+beforeAll(async () => {
+  connectionString = (await sharedAzurite()).connectionString;
+  Object.assign(process.env, {
+    AzureWebJobsStorage: connectionString,
+    OLTP_CONNECTION_STRING: 'pglite:memory',
+    DW_CONNECTION_STRING: 'pglite:memory',
+    BLOB_CONTAINER: 'raw-backfill-test',
+    EXTRACT_SAFETY_LAG_SECONDS: '0',
+  });
+  delete process.env.BACKFILL_MAX_DAYS;
+  // host.json as shipped, with retries made fast for the test
+  const hostJson = JSON.parse(readFileSync('host.json', 'utf8'));
+  hostJson.extensions.queues.visibilityTimeout = '00:00:00';
+  const path = join(mkdtempSync(join(tmpdir(), 'host-')), 'host.json');
+  writeFileSync(path, JSON.stringify(hostJson));
+  host = await startLocalHost({ storageConnectionString: connectionString, httpPort: 0, hostJsonPath: path, log: (l) => logs.push(l) });
+  await seedBase(await getDatabase('oltp'), { scale: 0.02, seed: 7, asOf: new Date('2026-06-01T00:00:00Z') });
+});
+
+afterAll(async () => {
+  await host?.stop();
+  await closeAllDatabases();
+  await stopStorage();
+  process.env = saved;
+});
+
+async function call(method: string, path: string, body?: unknown) {
+  const res = await fetch(`${host.url}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, json: (text ? JSON.parse(text) : null) as Record<string, any> };
+}
+
+const post = (body: unknown) => call('POST', '/api/backfill', body);
+
+async function runRows(): Promise<number> {
+  const dw = await getDatabase('dw');
+  const r = await dw.db.selectFrom('etl.run').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+async function queueLength(name: string): Promise<number> {
+  const { QueueServiceClient } = await import('@azure/storage-queue');
+  const q = QueueServiceClient.fromConnectionString(connectionString).getQueueClient(name);
+  if (!(await q.exists())) return 0;
+  return (await q.getProperties()).approximateMessagesCount ?? 0;
+}
+
+/** What a backfill of (from, to] must read, counted straight in the OLTP. */
+async function sourceCounts(from: string, to: string, entities: readonly string[]): Promise<Record<string, number>> {
+  const oltp = await getDatabase('oltp');
+  const out: Record<string, number> = {};
+  for (const name of entities) {
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(`oltp.${name}`)} where updated_at > ${new Date(from)} and updated_at <= ${new Date(to)}`.execute(oltp.db);
+    out[name] = rows[0]!.n;
+  }
+  return out;
+}
+
+describe('POST /api/backfill: bad requests', () => {
+  const tomorrow = () => new Date(Date.now() + DAY).toISOString();
+  const weekAgo = () => new Date(Date.now() - 7 * DAY).toISOString().slice(0, 10);
+  const cases: [string, () => unknown, RegExp][] = [
+    ['an empty body', () => '', /body is not JSON/],
+    ['a body that is not JSON', () => '{"from": "2026-04-01",', /body is not JSON/],
+    ['a JSON array', () => '[{"from":"2026-04-01","to":"2026-05-01"}]', /body must be a JSON object .*got an array/],
+    ['a JSON string', () => '"2026-04-01"', /body must be a JSON object .*got a string/],
+    ['a missing from', () => ({ to: '2026-05-01' }), /^from: is required \(an ISO date/],
+    ['a missing to', () => ({ from: '2026-04-01' }), /^to: is required/],
+    ['an unparseable from', () => ({ from: 'last week', to: '2026-05-01' }), /^from: 'last week' is not an ISO date/],
+    ['an impossible date', () => ({ from: '2026-04-01', to: '2026-04-31' }), /^to: '2026-04-31' is not an ISO date/],
+    ['a datetime without offset', () => ({ from: '2026-04-01T00:00:00', to: '2026-05-01' }), /^from: '2026-04-01T00:00:00' has no offset; add Z for UTC/],
+    ['a number for to', () => ({ from: '2026-04-01', to: 20260501 }), /^to: must be a string/],
+    ['from equal to to', () => ({ from: '2026-04-01', to: '2026-04-01T00:00:00Z' }), /^from \(2026-04-01T00:00:00.000Z\) must be before to/],
+    ['from after to', () => ({ from: '2026-05-01', to: '2026-04-01' }), /must be before to/],
+    ['a window longer than BACKFILL_MAX_DAYS', () => ({ from: '2026-01-01', to: '2026-04-03T00:00:01Z' }), /is 92\.01 days; at most 92 days \(BACKFILL_MAX_DAYS\)/],
+    ['a window ending in the future of the source clock', () => ({ from: weekAgo(), to: tomorrow() }), /^to \(.*\) is in the future of the source clock/],
+    ['an unknown entity', () => ({ from: '2026-04-01', to: '2026-05-01', entities: ['pedidos', 'orders'] }), new RegExp(`^entities: unknown entity 'orders'; valid: ${ALL.join(', ')}$`)],
+    ['an empty entities array', () => ({ from: '2026-04-01', to: '2026-05-01', entities: [] }), /^entities: must not be empty/],
+    ['entities that is not an array', () => ({ from: '2026-04-01', to: '2026-05-01', entities: 'pedidos' }), /^entities: must be an array of entity names/],
+    ['a dryRun that is not a boolean', () => ({ from: '2026-04-01', to: '2026-05-01', dryRun: 'yes' }), /^dryRun: must be true or false/],
+    ['an unknown field', () => ({ from: '2026-04-01', to: '2026-05-01', window: 'april' }), /^unknown field 'window'; expected from, to, entities, dryRun$/],
+  ];
+
+  it.each(cases)('answers 400 with a message for %s, and starts nothing', async (_name, body, message) => {
+    const before = await runRows();
+    const res = await post(body());
+    expect(res.status).toBe(400);
+    expect(res.json.error).toMatch(message);
+    expect(await runRows()).toBe(before);
+    expect(await queueLength('load-dimensions')).toBe(0);
+  });
+
+  it('left no run row and no queued load behind', async () => {
+    expect(await runRows()).toBe(0);
+    expect(await queueLength('load-dimensions')).toBe(0);
+  });
+
+  it('takes the maximum window from BACKFILL_MAX_DAYS', async () => {
+    process.env.BACKFILL_MAX_DAYS = '10';
+    try {
+      const res = await post({ from: '2026-04-01', to: '2026-04-12', dryRun: true });
+      expect(res.status).toBe(400);
+      expect(res.json.error).toMatch(/at most 10 days/);
+      expect((await post({ from: '2026-04-01', to: '2026-04-11', dryRun: true })).status).toBe(200);
+    } finally {
+      delete process.env.BACKFILL_MAX_DAYS;
+    }
+  });
+});
+
+describe('POST /api/backfill: dry run', () => {
+  it('counts, per entity, the source rows with updated_at in (from, to] and starts nothing', async () => {
+    const before = await runRows();
+    const res = await post({ from: '2026-03-01', to: '2026-05-15T12:00:00Z', dryRun: true });
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({ dryRun: true, window: { from: '2026-03-01T00:00:00.000Z', to: '2026-05-15T12:00:00.000Z' }, rows: await sourceCounts('2026-03-01', '2026-05-15T12:00:00Z', ALL) });
+    expect(res.json.rows.pedidos).toBeGreaterThan(0);
+    expect(await runRows()).toBe(before);
+    expect(await queueLength('load-dimensions')).toBe(0);
+  });
+
+  it('counts only the named entities; an offset datetime is converted to UTC', async () => {
+    const res = await post({ from: '2026-04-01T00:00:00-03:00', to: '2026-04-16', entities: ['pedidos', 'clientes'], dryRun: true });
+    expect(res.status).toBe(200);
+    expect(res.json.window).toEqual({ from: '2026-04-01T03:00:00.000Z', to: '2026-04-16T00:00:00.000Z' });
+    expect(res.json.rows).toEqual(await sourceCounts('2026-04-01T03:00:00Z', '2026-04-16', ['clientes', 'pedidos']));
+  });
+});
+
+describe('POST /api/backfill: a run', () => {
+  it('answers 202 with the status URL, 409 while the run holds the lease, and never moves a watermark back', async () => {
+    // watermarks as a daily run on 2026-06-01 would have left them: a backfill of an older window must not touch them
+    const dw = await getDatabase('dw');
+    await dw.db
+      .insertInto('etl.watermark')
+      .values(ALL.map((entity) => ({ entity, high_water: new Date('2026-06-01T00:00:00Z'), run_id: 'daily-before', updated_at: new Date('2026-06-01T03:00:00Z') })))
+      .execute();
+    const watermarks = async () => (await dw.db.selectFrom('etl.watermark').selectAll().orderBy('entity').execute()).map((w) => JSON.stringify(w));
+    const before = await watermarks();
+
+    const res = await post({ from: '2026-04-01', to: '2026-05-01' });
+    expect(res.status).toBe(202);
+    const runId = res.json.runId as string;
+    expect(res.json).toEqual({ runId, status: 'running', statusUrl: `/api/runs/${runId}` });
+    expect(res.headers.get('location')).toBe(`/api/runs/${runId}`);
+    expect(await queueLength('load-dimensions')).toBe(1);
+
+    // the run holds the pipeline lease until its load is done
+    const second = await post({ from: '2026-04-01', to: '2026-04-02', entities: ['pedidos'] });
+    expect(second.status).toBe(409);
+    expect(second.json).toEqual({ error: 'another run is in progress', heldBy: runId });
+
+    await host.drain(500);
+    const report = await call('GET', res.headers.get('location')!);
+    expect(report.status).toBe(200);
+    const run = report.json as RunReport;
+    expect(run).toMatchObject({ runId, kind: 'backfill' });
+    expect(run.status).toBe('succeeded');
+    const expected = await sourceCounts('2026-04-01', '2026-05-01', ALL);
+    const extract = run.steps.filter((s) => s.step === 'extract');
+    expect(extract.map((s) => s.entity).sort()).toEqual([...ALL].sort());
+    for (const s of extract) {
+      expect(s).toMatchObject({ status: 'succeeded', windowFrom: '2026-04-01T00:00:00.000Z', windowTo: '2026-05-01T00:00:00.000Z', read: expected[s.entity] });
+    }
+    // then the loads of the same run: every dimension, then every fact, all succeeded
+    expect(run.steps.filter((s) => s.step !== 'extract').map((s) => `${s.step}/${s.entity}`).sort()).toEqual(
+      ENTITIES.map((e) => `${e.loadedBy}/${e.name}`).sort(),
+    );
+    expect(run.steps.filter((s) => s.status !== 'succeeded')).toEqual([]);
+    expect(await watermarks()).toEqual(before);
+
+    // the list: newest first, the backfill and the skipped request both in it
+    const list = await call('GET', '/api/runs');
+    expect(list.status).toBe(200);
+    const runs = list.json.runs as { runId: string; kind: string; status: string; startedAt: string; finishedAt: string | null; error: string | null }[];
+    expect(runs).toHaveLength(2);
+    expect(runs.map((r) => r.startedAt)).toEqual([...runs.map((r) => r.startedAt)].sort().reverse());
+    expect(runs.find((r) => r.runId === runId)).toEqual({ runId, kind: 'backfill', status: run.status, startedAt: run.startedAt, finishedAt: run.finishedAt, error: null });
+    expect(runs[0]).toMatchObject({ kind: 'backfill', status: 'skipped', error: expect.stringContaining(runId) });
+    const one = await call('GET', '/api/runs?limit=1');
+    expect(one.json.runs).toEqual([runs[0]]);
+
+    // the finished run released the lease: the request refused a moment ago is accepted now
+    const again = await post({ from: '2026-04-01', to: '2026-04-02', entities: ['pedidos'] });
+    expect(again.status).toBe(202);
+    await host.drain(500);
+    expect((await call('GET', again.json.statusUrl)).json).toMatchObject({ runId: again.json.runId, kind: 'backfill', status: 'succeeded' });
+    expect(await watermarks()).toEqual(before);
+  });
+});
+
+describe('GET /api/runs', () => {
+  it('answers 404 for an unknown run id', async () => {
+    const res = await call('GET', '/api/runs/20260101T000000000Z-nosuch');
+    expect(res.status).toBe(404);
+    expect(res.json.error).toMatch(/no run '20260101T000000000Z-nosuch'/);
+  });
+
+  it.each(['0', '201', 'ten', '1.5', '-3'])('answers 400 for limit=%s', async (limit) => {
+    const res = await call('GET', `/api/runs?limit=${limit}`);
+    expect(res.status).toBe(400);
+    expect(res.json.error).toMatch(/^limit must be a whole number from 1 to 200/);
+  });
+
+  it('accepts only GET; other routes are 404', async () => {
+    expect((await call('POST', '/api/runs', {})).status).toBe(405);
+    expect((await call('GET', '/api/backfill')).status).toBe(405);
+    expect((await call('GET', '/api/runs/a/b')).status).toBe(404);
+  });
+});
