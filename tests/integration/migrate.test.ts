@@ -31,7 +31,7 @@ describe.each(testEngines())('OLTP migrations on $name', (engine) => {
   it('creates the warehouse control tables and dimensions with their unknown members, idempotently', async () => {
     const { database, close } = await engine.fresh();
     try {
-      expect((await migrate(database, 'dw')).applied).toEqual(['0001_etl_control', '0002_dimensions', '0003_staging']);
+      expect((await migrate(database, 'dw')).applied).toEqual(['0001_etl_control', '0002_dimensions', '0003_staging', '0004_facts']);
       expect((await migrate(database, 'dw')).applied).toEqual([]);
       const tables = (await database.db.introspection.getTables()).map((t) => `${t.schema}.${t.name}`).sort();
       expect(tables).toEqual(
