@@ -70,3 +70,16 @@ export async function dailyRun(p: TestPipeline) {
   await loadFacts(p.ctx, await p.receive(QUEUES.facts));
   return { runId: extract.runId, rows: extract.rows, reports };
 }
+
+/** Every row of the fact tables and the ODS, without load bookkeeping, ordered by key. */
+export async function factSnapshot(ctx: PipelineContext): Promise<Record<string, unknown[]>> {
+  const out: Record<string, unknown[]> = {};
+  for (const [table, key] of [['dw.fact_vendas', 'item_id'], ['dw.fact_descontos', 'item_id'], ['dw.fact_metas', 'meta_id'], ['ods.pedidos', 'id'], ['ods.itens_pedido', 'id'], ['ods.pagamentos', 'id']] as const) {
+    const rows = await ctx.dw.db.selectFrom(table).selectAll().orderBy(key).execute();
+    out[table] = rows.map((r) => {
+      const { run_id: _r, loaded_at: _l, ...rest } = r as Record<string, unknown>;
+      return Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v]));
+    });
+  }
+  return out;
+}
