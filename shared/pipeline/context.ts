@@ -4,6 +4,7 @@ import type { Database } from '../db/database.js';
 import type { BatchStore } from '../storage/batch-store.js';
 import type { QueueSender } from '../storage/queues.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { RetryOptions } from './retry.js';
 
 export interface PipelineContext {
   settings: Settings;
@@ -12,4 +13,6 @@ export interface PipelineContext {
   store: BatchStore;
   queues: QueueSender;
   log: Logger;
+  /** backoff for transient errors inside an invocation (default DEFAULT_RETRY) */
+  retry?: RetryOptions;
 }

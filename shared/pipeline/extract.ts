@@ -77,7 +77,7 @@ export async function extractEntity(
   source: Database,
   store: BatchStore,
   def: EntityDef,
-  opts: { runId: string; runDate: Date; lowerBound: Date | null; overlapMinutes: number; safetyLagSeconds: number; limits: PartLimits; fixedWindow?: ExtractWindow },
+  opts: { runId: string; folderRunId?: string; runDate: Date; lowerBound: Date | null; overlapMinutes: number; safetyLagSeconds: number; limits: PartLimits; fixedWindow?: ExtractWindow },
 ): Promise<ExtractResult> {
   const isolation = source.engine === 'mssql' ? 'snapshot' : 'repeatable read';
   return source.db
@@ -93,6 +93,7 @@ export async function extractEntity(
       const written = await store.writeBatch(
         {
           runId: opts.runId,
+          folderRunId: opts.folderRunId,
           entity: def.name,
           runDate: opts.runDate,
           window: { from: window.from?.toISOString() ?? null, to: window.to.toISOString() },

@@ -15,6 +15,7 @@ import { renewLease } from './lease.js';
 import { QUEUES, type LoadMessage } from './messages.js';
 import { errorText, finishRun, finishStep, startStep } from './run-audit.js';
 import { quarantine, stageBatch } from './staging.js';
+import { retryStep } from './step-retry.js';
 import { advanceWatermark } from './watermark.js';
 
 export interface EntityLoadReport extends MergeCounts {
@@ -51,15 +52,18 @@ export async function loadDimensions(ctx: PipelineContext, message: LoadMessage)
       const def = entity(load.entity)!;
       const started = performance.now();
       await startStep(dw.db, runId, 'dimensions', load.entity, { from: manifest.window.from ? new Date(manifest.window.from) : null, to: new Date(manifest.window.to) });
-      const staged = await stageBatch(dw, store, def, manifest, settings.REJECT_THRESHOLD_PERCENT);
-      const counts = await dw.db.transaction().execute(async (trx) => {
-        await quarantine(trx, runId, load.entity, staged.rejected);
-        const c = load.kind === 'scd2' ? await mergeScd2(trx, load.def, runId) : await mergeScd1(trx, load.def, runId);
-        if (load.entity === 'categorias') await propagateCategoryNames(trx);
-        await faults.afterMerge?.(load.entity, trx);
-        // a backfill re-reads an old window: it never moves a watermark (DESIGN §4.2)
-        if (message.kind === 'daily') await advanceWatermark(trx, load.entity, new Date(manifest.window.to), runId);
-        return c;
+      const { staged, counts } = await retryStep(ctx, { runId, step: 'dimensions', entity: load.entity }, async () => {
+        const staged = await stageBatch(dw, store, def, manifest, settings.REJECT_THRESHOLD_PERCENT);
+        const counts = await dw.db.transaction().execute(async (trx) => {
+          await quarantine(trx, runId, load.entity, staged.rejected);
+          const c = load.kind === 'scd2' ? await mergeScd2(trx, load.def, runId) : await mergeScd1(trx, load.def, runId);
+          if (load.entity === 'categorias') await propagateCategoryNames(trx);
+          await faults.afterMerge?.(load.entity, trx);
+          // a backfill re-reads an old window: it never moves a watermark (DESIGN §4.2)
+          if (message.kind === 'daily') await advanceWatermark(trx, load.entity, new Date(manifest.window.to), runId);
+          return c;
+        });
+        return { staged, counts };
       });
       const report: EntityLoadReport = { entity: load.entity, read: staged.read, rejected: staged.rejected.length, ...counts, ms: Math.round(performance.now() - started) };
       await finishStep(dw.db, runId, 'dimensions', load.entity, 'succeeded', {

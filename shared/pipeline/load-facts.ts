@@ -22,6 +22,7 @@ import type { LoadMessage } from './messages.js';
 import { errorText, finishRun, finishStep, startStep, type StepCounts } from './run-audit.js';
 import { readRunReport } from './run-report.js';
 import { quarantine, stageBatch, type RejectedRow } from './staging.js';
+import { retryStep } from './step-retry.js';
 import { advanceWatermark } from './watermark.js';
 
 /** Test seam: lets a test fail the fact load half-way to prove the rollback. Never set in production. */
@@ -83,48 +84,48 @@ export async function loadFacts(ctx: PipelineContext, message: LoadMessage): Pro
     };
     const unchanged = (s: Staged, c: { inserted: number; updated: number }) => Math.max(0, s.staged - c.inserted - c.updated);
 
+    const retrying = <T>(entityName: string, op: () => Promise<T>) => retryStep(ctx, { runId, step: 'facts', entity: entityName }, op);
+
     // 1. orders and items -> sales and discounts
-    const orders = await stage('pedidos');
-    const items = await stage('itens_pedido');
-    current = 'itens_pedido';
-    const sales = await dw.db.transaction().execute(async (trx) => {
-      const ods = { pedidos: { inserted: 0, updated: 0 }, itens_pedido: { inserted: 0, updated: 0 } };
-      if (orders) ods.pedidos = await upsertOds(trx, entity('pedidos')!);
-      if (items) ods.itens_pedido = await upsertOds(trx, entity('itens_pedido')!);
-      const result = await loadSales(trx, runId);
-      await factFaults.afterSales?.(trx);
-      for (const s of [orders, items]) if (s) await commit(trx, s);
-      return { ods, ...result };
+    const { orders, items, sales } = await retrying('itens_pedido', async () => {
+      const orders = await stage('pedidos');
+      const items = await stage('itens_pedido');
+      current = 'itens_pedido';
+      const sales = await dw.db.transaction().execute(async (trx) => {
+        const ods = { pedidos: { inserted: 0, updated: 0 }, itens_pedido: { inserted: 0, updated: 0 } };
+        if (orders) ods.pedidos = await upsertOds(trx, entity('pedidos')!);
+        if (items) ods.itens_pedido = await upsertOds(trx, entity('itens_pedido')!);
+        const result = await loadSales(trx, runId);
+        await factFaults.afterSales?.(trx);
+        for (const s of [orders, items]) if (s) await commit(trx, s);
+        return { ods, ...result };
+      });
+      return { orders, items, sales };
     });
     if (orders) await finish(orders, { rows_inserted: sales.ods.pedidos.inserted, rows_updated: sales.ods.pedidos.updated, rows_unchanged: unchanged(orders, sales.ods.pedidos) });
     if (items) await finish(items, { rows_inserted: sales.vendas.inserted, rows_updated: sales.vendas.updated, rows_unchanged: unchanged(items, sales.vendas) });
     if (orders || items) log.info('discount facts', { runId, ...sales.descontos });
 
-    // 2. payments
-    const payments = await stage('pagamentos');
-    if (payments) {
-      const c = await dw.db.transaction().execute(async (trx) => {
-        const r = await upsertOds(trx, entity('pagamentos')!);
-        await commit(trx, payments);
-        return r;
+    // 2. payments, 3. targets: each staged and committed with its watermark
+    const simple = async (name: 'pagamentos' | 'metas', load: (trx: Transaction<any>) => Promise<{ inserted: number; updated: number }>) => {
+      const done = await retrying(name, async () => {
+        const staged = await stage(name);
+        if (!staged) return null;
+        const c = await dw.db.transaction().execute(async (trx) => {
+          const r = await load(trx);
+          await commit(trx, staged);
+          return r;
+        });
+        return { staged, c };
       });
-      await finish(payments, { rows_inserted: c.inserted, rows_updated: c.updated, rows_unchanged: unchanged(payments, c) });
-    }
-
-    // 3. targets
-    const targets = await stage('metas');
-    if (targets) {
-      const c = await dw.db.transaction().execute(async (trx) => {
-        const r = await loadTargets(trx, runId);
-        await commit(trx, targets);
-        return r;
-      });
-      await finish(targets, { rows_inserted: c.inserted, rows_updated: c.updated, rows_unchanged: unchanged(targets, c) });
-    }
+      if (done) await finish(done.staged, { rows_inserted: done.c.inserted, rows_updated: done.c.updated, rows_unchanged: unchanged(done.staged, done.c) });
+    };
+    await simple('pagamentos', (trx) => upsertOds(trx, entity('pagamentos')!));
+    await simple('metas', (trx) => loadTargets(trx, runId));
 
     // 4. late-arriving members
     current = 'rekey';
-    const rekeyed = await dw.db.transaction().execute((trx) => rekeyFacts(trx));
+    const rekeyed = await retrying('rekey', () => dw.db.transaction().execute((trx) => rekeyFacts(trx)));
     for (const [name, n] of [['itens_pedido', rekeyed.fact_vendas], ['metas', rekeyed.fact_metas]] as const) {
       if (n > 0) await dw.db.updateTable('etl.run_step').set({ rows_rekeyed: n }).where('run_id', '=', runId).where('step', '=', 'facts').where('entity', '=', name).execute();
     }

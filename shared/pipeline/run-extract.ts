@@ -7,6 +7,7 @@ import { extractEntity, type ExtractWindow } from './extract.js';
 import { acquireLease, releaseLease } from './lease.js';
 import { QUEUES, type LoadMessage } from './messages.js';
 import { errorText, finishRun, finishStep, newRunId, startRun, startStep, type RunKind } from './run-audit.js';
+import { retryStep } from './step-retry.js';
 import { readWatermark } from './watermark.js';
 
 export type ExtractOutcome =
@@ -37,15 +38,19 @@ export async function runExtract(ctx: PipelineContext, opts: { kind?: RunKind; n
       const started = performance.now();
       await startStep(dw.db, runId, 'extract', def.name);
       const lowerBound = await readWatermark(dw.db, def.name);
-      const result = await extractEntity(ctx.oltp, ctx.store, def, {
+      const result = await retryStep(ctx, { runId, step: 'extract', entity: def.name }, (attempt) =>
+        extractEntity(ctx.oltp, ctx.store, def, {
         runId,
+        // a retried attempt writes a folder of its own: blobs are never overwritten
+        folderRunId: attempt > 1 ? `${runId}-a${attempt}` : runId,
         runDate: now,
         lowerBound,
         overlapMinutes: settings.EXTRACT_OVERLAP_MINUTES,
         safetyLagSeconds: settings.EXTRACT_SAFETY_LAG_SECONDS,
         limits: { maxRows: settings.EXTRACT_PART_MAX_ROWS, maxBytes: settings.EXTRACT_PART_MAX_BYTES },
         fixedWindow: opts.window,
-      });
+      }),
+      );
       await dw.db
         .insertInto('etl.batch')
         .values({

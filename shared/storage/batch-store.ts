@@ -66,11 +66,11 @@ export class BatchStore {
 
   /** Writes rows as bounded gzip NDJSON parts, then the manifest. Returns the manifest. */
   async writeBatch(
-    meta: { runId: string; entity: string; runDate: Date; window: { from: string | null; to: string }; dateColumns?: readonly string[] },
+    meta: { runId: string; folderRunId?: string; entity: string; runDate: Date; window: { from: string | null; to: string }; dateColumns?: readonly string[] },
     rows: AsyncIterable<Record<string, unknown>>,
     limits: PartLimits,
   ): Promise<{ manifest: Manifest; manifestPath: string; manifestSha256: string }> {
-    const folder = batchFolder(meta.entity, meta.runId, meta.runDate);
+    const folder = batchFolder(meta.entity, meta.folderRunId ?? meta.runId, meta.runDate);
     const parts: ManifestPart[] = [];
     let part: PartWriter | null = null;
     let minDate: string | null = null;

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REGISTRATIONS, startLocalHost, type LocalHost } from '../../dev/host.js';
 import { closeAllDatabases, getDatabase } from '../../shared/db/connections.js';
+import { releaseLease } from '../../shared/pipeline/lease.js';
+import { startRun } from '../../shared/pipeline/run-audit.js';
 import { seedBase } from '../../shared/seed/base.js';
 import { decodeMessage, encodeMessage } from '../../shared/storage/queues.js';
 import { sharedAzurite, stopStorage } from '../helpers/storage.js';
@@ -87,5 +89,20 @@ describe('local Functions host', () => {
     const poison = await queueTexts('load-dimensions-poison');
     expect(poison.map((t) => decodeMessage(t))).toEqual([{ runId: 'x', kind: 'hourly' }]);
     expect(await queueTexts('load-dimensions')).toEqual([]);
+  });
+
+  it('a fact message that always fails ends in load-facts-poison after maxDequeueCount, with its run marked failed', async () => {
+    const dw = await getDatabase('dw');
+    await startRun(dw.db, { runId: 'r-broken', kind: 'daily' });
+    const { QueueServiceClient } = await import('@azure/storage-queue');
+    const q = QueueServiceClient.fromConnectionString(connectionString).getQueueClient('load-facts');
+    await q.createIfNotExists();
+    await q.sendMessage(encodeMessage({ runId: 'r-broken', kind: 'daily', batches: [{ entity: 'pedidos', manifestPath: 'pedidos/2026/01/01/r-broken/_manifest.json' }] }));
+    await host.drain(300);
+    expect(logs.filter((l) => l.includes('attempt') && l.includes('blob pedidos/2026/01/01/r-broken/_manifest.json does not exist'))).toHaveLength(3);
+    expect((await queueTexts('load-facts-poison')).map((t) => decodeMessage(t))).toEqual([expect.objectContaining({ runId: 'r-broken' })]);
+    const run = await dw.db.selectFrom('etl.run').select(['status', 'error']).where('run_id', '=', 'r-broken').executeTakeFirstOrThrow();
+    expect(run).toEqual({ status: 'failed', error: expect.stringContaining('does not exist') });
+    await releaseLease(dw.db, 'r-broken');
   });
 });

@@ -210,6 +210,30 @@ describe.each(testEngines())('fact load on $name', (engine) => {
     const enviado = await one(p.ctx.dw.db.selectFrom('dw.fact_vendas').select((eb) => eb.fn.countAll().as('n')).where('status', '=', 'enviado'));
     expect(Number(enviado.n)).toBe(0);
   });
+
+  it('retries a transient error inside the invocation with backoff and finishes the run', async () => {
+    await p.ctx.oltp.db.updateTable('oltp.pedidos').set({ status: 'entregue', updated_at: new Date(Date.now() - 500) }).where('status', '=', 'faturado').execute();
+    const warnings: string[] = [];
+    const ctx = { ...p.ctx, retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5 }, log: { ...p.ctx.log, warn: (m: string, props?: Record<string, unknown>) => warnings.push(`${m} ${JSON.stringify(props)}`) } };
+    const extract = await runExtract(ctx);
+    if (extract.status !== 'started') throw new Error('skipped');
+    await loadDimensions(ctx, await p.receive(QUEUES.dimensions));
+    let failures = 0;
+    factFaults.afterSales = async () => {
+      // what PostgreSQL raises for a serialization failure (SQLSTATE 40001): transient
+      if (failures++ === 0) throw Object.assign(new Error('could not serialize access due to concurrent update'), { code: '40001', severity: 'ERROR' });
+    };
+    try {
+      await loadFacts(ctx, await p.receive(QUEUES.facts));
+    } finally {
+      factFaults.afterSales = undefined;
+    }
+    expect(failures).toBe(2);
+    expect(warnings.some((w) => w.startsWith('transient error; retrying') && w.includes('"code":"40001"'))).toBe(true);
+    expect((await one(p.ctx.dw.db.selectFrom('etl.run').select('status').where('run_id', '=', extract.runId))).status).toBe('succeeded');
+    const t = await salesTotals(p);
+    expect(t.dw).toEqual(t.oltp);
+  });
 });
 
 describe.each(testEngines())('fact load of the Superstore file on $name', (engine) => {
