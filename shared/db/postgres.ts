@@ -15,6 +15,10 @@ export async function openPostgres(url: string, description: string): Promise<Da
     options: '-c TimeZone=UTC',
     types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => PG_PARSERS[oid] ?? pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser },
   });
+  // An idle connection can be closed under us (server restart, failover, admin terminate); the pool
+  // drops it and opens a new one on demand. Without a listener Node would treat the 'error' event
+  // as fatal and bring the whole worker down.
+  pool.on('error', (e: Error & { code?: string }) => console.warn(`${description}: idle connection closed (${e.code ?? e.message}); it will be replaced`));
   // Fail fast with a clear message instead of on the first query.
   const probe = await pool.connect();
   probe.release();
