@@ -211,6 +211,19 @@ describe.each(testEngines())('fact load on $name', (engine) => {
     expect(Number(enviado.n)).toBe(0);
   });
 
+  it('removes the discount fact of an item whose discount was taken away', async () => {
+    const item = await one(p.ctx.dw.db.selectFrom('dw.fact_descontos').select(['item_id', 'valor_bruto']).orderBy('item_id').limit(1));
+    await p.ctx.oltp.db
+      .updateTable('oltp.itens_pedido')
+      .set({ campanha_id: null, percentual_desconto: null, valor_desconto: '0', valor_liquido: item.valor_bruto, updated_at: new Date(Date.now() - 500) })
+      .where('id', '=', item.item_id)
+      .execute();
+    await dailyRun(p);
+    expect(await p.ctx.dw.db.selectFrom('dw.fact_descontos').select('item_id').where('item_id', '=', item.item_id).execute()).toEqual([]);
+    const sale = await one(p.ctx.dw.db.selectFrom('dw.fact_vendas').select(['campanha_key', 'valor_desconto']).where('item_id', '=', item.item_id));
+    expect([Number(sale.campanha_key), num(sale.valor_desconto)]).toEqual([0, '0.0000']);
+  });
+
   it('retries a transient error inside the invocation with backoff and finishes the run', async () => {
     await p.ctx.oltp.db.updateTable('oltp.pedidos').set({ status: 'entregue', updated_at: new Date(Date.now() - 500) }).where('status', '=', 'faturado').execute();
     const warnings: string[] = [];

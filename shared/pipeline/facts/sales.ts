@@ -81,7 +81,16 @@ export async function loadSales(trx: Transaction<any>, runId: string): Promise<{
   const removed = await trx
     .deleteFrom('dw.fact_descontos')
     .where('pedido_id', 'in', affectedOrders(trx))
-    .where((eb) => eb.not(eb.exists(discounted(trx).select(sql.lit(1).as('one')).whereRef('v.item_id', '=', 'fact_descontos.item_id'))))
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('ods.itens_pedido as i')
+          .select('i.id')
+          .whereRef('i.id', '=', 'fact_descontos.item_id')
+          .where('i.campanha_id', 'is', null)
+          .where('i.valor_desconto', '<=', 0),
+      ),
+    )
     .executeTakeFirst();
   return { vendas, descontos: { ...descontos, deleted: Number(removed.numDeletedRows ?? 0) } };
 }
