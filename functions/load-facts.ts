@@ -3,19 +3,13 @@
 // A malformed message fails every attempt with its reason logged and lands in load-facts-poison.
 import { app, type InvocationContext } from '@azure/functions';
 import { loadFacts } from '../shared/pipeline/load-facts.js';
-import { InvalidMessageError, parseLoadMessage, QUEUES } from '../shared/pipeline/messages.js';
+import { QUEUES, receiveLoadMessage } from '../shared/pipeline/messages.js';
 import { pipelineContext } from '../shared/pipeline/runtime.js';
 import { invocationLogger } from '../shared/telemetry/invocation-logger.js';
 
 export async function loadFactsHandler(message: unknown, context: InvocationContext): Promise<void> {
   const log = invocationLogger(context);
-  let parsed;
-  try {
-    parsed = parseLoadMessage(message);
-  } catch (e) {
-    if (e instanceof InvalidMessageError) log.error('malformed message: it will go to the poison queue', { reason: e.reason, dequeueCount: context.triggerMetadata?.dequeueCount });
-    throw e;
-  }
+  const parsed = receiveLoadMessage(message, log, context.triggerMetadata?.dequeueCount);
   await loadFacts(await pipelineContext(log), parsed);
 }
 

@@ -163,15 +163,6 @@ export async function countBackfillRows(source: Database, window: BackfillReques
 
 export const RUNS_LIMIT = { default: 20, max: 200 } as const;
 
-export interface RunSummary {
-  runId: string;
-  kind: string;
-  status: string;
-  startedAt: string;
-  finishedAt: string | null;
-  error: string | null;
-}
-
 /** The `limit` query parameter of GET /api/runs: absent = 20, else a whole number 1..200. Throws BadRequestError. */
 export function parseRunsLimit(raw: string | null): number {
   if (raw === null || raw.trim() === '') return RUNS_LIMIT.default;
@@ -180,18 +171,4 @@ export function parseRunsLimit(raw: string | null): number {
     throw new BadRequestError(`limit must be a whole number from 1 to ${RUNS_LIMIT.max}; got '${raw.slice(0, 20)}'`);
   }
   return n;
-}
-
-const iso = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string).toISOString());
-
-/** The latest runs, newest first. */
-export async function listRuns(dw: Database, limit: number): Promise<RunSummary[]> {
-  let q = dw.db
-    .selectFrom('etl.run')
-    .select(['run_id', 'kind', 'status', 'started_at', 'finished_at', 'error'])
-    .orderBy('started_at', 'desc')
-    .orderBy('run_id', 'desc');
-  q = dw.engine === 'mssql' ? q.top(limit) : q.limit(limit);
-  const rows = await q.execute();
-  return rows.map((r) => ({ runId: r.run_id, kind: r.kind, status: r.status, startedAt: iso(r.started_at)!, finishedAt: iso(r.finished_at), error: r.error }));
 }

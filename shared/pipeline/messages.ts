@@ -39,3 +39,16 @@ export function parseLoadMessage(body: unknown): LoadMessage {
   if (!parsed.success) throw new InvalidMessageError(parsed.error.issues.map((i) => `${i.path.join('.') || '(message)'}: ${i.message}`).join('; '));
   return parsed.data;
 }
+
+/**
+ * For queue handlers: the validated message, or the InvalidMessageError rethrown after logging
+ * its reason (every attempt fails the same way, so the host moves it to <queue>-poison).
+ */
+export function receiveLoadMessage(body: unknown, log: { error(message: string, props?: Record<string, unknown>): void }, dequeueCount: unknown): LoadMessage {
+  try {
+    return parseLoadMessage(body);
+  } catch (e) {
+    if (e instanceof InvalidMessageError) log.error('malformed message: it will go to the poison queue', { reason: e.reason, dequeueCount });
+    throw e;
+  }
+}

@@ -2,13 +2,16 @@
 // runs API and logs.
 import type { Kysely } from 'kysely';
 
-export interface RunReport {
+export interface RunSummary {
   runId: string;
   kind: string;
   status: string;
   startedAt: string;
   finishedAt: string | null;
   error: string | null;
+}
+
+export interface RunReport extends RunSummary {
   steps: {
     step: string;
     entity: string;
@@ -57,6 +60,14 @@ export async function readRunReport(db: Kysely<any>, runId: string): Promise<Run
       error: s.error,
     })),
   };
+}
+
+/** The latest runs, newest first. */
+export async function listRuns(db: Kysely<any>, limit: number, engine: string): Promise<RunSummary[]> {
+  let q = db.selectFrom('etl.run').select(['run_id', 'kind', 'status', 'started_at', 'finished_at', 'error']).orderBy('started_at', 'desc').orderBy('run_id', 'desc');
+  q = engine === 'mssql' ? q.top(limit) : q.limit(limit);
+  const rows = await q.execute();
+  return rows.map((r) => ({ runId: r.run_id, kind: r.kind, status: r.status, startedAt: iso(r.started_at)!, finishedAt: iso(r.finished_at), error: r.error }));
 }
 
 export function formatRunReport(r: RunReport): string {
