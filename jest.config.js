@@ -11,4 +11,5 @@ export default {
   testTimeout: 120000,
   // Name each engine's scenario in the output, so a CI log shows PostgreSQL really ran.
   verbose: true,
+  reporters: ['default', '<rootDir>/tests/helpers/summary-reporter.js'],
 };
