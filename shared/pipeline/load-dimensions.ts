@@ -5,16 +5,15 @@
 // Then the calendar is extended to the dates the batches need and the run is handed to the fact
 // load through its queue.
 import type { Transaction } from 'kysely';
-import { BatchIntegrityError } from '../storage/batch-store.js';
 import type { PipelineContext } from './context.js';
 import { ensureCalendar } from './dimensions/calendar.js';
 import { DIMENSION_LOADS, propagateCategoryNames } from './dimensions/definitions.js';
 import { mergeScd1, mergeScd2, type MergeCounts } from './dimensions/scd.js';
 import { entity } from './entities.js';
-import { renewLease } from './lease.js';
 import { QUEUES, type LoadMessage } from './messages.js';
 import { errorText, finishRun, finishStep, startStep } from './run-audit.js';
 import { quarantine, stageBatch } from './staging.js';
+import { openLoadStep } from './load-step.js';
 import { retryStep } from './step-retry.js';
 import { advanceWatermark } from './watermark.js';
 
@@ -31,19 +30,10 @@ export const faults: { afterMerge?: (entity: string, trx: Transaction<any>) => P
 export async function loadDimensions(ctx: PipelineContext, message: LoadMessage): Promise<EntityLoadReport[]> {
   const { dw, store, settings, log } = ctx;
   const { runId } = message;
-  await renewLease(dw.db, runId, settings.RUN_LEASE_MINUTES);
-  await dw.db.updateTable('etl.run').set({ status: 'running', error: null, finished_at: null }).where('run_id', '=', runId).execute();
   const reports: EntityLoadReport[] = [];
   let current = 'calendar';
   try {
-    const manifests = new Map<string, Awaited<ReturnType<typeof store.readManifest>>>();
-    for (const b of message.batches) {
-      const manifest = await store.readManifest(b.manifestPath);
-      if (manifest.runId !== runId || manifest.entity !== b.entity) {
-        throw new BatchIntegrityError(`manifest ${b.manifestPath} belongs to run ${manifest.runId}/${manifest.entity}, not ${runId}/${b.entity}`, b.manifestPath);
-      }
-      manifests.set(b.entity, manifest);
-    }
+    const manifests = await openLoadStep(ctx, message);
 
     for (const load of DIMENSION_LOADS) {
       const manifest = manifests.get(load.entity);

@@ -9,7 +9,6 @@
 // idempotent upsert). At the end the run is marked succeeded, its volume report stored and the
 // pipeline lease released.
 import type { Transaction } from 'kysely';
-import { BatchIntegrityError } from '../storage/batch-store.js';
 import type { Manifest } from '../storage/batch-manifest.js';
 import type { PipelineContext } from './context.js';
 import { entity, type EntityName } from './entities.js';
@@ -17,11 +16,12 @@ import { upsertOds } from './facts/ods.js';
 import { rekeyFacts } from './facts/rekey.js';
 import { loadSales } from './facts/sales.js';
 import { loadTargets } from './facts/targets.js';
-import { releaseLease, renewLease } from './lease.js';
+import { releaseLease } from './lease.js';
 import type { LoadMessage } from './messages.js';
 import { errorText, finishRun, finishStep, startStep, type StepCounts } from './run-audit.js';
 import { readRunReport } from './run-report.js';
 import { quarantine, stageBatch, type RejectedRow } from './staging.js';
+import { openLoadStep } from './load-step.js';
 import { retryStep } from './step-retry.js';
 import { advanceWatermark } from './watermark.js';
 
@@ -40,18 +40,9 @@ interface Staged {
 export async function loadFacts(ctx: PipelineContext, message: LoadMessage): Promise<void> {
   const { dw, store, settings, log } = ctx;
   const { runId } = message;
-  await renewLease(dw.db, runId, settings.RUN_LEASE_MINUTES);
-  await dw.db.updateTable('etl.run').set({ status: 'running', error: null, finished_at: null }).where('run_id', '=', runId).execute();
   let current = '';
   try {
-    const manifests = new Map<string, Manifest>();
-    for (const b of message.batches) {
-      const manifest = await store.readManifest(b.manifestPath);
-      if (manifest.runId !== runId || manifest.entity !== b.entity) {
-        throw new BatchIntegrityError(`manifest ${b.manifestPath} belongs to run ${manifest.runId}/${manifest.entity}, not ${runId}/${b.entity}`, b.manifestPath);
-      }
-      manifests.set(b.entity, manifest);
-    }
+    const manifests = await openLoadStep(ctx, message);
 
     // Stage (outside the transactions: bulk paths use their own connection) one entity at a time.
     const stage = async (name: EntityName): Promise<Staged | null> => {

@@ -49,18 +49,34 @@ export async function testPipeline(engine: TestEngine, env: Record<string, strin
   };
 }
 
-/** Every row of the warehouse's dimensions, without load bookkeeping (run id, load time). */
-export async function dimensionSnapshot(ctx: PipelineContext): Promise<Record<string, unknown[]>> {
+/** Every row of the given tables, ordered by key, without load bookkeeping (run id, load time). */
+async function snapshot(ctx: PipelineContext, tables: readonly (readonly [name: string, table: string, key: string])[]): Promise<Record<string, unknown[]>> {
   const out: Record<string, unknown[]> = {};
-  for (const [table, key] of [['dim_categoria', 'categoria_key'], ['dim_vendedor', 'vendedor_key'], ['dim_campanha', 'campanha_key'], ['dim_cliente', 'cliente_key'], ['dim_produto', 'produto_key'], ['dim_data', 'data_key']]) {
-    const rows = await ctx.dw.db.selectFrom(`dw.${table!}`).selectAll().orderBy(key!).execute();
-    out[table!] = rows.map((r) => {
+  for (const [name, table, key] of tables) {
+    const rows = await ctx.dw.db.selectFrom(table).selectAll().orderBy(key).execute();
+    out[name] = rows.map((r) => {
       const { run_id: _r, loaded_at: _l, ...rest } = r as Record<string, unknown>;
       return Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v]));
     });
   }
   return out;
 }
+
+/** The dimensions, keyed by table name (dim_cliente, ...). */
+export const dimensionSnapshot = (ctx: PipelineContext) =>
+  snapshot(
+    ctx,
+    (['categoria', 'vendedor', 'campanha', 'cliente', 'produto', 'data'] as const).map((d) => [`dim_${d}`, `dw.dim_${d}`, `${d}_key`] as const),
+  );
+
+/** The fact tables and the ODS, keyed by qualified name (dw.fact_vendas, ods.pedidos, ...). */
+export const factSnapshot = (ctx: PipelineContext) =>
+  snapshot(
+    ctx,
+    ([['dw.fact_vendas', 'item_id'], ['dw.fact_descontos', 'item_id'], ['dw.fact_metas', 'meta_id'], ['ods.pedidos', 'id'], ['ods.itens_pedido', 'id'], ['ods.pagamentos', 'id']] as const).map(
+      ([table, key]) => [table, table, key] as const,
+    ),
+  );
 
 /** One full daily run through the queues: extract, the dimension load, then the fact load. */
 export async function dailyRun(p: TestPipeline) {
@@ -69,17 +85,4 @@ export async function dailyRun(p: TestPipeline) {
   const reports = await loadDimensions(p.ctx, await p.receive(QUEUES.dimensions));
   await loadFacts(p.ctx, await p.receive(QUEUES.facts));
   return { runId: extract.runId, rows: extract.rows, reports };
-}
-
-/** Every row of the fact tables and the ODS, without load bookkeeping, ordered by key. */
-export async function factSnapshot(ctx: PipelineContext): Promise<Record<string, unknown[]>> {
-  const out: Record<string, unknown[]> = {};
-  for (const [table, key] of [['dw.fact_vendas', 'item_id'], ['dw.fact_descontos', 'item_id'], ['dw.fact_metas', 'meta_id'], ['ods.pedidos', 'id'], ['ods.itens_pedido', 'id'], ['ods.pagamentos', 'id']] as const) {
-    const rows = await ctx.dw.db.selectFrom(table).selectAll().orderBy(key).execute();
-    out[table] = rows.map((r) => {
-      const { run_id: _r, loaded_at: _l, ...rest } = r as Record<string, unknown>;
-      return Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v]));
-    });
-  }
-  return out;
 }

@@ -1,17 +1,13 @@
 // POST /api/backfill, GET /api/runs and GET /api/runs/{id}, through the local Functions host's
 // HTTP server, on PGlite and a real Azurite.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'kysely';
-import { startLocalHost, type LocalHost } from '../../dev/host.js';
-import { closeAllDatabases, getDatabase } from '../../shared/db/connections.js';
+import type { LocalHost } from '../../dev/host.js';
+import { getDatabase } from '../../shared/db/connections.js';
 import { ENTITIES } from '../../shared/pipeline/entities.js';
 import type { RunReport } from '../../shared/pipeline/run-report.js';
 import { seedBase } from '../../shared/seed/base.js';
-import { sharedAzurite, stopStorage } from '../helpers/storage.js';
+import { startTestHost, stopTestHost } from '../helpers/host.js';
 
-const saved = { ...process.env };
 let host: LocalHost;
 let connectionString: string;
 const logs: string[] = [];
@@ -20,30 +16,12 @@ const ALL = ENTITIES.map((e) => e.name);
 const DAY = 24 * 3600 * 1000;
 
 beforeAll(async () => {
-  connectionString = (await sharedAzurite()).connectionString;
-  Object.assign(process.env, {
-    AzureWebJobsStorage: connectionString,
-    OLTP_CONNECTION_STRING: 'pglite:memory',
-    DW_CONNECTION_STRING: 'pglite:memory',
-    BLOB_CONTAINER: 'raw-backfill-test',
-    EXTRACT_SAFETY_LAG_SECONDS: '0',
-  });
+  ({ host, connectionString } = await startTestHost({ container: 'raw-backfill-test', httpPort: 0, log: (l) => logs.push(l) }));
   delete process.env.BACKFILL_MAX_DAYS;
-  // host.json as shipped, with retries made fast for the test
-  const hostJson = JSON.parse(readFileSync('host.json', 'utf8'));
-  hostJson.extensions.queues.visibilityTimeout = '00:00:00';
-  const path = join(mkdtempSync(join(tmpdir(), 'host-')), 'host.json');
-  writeFileSync(path, JSON.stringify(hostJson));
-  host = await startLocalHost({ storageConnectionString: connectionString, httpPort: 0, hostJsonPath: path, log: (l) => logs.push(l) });
   await seedBase(await getDatabase('oltp'), { scale: 0.02, seed: 7, asOf: new Date('2026-06-01T00:00:00Z') });
 });
 
-afterAll(async () => {
-  await host?.stop();
-  await closeAllDatabases();
-  await stopStorage();
-  process.env = saved;
-});
+afterAll(() => stopTestHost());
 
 async function call(method: string, path: string, body?: unknown) {
   const res = await fetch(`${host.url}${path}`, {

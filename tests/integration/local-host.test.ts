@@ -1,44 +1,23 @@
 // The local Functions host runs the real handlers with the real host's queue semantics.
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REGISTRATIONS, startLocalHost, type LocalHost } from '../../dev/host.js';
-import { closeAllDatabases, getDatabase } from '../../shared/db/connections.js';
+import { REGISTRATIONS, type LocalHost } from '../../dev/host.js';
+import { getDatabase } from '../../shared/db/connections.js';
 import { releaseLease } from '../../shared/pipeline/lease.js';
 import { startRun } from '../../shared/pipeline/run-audit.js';
 import { seedBase } from '../../shared/seed/base.js';
 import { decodeMessage, encodeMessage } from '../../shared/storage/queues.js';
-import { sharedAzurite, stopStorage } from '../helpers/storage.js';
+import { startTestHost, stopTestHost } from '../helpers/host.js';
 
-const saved = { ...process.env };
 let host: LocalHost;
 let logs: string[] = [];
 let connectionString: string;
 
 beforeAll(async () => {
-  connectionString = (await sharedAzurite()).connectionString;
-  Object.assign(process.env, {
-    AzureWebJobsStorage: connectionString,
-    OLTP_CONNECTION_STRING: 'pglite:memory',
-    DW_CONNECTION_STRING: 'pglite:memory',
-    BLOB_CONTAINER: 'raw-host-test',
-    EXTRACT_SAFETY_LAG_SECONDS: '0',
-  });
-  // host.json as shipped, with retries made fast for the test
-  const hostJson = JSON.parse(readFileSync('host.json', 'utf8'));
-  hostJson.extensions.queues.visibilityTimeout = '00:00:00';
-  hostJson.extensions.queues.maxDequeueCount = 3;
-  const path = join(mkdtempSync(join(tmpdir(), 'host-')), 'host.json');
-  writeFileSync(path, JSON.stringify(hostJson));
-  host = await startLocalHost({ storageConnectionString: connectionString, hostJsonPath: path, log: (l) => logs.push(l) });
+  ({ host, connectionString } = await startTestHost({ container: 'raw-host-test', maxDequeueCount: 3, log: (l) => logs.push(l) }));
 });
 
-afterAll(async () => {
-  await host?.stop();
-  await closeAllDatabases();
-  await stopStorage();
-  process.env = saved;
-});
+afterAll(() => stopTestHost());
 
 beforeEach(() => {
   logs = [];
