@@ -5,7 +5,7 @@
 // visibilityTimeout before a retry, move to <queue>-poison after maxDequeueCount) and HTTP routes
 // under /api. It deliberately does nothing the real host does not.
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import functions, { type HttpRequest as HttpRequestType, type HttpResponseInit, type InvocationContext as Ctx, type Timer } from '@azure/functions';
 import { QueueServiceClient } from '@azure/storage-queue';
@@ -210,7 +210,7 @@ export async function startLocalHost(options: {
   let server: Server | null = null;
   let url: string | null = null;
   if (options.httpPort !== undefined) {
-    server = createServer(async (req, res) => {
+    const serve = async (req: IncomingMessage, res: ServerResponse) => {
       const chunks: Buffer[] = [];
       for await (const c of req) chunks.push(c as Buffer);
       const path = (req.url ?? '/').split('?')[0]!;
@@ -234,7 +234,8 @@ export async function startLocalHost(options: {
         log(`[${route.name}] failed: ${e instanceof Error ? e.message : String(e)}`);
         res.writeHead(500).end();
       }
-    });
+    };
+    server = createServer((req, res) => void serve(req, res));
     server.listen(options.httpPort, '127.0.0.1');
     await new Promise((r) => server!.once('listening', r));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
