@@ -155,10 +155,7 @@ async function closeServer(server: AzuriteServer): Promise<void> {
 }
 
 export function connectionStringFor(blobUrl: string, queueUrl: string): string {
-  return (
-    `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT_NAME};AccountKey=${DEV_ACCOUNT_KEY};` +
-    `BlobEndpoint=${blobUrl};QueueEndpoint=${queueUrl};`
-  );
+  return `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT_NAME};AccountKey=${DEV_ACCOUNT_KEY};` + `BlobEndpoint=${blobUrl};QueueEndpoint=${queueUrl};`;
 }
 
 /** Starts Azurite's Blob and Queue services in this process. */

@@ -229,7 +229,12 @@ export async function startLocalHost(options: {
         });
         const out: HttpResponseInit = await route.handler(request, contextFor(route.name));
         const body = out.jsonBody !== undefined ? JSON.stringify(out.jsonBody) : typeof out.body === 'string' ? out.body : '';
-        res.writeHead(out.status ?? 200, { 'content-type': out.jsonBody !== undefined ? 'application/json' : 'text/plain', ...(out.headers as Record<string, string>) }).end(body);
+        res
+          .writeHead(out.status ?? 200, {
+            'content-type': out.jsonBody !== undefined ? 'application/json' : 'text/plain',
+            ...(out.headers as Record<string, string>),
+          })
+          .end(body);
       } catch (e) {
         log(`[${route.name}] failed: ${e instanceof Error ? e.message : String(e)}`);
         res.writeHead(500).end();

@@ -28,7 +28,10 @@ export async function oltpRowCounts(): Promise<Record<string, number>> {
   const oltp = await getDatabase('oltp');
   const counts: Record<string, number> = {};
   for (const t of OLTP_TABLES) {
-    const r = await oltp.db.selectFrom(`oltp.${t}`).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const r = await oltp.db
+      .selectFrom(`oltp.${t}`)
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
     counts[t] = Number(r.n);
   }
   return counts;

@@ -46,8 +46,16 @@ runCli(async () => {
 
     // the warehouse against its source, to the cent (items not removed from their orders)
     const dw = await getDatabase('dw');
-    const source = await oltp.db.selectFrom('oltp.itens_pedido').select((eb) => [eb.fn.countAll().as('n'), eb.fn.sum('valor_liquido').as('net')]).where('deleted_at', 'is', null).executeTakeFirstOrThrow();
-    const facts = await dw.db.selectFrom('dw.fact_vendas').select((eb) => [eb.fn.countAll().as('n'), eb.fn.sum('valor_liquido').as('net')]).where('removido', '=', false).executeTakeFirstOrThrow();
+    const source = await oltp.db
+      .selectFrom('oltp.itens_pedido')
+      .select((eb) => [eb.fn.countAll().as('n'), eb.fn.sum('valor_liquido').as('net')])
+      .where('deleted_at', 'is', null)
+      .executeTakeFirstOrThrow();
+    const facts = await dw.db
+      .selectFrom('dw.fact_vendas')
+      .select((eb) => [eb.fn.countAll().as('n'), eb.fn.sum('valor_liquido').as('net')])
+      .where('removido', '=', false)
+      .executeTakeFirstOrThrow();
     const brl = (v: unknown) => formatMoney(parseMoney(String(v ?? '0')), 2);
     log(`\nReconciliation: OLTP ${source.n} items, net R$ ${brl(source.net)}; fact_vendas ${facts.n} rows, net R$ ${brl(facts.net)}`);
     log('(rows stamped within EXTRACT_SAFETY_LAG_SECONDS of now wait for the next run)');

@@ -36,19 +36,20 @@ export const hostLog = (verbose: boolean) => (line: string) => {
 };
 
 const isMain = process.argv[1]?.endsWith('pipeline.ts');
-if (isMain) runCli(async () => {
-  const { values, positionals } = parseCliArgs({ scale: { type: 'string' }, verbose: { type: 'boolean' } });
-  if (positionals.length) throw new UsageError('usage: npm run pipeline -- [--scale N] [--verbose]  (scale of the seed for an empty OLTP, default 1)');
-  const scale = scaleFlag(values.scale);
-  const log = (line: string) => console.log(line);
-  const storage = await startLocalStorage(log);
-  try {
-    await seedIfEmpty(scale, log);
-    const report = await runPipelineOnce(hostLog(values.verbose ?? false));
-    console.log('\n' + formatRunReport(report));
-    return report.status === 'succeeded' ? 0 : 1;
-  } finally {
-    await closeAllDatabases();
-    await storage.stop();
-  }
-});
+if (isMain)
+  runCli(async () => {
+    const { values, positionals } = parseCliArgs({ scale: { type: 'string' }, verbose: { type: 'boolean' } });
+    if (positionals.length) throw new UsageError('usage: npm run pipeline -- [--scale N] [--verbose]  (scale of the seed for an empty OLTP, default 1)');
+    const scale = scaleFlag(values.scale);
+    const log = (line: string) => console.log(line);
+    const storage = await startLocalStorage(log);
+    try {
+      await seedIfEmpty(scale, log);
+      const report = await runPipelineOnce(hostLog(values.verbose ?? false));
+      console.log('\n' + formatRunReport(report));
+      return report.status === 'succeeded' ? 0 : 1;
+    } finally {
+      await closeAllDatabases();
+      await storage.stop();
+    }
+  });

@@ -9,7 +9,8 @@ import { openMigrated, parseCliArgs, runCli, UsageError } from './cli.js';
 
 runCli(async () => {
   const { values, positionals } = parseCliArgs({ at: { type: 'string' }, seed: { type: 'string' } });
-  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'; usage: npm run seed:incremental -- [--at ISO-timestamp] [--seed S]`);
+  if (positionals.length > 0)
+    throw new UsageError(`unexpected argument '${positionals[0]}'; usage: npm run seed:incremental -- [--at ISO-timestamp] [--seed S]`);
   let options;
   try {
     options = parseIncrementalFlags(values, Date.now());

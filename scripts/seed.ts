@@ -19,7 +19,8 @@ async function asUsage<T>(work: () => Promise<T> | T): Promise<T> {
 
 runCli(async () => {
   const { values, positionals } = parseCliArgs({ scale: { type: 'string' }, seed: { type: 'string' }, 'as-of': { type: 'string' } });
-  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'; usage: npm run seed -- [--scale N] [--seed S] [--as-of YYYY-MM-DD]`);
+  if (positionals.length > 0)
+    throw new UsageError(`unexpected argument '${positionals[0]}'; usage: npm run seed -- [--scale N] [--seed S] [--as-of YYYY-MM-DD]`);
   const options = await asUsage(() => parseSeedFlags(values, Date.now()));
   const database = await openMigrated('oltp');
   try {

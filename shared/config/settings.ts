@@ -64,7 +64,9 @@ const schema = z.object({
     .string()
     .optional()
     .transform((v) => (v === undefined || v.trim() === '' ? 'raw' : v.trim()))
-    .refine((v) => /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(v), { message: 'expected a blob container name (3-63 lowercase letters, digits, single hyphens)' }),
+    .refine((v) => /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(v), {
+      message: 'expected a blob container name (3-63 lowercase letters, digits, single hyphens)',
+    }),
   /** a load fails when more than this share of an entity's rows is rejected (quarantined) */
   REJECT_THRESHOLD_PERCENT: intSetting(5, 0, 100, 'percent'),
   RUN_LEASE_MINUTES: intSetting(30, 1, 24 * 60, 'minutes'),
@@ -85,7 +87,5 @@ export class SettingsError extends Error {
 export function loadSettings(env: Record<string, string | undefined> = process.env): Settings {
   const result = schema.safeParse(env);
   if (result.success) return result.data;
-  throw new SettingsError(
-    result.error.issues.map((i) => `${i.path.join('.') || '(settings)'}: ${i.message}`),
-  );
+  throw new SettingsError(result.error.issues.map((i) => `${i.path.join('.') || '(settings)'}: ${i.message}`));
 }

@@ -6,7 +6,11 @@ import { MIGRATIONS, type DatabaseRole } from '../../sql/migrations/index.js';
 import type { Database } from './database.js';
 
 export class MigrationError extends Error {
-  constructor(readonly role: DatabaseRole, readonly migration: string | undefined, cause: unknown) {
+  constructor(
+    readonly role: DatabaseRole,
+    readonly migration: string | undefined,
+    cause: unknown,
+  ) {
     super(`Migration ${migration ?? '(runner)'} of the ${role} database failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     this.name = 'MigrationError';
   }

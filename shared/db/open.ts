@@ -3,7 +3,10 @@ import { describeTarget, type ConnectionTarget } from './connection-string.js';
 import type { Database } from './database.js';
 
 export class DatabaseConnectError extends Error {
-  constructor(readonly target: string, cause: unknown) {
+  constructor(
+    readonly target: string,
+    cause: unknown,
+  ) {
     super(`Cannot connect to ${target}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     this.name = 'DatabaseConnectError';
   }

@@ -24,7 +24,12 @@ export async function openPglite(dataDir: string | null, description: string): P
     description,
     db,
     async bulkInsert(table, rows, options) {
-      const sqlText = copyStatement(table.schema, table.name, table.columns.map((c) => c.name), "'/dev/blob'");
+      const sqlText = copyStatement(
+        table.schema,
+        table.name,
+        table.columns.map((c) => c.name),
+        "'/dev/blob'",
+      );
       // Hold Kysely's single-connection lock so no other query interleaves with the COPYs
       // (so: never call bulkInsert from inside a transaction on the same PGlite instance).
       return db.connection().execute(async () => {

@@ -13,7 +13,9 @@ export async function openPostgres(url: string, description: string): Promise<Da
     connectionString: url,
     max: 5,
     options: '-c TimeZone=UTC',
-    types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => PG_PARSERS[oid] ?? pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser },
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') => PG_PARSERS[oid] ?? pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
   });
   // An idle connection can be closed under us (server restart, failover, admin terminate); the pool
   // drops it and opens a new one on demand. Without a listener Node would treat the 'error' event
@@ -30,7 +32,16 @@ export async function openPostgres(url: string, description: string): Promise<Da
     async bulkInsert(table, rows, options) {
       const client = await pool.connect();
       try {
-        const stream = client.query(copyFrom(copyStatement(table.schema, table.name, table.columns.map((c) => c.name), 'STDIN')));
+        const stream = client.query(
+          copyFrom(
+            copyStatement(
+              table.schema,
+              table.name,
+              table.columns.map((c) => c.name),
+              'STDIN',
+            ),
+          ),
+        );
         const source = Readable.from(
           (async function* () {
             for await (const batch of batches(rows, options?.batchSize ?? 5000)) yield batch.map(encodeCopyRow).join('');

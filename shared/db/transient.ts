@@ -110,10 +110,28 @@ const MSSQL_TRANSIENT_CODES = new Map<string, string>([
 const MSSQL_CODES = new Set([
   ...MSSQL_TRANSIENT_CODES.keys(),
   // tedious
-  'ECANCEL', 'ECLOSE', 'EENCRYPT', 'EFEDAUTH', 'EINSTLOOKUP', 'EINVALIDSTATE', 'ELOGIN', 'EPARAM',
+  'ECANCEL',
+  'ECLOSE',
+  'EENCRYPT',
+  'EFEDAUTH',
+  'EINSTLOOKUP',
+  'EINVALIDSTATE',
+  'ELOGIN',
+  'EPARAM',
   // mssql
-  'EABORT', 'EALREADYBEGUN', 'EALREADYPREPARED', 'EARGS', 'EDUPEPARAM', 'EINJECT', 'EJSON', 'ENAME',
-  'ENOCONN', 'ENOTBEGUN', 'ENOTOPEN', 'EREQINPROG', 'EREQUEST',
+  'EABORT',
+  'EALREADYBEGUN',
+  'EALREADYPREPARED',
+  'EARGS',
+  'EDUPEPARAM',
+  'EINJECT',
+  'EJSON',
+  'ENAME',
+  'ENOCONN',
+  'ENOTBEGUN',
+  'ENOTOPEN',
+  'EREQINPROG',
+  'EREQUEST',
 ]);
 
 // --- Azure Storage (@azure/storage-blob / -queue throw core-rest-pipeline's RestError) ------------

@@ -87,8 +87,7 @@ export const grossOf = (l: SuperstoreLine): bigint => divRound(l.sales * ONE, ON
 export const listPriceOf = (l: SuperstoreLine): bigint => divRound(l.sales * ONE, (ONE - l.discount) * BigInt(l.quantity));
 
 const midnight = (date: string): string => `${date}T00:00:00.000Z`;
-const byRecency = (a: SuperstoreLine, b: SuperstoreLine): number =>
-  a.orderDate < b.orderDate ? -1 : a.orderDate > b.orderDate ? 1 : a.rowId - b.rowId;
+const byRecency = (a: SuperstoreLine, b: SuperstoreLine): number => (a.orderDate < b.orderDate ? -1 : a.orderDate > b.orderDate ? 1 : a.rowId - b.rowId);
 
 interface Group {
   readonly first: SuperstoreLine;
@@ -117,7 +116,13 @@ export function mapSuperstore(input: MapInput): MapResult {
   const next = { ...input.nextId };
   const take = (t: MappedTable): bigint => next[t]++;
   const rows: Record<MappedTable, BulkRow[]> = {
-    categorias: [], vendedores: [], clientes: [], produtos: [], pedidos: [], itens_pedido: [], pagamentos: [],
+    categorias: [],
+    vendedores: [],
+    clientes: [],
+    produtos: [],
+    pedidos: [],
+    itens_pedido: [],
+    pagamentos: [],
   };
   const firstDate = midnight(lines[0]!.orderDate);
 
@@ -163,7 +168,11 @@ export function mapSuperstore(input: MapInput): MapResult {
   }
 
   // Products: name, category and unit list price of the most recent line.
-  const products = group(lines, (l) => l.productId, (l) => l.productName);
+  const products = group(
+    lines,
+    (l) => l.productId,
+    (l) => l.productName,
+  );
   const productIds = new Map<string, bigint>();
   let productsExisting = 0;
   for (const [codigo, g] of products) {
@@ -206,14 +215,46 @@ export function mapSuperstore(input: MapInput): MapResult {
       sales += l.sales;
       profit += l.profit;
       rows.itens_pedido.push([
-        take('itens_pedido'), orderId, i + 1, productIds.get(l.productId)!, sellerId, null, l.quantity,
-        formatMoney(divRound(bruto, BigInt(l.quantity))), formatMoney(bruto), formatMoney(l.discount), formatMoney(desconto),
-        formatMoney(l.sales), formatMoney(0n), formatMoney(l.sales - l.profit), null, createdAt, at,
+        take('itens_pedido'),
+        orderId,
+        i + 1,
+        productIds.get(l.productId)!,
+        sellerId,
+        null,
+        l.quantity,
+        formatMoney(divRound(bruto, BigInt(l.quantity))),
+        formatMoney(bruto),
+        formatMoney(l.discount),
+        formatMoney(desconto),
+        formatMoney(l.sales),
+        formatMoney(0n),
+        formatMoney(l.sales - l.profit),
+        null,
+        createdAt,
+        at,
       ]);
     });
     rows.pedidos.push([
-      orderId, codigo, customerIds.get(head.customerId)!, SUPERSTORE_ORDER_STATUS, createdAt, null, midnight(head.shipDate), null, null, null,
-      head.city, head.state, head.shipMode, null, formatMoney(gross), formatMoney(discount), formatMoney(0n), formatMoney(net), createdAt, at,
+      orderId,
+      codigo,
+      customerIds.get(head.customerId)!,
+      SUPERSTORE_ORDER_STATUS,
+      createdAt,
+      null,
+      midnight(head.shipDate),
+      null,
+      null,
+      null,
+      head.city,
+      head.state,
+      head.shipMode,
+      null,
+      formatMoney(gross),
+      formatMoney(discount),
+      formatMoney(0n),
+      formatMoney(net),
+      createdAt,
+      at,
     ]);
     rows.pagamentos.push([take('pagamentos'), orderId, 1, SUPERSTORE_PAYMENT_TYPE, 1, formatMoney(net), createdAt, at]);
   }

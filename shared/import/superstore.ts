@@ -15,8 +15,27 @@ import { openTextSource, SourceFileError, type SourceEncoding } from './csv-sour
 import { MAPPED_TABLES, mapSuperstore, type MappedTable, type SuperstoreLine } from './superstore-map.js';
 
 export const SUPERSTORE_COLUMNS = [
-  'Row ID', 'Order ID', 'Order Date', 'Ship Date', 'Ship Mode', 'Customer ID', 'Customer Name', 'Segment', 'Country', 'City', 'State',
-  'Postal Code', 'Region', 'Product ID', 'Category', 'Sub-Category', 'Product Name', 'Sales', 'Quantity', 'Discount', 'Profit',
+  'Row ID',
+  'Order ID',
+  'Order Date',
+  'Ship Date',
+  'Ship Mode',
+  'Customer ID',
+  'Customer Name',
+  'Segment',
+  'Country',
+  'City',
+  'State',
+  'Postal Code',
+  'Region',
+  'Product ID',
+  'Category',
+  'Sub-Category',
+  'Product Name',
+  'Sales',
+  'Quantity',
+  'Discount',
+  'Profit',
 ] as const;
 
 /** An expected failure: bad file, bad line, already imported. Nothing was written. */
@@ -158,11 +177,18 @@ function checkHeader(path: string, header: string[]): void {
 
 /** Fields that must agree on every line of one order. */
 const ORDER_FIELDS = [
-  ['Order Date', 'orderDate'], ['Ship Date', 'shipDate'], ['Ship Mode', 'shipMode'], ['Customer ID', 'customerId'], ['City', 'city'], ['State', 'state'],
+  ['Order Date', 'orderDate'],
+  ['Ship Date', 'shipDate'],
+  ['Ship Mode', 'shipMode'],
+  ['Customer ID', 'customerId'],
+  ['City', 'city'],
+  ['State', 'state'],
 ] as const satisfies readonly (readonly [string, keyof SuperstoreLine])[];
 
 /** Streams, parses and validates the whole file; throws SuperstoreImportError listing the bad lines. */
-export async function readSuperstore(path: string): Promise<{ lines: SuperstoreLine[]; gzip: boolean; encoding: SourceEncoding; repairs: { c1: number; undefinedC1: number } }> {
+export async function readSuperstore(
+  path: string,
+): Promise<{ lines: SuperstoreLine[]; gzip: boolean; encoding: SourceEncoding; repairs: { c1: number; undefinedC1: number } }> {
   let source;
   try {
     source = await openTextSource(path);
@@ -198,10 +224,28 @@ export async function readSuperstore(path: string): Promise<{ lines: SuperstoreL
       }
       const v = parsed.data;
       const line: SuperstoreLine = {
-        line: lineNo, rowId: v['Row ID'], orderId: v['Order ID'], orderDate: v['Order Date'], shipDate: v['Ship Date'], shipMode: v['Ship Mode'],
-        customerId: v['Customer ID'], customerName: v['Customer Name'], segment: v.Segment, country: v.Country, city: v.City, state: v.State,
-        postalCode: v['Postal Code'], region: v.Region, productId: v['Product ID'], category: v.Category, subCategory: v['Sub-Category'],
-        productName: v['Product Name'], sales: v.Sales, quantity: v.Quantity, discount: v.Discount, profit: v.Profit,
+        line: lineNo,
+        rowId: v['Row ID'],
+        orderId: v['Order ID'],
+        orderDate: v['Order Date'],
+        shipDate: v['Ship Date'],
+        shipMode: v['Ship Mode'],
+        customerId: v['Customer ID'],
+        customerName: v['Customer Name'],
+        segment: v.Segment,
+        country: v.Country,
+        city: v.City,
+        state: v.State,
+        postalCode: v['Postal Code'],
+        region: v.Region,
+        productId: v['Product ID'],
+        category: v.Category,
+        subCategory: v['Sub-Category'],
+        productName: v['Product Name'],
+        sales: v.Sales,
+        quantity: v.Quantity,
+        discount: v.Discount,
+        profit: v.Profit,
       };
       const seenRow = rowIds.get(line.rowId);
       if (seenRow !== undefined) errors.push(`line ${lineNo}, column 'Row ID': ${line.rowId} repeats the Row ID of line ${seenRow}`);
@@ -210,7 +254,9 @@ export async function readSuperstore(path: string): Promise<{ lines: SuperstoreL
       if (head) {
         for (const [column, field] of ORDER_FIELDS) {
           if (head[field] !== line[field]) {
-            errors.push(`line ${lineNo}, column '${column}': order ${line.orderId} has '${String(line[field])}' here but '${String(head[field])}' on line ${head.line}`);
+            errors.push(
+              `line ${lineNo}, column '${column}': order ${line.orderId} has '${String(line[field])}' here but '${String(head[field])}' on line ${head.line}`,
+            );
           }
         }
       } else {
@@ -308,10 +354,22 @@ export async function importSuperstore(database: Database, path: string, options
     lines,
     nextId: await nextIds(database),
     existing: {
-      categorias: await existingCodes(database, 'categorias', lines.flatMap((l) => [l.category, `${l.category}/${l.subCategory}`])),
+      categorias: await existingCodes(
+        database,
+        'categorias',
+        lines.flatMap((l) => [l.category, `${l.category}/${l.subCategory}`]),
+      ),
       vendedores: await existingCodes(database, 'vendedores', ['SUPERSTORE']),
-      clientes: await existingCodes(database, 'clientes', lines.map((l) => l.customerId)),
-      produtos: await existingCodes(database, 'produtos', lines.map((l) => l.productId)),
+      clientes: await existingCodes(
+        database,
+        'clientes',
+        lines.map((l) => l.customerId),
+      ),
+      produtos: await existingCodes(
+        database,
+        'produtos',
+        lines.map((l) => l.productId),
+      ),
     },
     at,
   });
@@ -379,8 +437,14 @@ export function formatImportReport(r: ImportReport): string {
     ['lines read', String(r.linesRead)],
     ['orders', String(r.orders)],
     ['items', String(r.items)],
-    ['customers', `${r.customers} (${r.customersWithSeveralAddresses} with more than one address${r.customersExisting ? `, ${r.customersExisting} already in the OLTP` : ''})`],
-    ['products', `${r.products} (${r.productsWithSeveralNames} with more than one name${r.productsExisting ? `, ${r.productsExisting} already in the OLTP` : ''})`],
+    [
+      'customers',
+      `${r.customers} (${r.customersWithSeveralAddresses} with more than one address${r.customersExisting ? `, ${r.customersExisting} already in the OLTP` : ''})`,
+    ],
+    [
+      'products',
+      `${r.products} (${r.productsWithSeveralNames} with more than one name${r.productsExisting ? `, ${r.productsExisting} already in the OLTP` : ''})`,
+    ],
     ['categories', String(r.categories)],
     ['duplicate lines', `${r.duplicateLines} (identical but for Row ID; kept)`],
     ['rows inserted', MAPPED_TABLES.map((t) => `${t} ${r.inserted[t]}`).join(', ')],

@@ -43,7 +43,10 @@ export interface CheckResult {
 export const SAMPLE_SIZE = 5;
 
 export class OltpCheckError extends Error {
-  constructor(readonly check: string, cause: unknown) {
+  constructor(
+    readonly check: string,
+    cause: unknown,
+  ) {
     super(`OLTP check ${check} could not run: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     this.name = 'OltpCheckError';
   }
@@ -71,7 +74,14 @@ function orphan(name: string, child: string, column: string, parent: string, des
         .select(['c.id as id', `c.${column} as ${column}`])
         .where(`c.${column}`, 'is not', null)
         .where((eb) =>
-          eb.not(eb.exists(eb.selectFrom(`${t(parent)} as p`).select(sql.lit(1).as('one')).whereRef('p.id', '=', `c.${column}`))),
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom(`${t(parent)} as p`)
+                .select(sql.lit(1).as('one'))
+                .whereRef('p.id', '=', `c.${column}`),
+            ),
+          ),
         ),
   };
 }
@@ -156,10 +166,7 @@ export const OLTP_CHECKS: readonly OltpCheck[] = [
         .selectFrom(t('itens_pedido'))
         .select(['id', 'pedido_id', 'quantidade', 'preco_unitario', 'valor_liquido'])
         .where((eb) =>
-          eb.or([
-            eb('quantidade', '<=', 0),
-            ...['preco_unitario', 'valor_bruto', 'valor_desconto', 'valor_liquido', 'valor_frete'].map((c) => eb(c, '<', 0)),
-          ]),
+          eb.or([eb('quantidade', '<=', 0), ...['preco_unitario', 'valor_bruto', 'valor_desconto', 'valor_liquido', 'valor_frete'].map((c) => eb(c, '<', 0))]),
         ),
   },
   {
@@ -261,7 +268,11 @@ export const OLTP_CHECKS: readonly OltpCheck[] = [
         .where((eb) =>
           eb.not(
             eb.exists(
-              eb.selectFrom(`${t('itens_pedido')} as i`).select(sql.lit(1).as('one')).whereRef('i.pedido_id', '=', 'p.id').where('i.deleted_at', 'is', null),
+              eb
+                .selectFrom(`${t('itens_pedido')} as i`)
+                .select(sql.lit(1).as('one'))
+                .whereRef('i.pedido_id', '=', 'p.id')
+                .where('i.deleted_at', 'is', null),
             ),
           ),
         ),
@@ -299,10 +310,7 @@ export const OLTP_CHECKS: readonly OltpCheck[] = [
         .leftJoin(liveItemSums(db), 'i.pedido_id', 'p.id')
         .select(['p.id as id', 'p.codigo as codigo', 'p.valor_produtos as valor_produtos', 'p.valor_desconto as valor_desconto'])
         .where((eb) =>
-          eb.or([
-            eb('p.valor_produtos', '<>', eb.fn.coalesce('i.bruto', sql.lit(0))),
-            eb('p.valor_desconto', '<>', eb.fn.coalesce('i.desconto', sql.lit(0))),
-          ]),
+          eb.or([eb('p.valor_produtos', '<>', eb.fn.coalesce('i.bruto', sql.lit(0))), eb('p.valor_desconto', '<>', eb.fn.coalesce('i.desconto', sql.lit(0)))]),
         ),
   },
   {
@@ -310,7 +318,11 @@ export const OLTP_CHECKS: readonly OltpCheck[] = [
     severity: 'warning',
     description: `pedidos.status outside (${ORDER_STATUSES.join(', ')}): the payment check and the warehouse treat it as unpaid`,
     keys: ['id'],
-    failingRows: (db) => db.selectFrom(t('pedidos')).select(['id', 'codigo', 'status']).where('status', 'not in', [...ORDER_STATUSES]),
+    failingRows: (db) =>
+      db
+        .selectFrom(t('pedidos'))
+        .select(['id', 'codigo', 'status'])
+        .where('status', 'not in', [...ORDER_STATUSES]),
   },
   {
     name: 'order_status_without_date',
@@ -338,9 +350,7 @@ export const OLTP_CHECKS: readonly OltpCheck[] = [
       db
         .selectFrom(t('pedidos'))
         .select(['id', 'codigo', 'data_pedido'])
-        .where((eb) =>
-          eb.or(['data_aprovacao', 'data_envio', 'data_entrega', 'data_cancelamento'].map((c) => eb(c, '<', eb.ref('data_pedido')))),
-        ),
+        .where((eb) => eb.or(['data_aprovacao', 'data_envio', 'data_entrega', 'data_cancelamento'].map((c) => eb(c, '<', eb.ref('data_pedido'))))),
   },
   {
     name: 'campaign_ends_before_start',
@@ -436,7 +446,10 @@ export function formatCheckTable(results: readonly CheckResult[]): string {
   const rows = results.map((r) => [r.name, r.severity, String(r.failing), status(r)] as const);
   const width = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]) =>
-    cells.map((c, i) => (i === 2 ? c.padStart(width[i]!) : c.padEnd(width[i]!))).join('  ').trimEnd();
+    cells
+      .map((c, i) => (i === 2 ? c.padStart(width[i]!) : c.padEnd(width[i]!)))
+      .join('  ')
+      .trimEnd();
   const out = [line(header), line(width.map((w) => '-'.repeat(w)))];
   results.forEach((r, i) => {
     out.push(line(rows[i]!));

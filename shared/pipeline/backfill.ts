@@ -51,7 +51,10 @@ const instant = () =>
       const date = parseInstant(v);
       if (!date) {
         const naive = z.iso.datetime({ local: true }).safeParse(v.trim()).success;
-        ctx.addIssue({ code: 'custom', message: naive ? `'${v.trim()}' has no offset; add Z for UTC (${INSTANT_FORMAT})` : `'${v.slice(0, 40)}' is not ${INSTANT_FORMAT}` });
+        ctx.addIssue({
+          code: 'custom',
+          message: naive ? `'${v.trim()}' has no offset; add Z for UTC (${INSTANT_FORMAT})` : `'${v.slice(0, 40)}' is not ${INSTANT_FORMAT}`,
+        });
         return z.NEVER;
       }
       return date;
@@ -67,7 +70,10 @@ const requestSchema = z.strictObject(
       .superRefine((names, ctx) => {
         const unknown = [...new Set(names.filter((n) => !(ENTITY_NAMES as string[]).includes(n)))];
         if (unknown.length) {
-          ctx.addIssue({ code: 'custom', message: `unknown entit${unknown.length === 1 ? 'y' : 'ies'} ${unknown.map((n) => `'${n.slice(0, 40)}'`).join(', ')}; valid: ${ENTITY_NAMES.join(', ')}` });
+          ctx.addIssue({
+            code: 'custom',
+            message: `unknown entit${unknown.length === 1 ? 'y' : 'ies'} ${unknown.map((n) => `'${n.slice(0, 40)}'`).join(', ')}; valid: ${ENTITY_NAMES.join(', ')}`,
+          });
         }
       })
       .optional(),
@@ -95,7 +101,9 @@ export function parseBackfillBody(bodyText: string, maxDays: number): BackfillRe
     throw new BadRequestError(`body is not JSON; expected {"from": "2026-10-01", "to": "2026-11-01", "entities"?: [...], "dryRun"?: true}`);
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new BadRequestError(`body must be a JSON object with ${FIELDS.join(', ')}; got ${Array.isArray(body) ? 'an array' : body === null ? 'null' : `a ${typeof body}`}`);
+    throw new BadRequestError(
+      `body must be a JSON object with ${FIELDS.join(', ')}; got ${Array.isArray(body) ? 'an array' : body === null ? 'null' : `a ${typeof body}`}`,
+    );
   }
   const parsed = requestSchema.safeParse(body);
   if (!parsed.success) throw new BadRequestError(describeIssues(parsed.error));

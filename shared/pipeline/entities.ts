@@ -25,7 +25,15 @@ function columnSchema(c: ColumnSpec): z.ZodType {
     case 'bigint':
     case 'int':
       // ids may arrive as strings from drivers that return bigint as text
-      s = z.union([z.number(), z.string().regex(/^-?\d+$/).transform(Number)]).pipe(z.number().int().refine(Number.isSafeInteger, 'not a safe integer'));
+      s = z
+        .union([
+          z.number(),
+          z
+            .string()
+            .regex(/^-?\d+$/)
+            .transform(Number),
+        ])
+        .pipe(z.number().int().refine(Number.isSafeInteger, 'not a safe integer'));
       break;
     case 'text':
       s = z.string().max(c.length ?? 1_000_000, `longer than ${c.length} characters`);

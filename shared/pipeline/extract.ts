@@ -43,11 +43,7 @@ function selectColumns(database: Database, def: EntityDef) {
 async function* readWindow(trx: Transaction<any> | Kysely<any>, database: Database, def: EntityDef, window: ExtractWindow, counter: { rows: number }) {
   let lastId: number | null = null;
   for (;;) {
-    let q = trx
-      .selectFrom(`oltp.${def.table.name}`)
-      .select(selectColumns(database, def))
-      .where('updated_at', '<=', window.to)
-      .orderBy('id');
+    let q = trx.selectFrom(`oltp.${def.table.name}`).select(selectColumns(database, def)).where('updated_at', '<=', window.to).orderBy('id');
     if (window.from) q = q.where('updated_at', '>', window.from);
     if (lastId !== null) q = q.where('id', '>', lastId);
     q = database.engine === 'mssql' ? q.top(PAGE_SIZE) : q.limit(PAGE_SIZE);
@@ -77,7 +73,16 @@ export async function extractEntity(
   source: Database,
   store: BatchStore,
   def: EntityDef,
-  opts: { runId: string; folderRunId?: string; runDate: Date; lowerBound: Date | null; overlapMinutes: number; safetyLagSeconds: number; limits: PartLimits; fixedWindow?: ExtractWindow },
+  opts: {
+    runId: string;
+    folderRunId?: string;
+    runDate: Date;
+    lowerBound: Date | null;
+    overlapMinutes: number;
+    safetyLagSeconds: number;
+    limits: PartLimits;
+    fixedWindow?: ExtractWindow;
+  },
 ): Promise<ExtractResult> {
   const isolation = source.engine === 'mssql' ? 'snapshot' : 'repeatable read';
   return source.db

@@ -7,14 +7,22 @@ import type { Kysely } from 'kysely';
 export const PIPELINE_LEASE = 'pipeline';
 
 export class LeaseLostError extends Error {
-  constructor(readonly runId: string, readonly holder: string | null) {
+  constructor(
+    readonly runId: string,
+    readonly holder: string | null,
+  ) {
     super(`run ${runId} no longer holds the pipeline lease (held by ${holder ?? 'nobody'})`);
     this.name = 'LeaseLostError';
   }
 }
 
 /** Takes the lease for runId if it is free or expired. Returns the current holder when it is not. */
-export async function acquireLease(db: Kysely<any>, runId: string, ttlMinutes: number, now = new Date()): Promise<{ acquired: true } | { acquired: false; holder: string; expiresAt: Date }> {
+export async function acquireLease(
+  db: Kysely<any>,
+  runId: string,
+  ttlMinutes: number,
+  now = new Date(),
+): Promise<{ acquired: true } | { acquired: false; holder: string; expiresAt: Date }> {
   const expires = new Date(now.getTime() + ttlMinutes * 60_000);
   const result = await db
     .updateTable('etl.lease')

@@ -41,7 +41,10 @@ export async function loadDimensions(ctx: PipelineContext, message: LoadMessage)
       current = load.entity;
       const def = entity(load.entity)!;
       const started = performance.now();
-      await startStep(dw.db, runId, 'dimensions', load.entity, { from: manifest.window.from ? new Date(manifest.window.from) : null, to: new Date(manifest.window.to) });
+      await startStep(dw.db, runId, 'dimensions', load.entity, {
+        from: manifest.window.from ? new Date(manifest.window.from) : null,
+        to: new Date(manifest.window.to),
+      });
       const { staged, counts } = await retryStep(ctx, { runId, step: 'dimensions', entity: load.entity }, async () => {
         const staged = await stageBatch(dw, store, def, manifest, settings.REJECT_THRESHOLD_PERCENT);
         const counts = await dw.db.transaction().execute(async (trx) => {
@@ -55,7 +58,13 @@ export async function loadDimensions(ctx: PipelineContext, message: LoadMessage)
         });
         return { staged, counts };
       });
-      const report: EntityLoadReport = { entity: load.entity, read: staged.read, rejected: staged.rejected.length, ...counts, ms: Math.round(performance.now() - started) };
+      const report: EntityLoadReport = {
+        entity: load.entity,
+        read: staged.read,
+        rejected: staged.rejected.length,
+        ...counts,
+        ms: Math.round(performance.now() - started),
+      };
       await finishStep(dw.db, runId, 'dimensions', load.entity, 'succeeded', {
         rows_read: report.read,
         rows_loaded: staged.staged,

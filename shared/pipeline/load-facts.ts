@@ -70,8 +70,16 @@ export async function loadFacts(ctx: PipelineContext, message: LoadMessage): Pro
         rows_rejected: staged.rejected.length,
         ...counts,
       });
-      if (staged.rejected.length > 0) log.warn('rows quarantined', { runId, entity: staged.entity, rejected: staged.rejected.length, firstReason: staged.rejected[0]?.reason });
-      log.info('facts loaded', { runId, entity: staged.entity, read: staged.read, rejected: staged.rejected.length, ...counts, ms: Math.round(performance.now() - staged.started) });
+      if (staged.rejected.length > 0)
+        log.warn('rows quarantined', { runId, entity: staged.entity, rejected: staged.rejected.length, firstReason: staged.rejected[0]?.reason });
+      log.info('facts loaded', {
+        runId,
+        entity: staged.entity,
+        read: staged.read,
+        rejected: staged.rejected.length,
+        ...counts,
+        ms: Math.round(performance.now() - staged.started),
+      });
     };
     const unchanged = (s: Staged, c: { inserted: number; updated: number }) => Math.max(0, s.staged - c.inserted - c.updated);
 
@@ -93,8 +101,14 @@ export async function loadFacts(ctx: PipelineContext, message: LoadMessage): Pro
       });
       return { orders, items, sales };
     });
-    if (orders) await finish(orders, { rows_inserted: sales.ods.pedidos.inserted, rows_updated: sales.ods.pedidos.updated, rows_unchanged: unchanged(orders, sales.ods.pedidos) });
-    if (items) await finish(items, { rows_inserted: sales.vendas.inserted, rows_updated: sales.vendas.updated, rows_unchanged: unchanged(items, sales.vendas) });
+    if (orders)
+      await finish(orders, {
+        rows_inserted: sales.ods.pedidos.inserted,
+        rows_updated: sales.ods.pedidos.updated,
+        rows_unchanged: unchanged(orders, sales.ods.pedidos),
+      });
+    if (items)
+      await finish(items, { rows_inserted: sales.vendas.inserted, rows_updated: sales.vendas.updated, rows_unchanged: unchanged(items, sales.vendas) });
     if (orders || items) log.info('discount facts', { runId, ...sales.descontos });
 
     // 2. payments, 3. targets: each staged and committed with its watermark
@@ -117,15 +131,38 @@ export async function loadFacts(ctx: PipelineContext, message: LoadMessage): Pro
     // 4. late-arriving members
     current = 'rekey';
     const rekeyed = await retrying('rekey', () => dw.db.transaction().execute((trx) => rekeyFacts(trx)));
-    for (const [name, n] of [['itens_pedido', rekeyed.fact_vendas], ['metas', rekeyed.fact_metas]] as const) {
-      if (n > 0) await dw.db.updateTable('etl.run_step').set({ rows_rekeyed: n }).where('run_id', '=', runId).where('step', '=', 'facts').where('entity', '=', name).execute();
+    for (const [name, n] of [
+      ['itens_pedido', rekeyed.fact_vendas],
+      ['metas', rekeyed.fact_metas],
+    ] as const) {
+      if (n > 0)
+        await dw.db
+          .updateTable('etl.run_step')
+          .set({ rows_rekeyed: n })
+          .where('run_id', '=', runId)
+          .where('step', '=', 'facts')
+          .where('entity', '=', name)
+          .execute();
     }
     log.info('facts re-keyed', { runId, ...rekeyed });
 
     const report = await readRunReport(dw.db, runId);
     await finishRun(dw.db, runId, 'succeeded', undefined, { steps: report?.steps, rekeyed, descontos: sales.descontos });
     await releaseLease(dw.db, runId);
-    log.info('run succeeded', { runId, steps: report?.steps.map((s) => ({ step: s.step, entity: s.entity, read: s.read, inserted: s.inserted, updated: s.updated, unchanged: s.unchanged, rejected: s.rejected, rekeyed: s.rekeyed, ms: s.ms })) });
+    log.info('run succeeded', {
+      runId,
+      steps: report?.steps.map((s) => ({
+        step: s.step,
+        entity: s.entity,
+        read: s.read,
+        inserted: s.inserted,
+        updated: s.updated,
+        unchanged: s.unchanged,
+        rejected: s.rejected,
+        rekeyed: s.rekeyed,
+        ms: s.ms,
+      })),
+    });
   } catch (e) {
     log.error('fact load failed', { runId, entity: current, error: errorText(e) });
     if (current && current !== 'rekey') await finishStep(dw.db, runId, 'facts', current, 'failed', {}, e).catch(() => undefined);

@@ -23,7 +23,10 @@ export function newRunId(now = new Date()): string {
   return `${now.toISOString().replace(/[-:.]/g, '')}-${Math.random().toString(16).slice(2, 8)}`;
 }
 
-export async function startRun(db: Kysely<any>, run: { runId: string; kind: RunKind; requestedBy?: string; window?: { from: Date | null; to: Date } }): Promise<void> {
+export async function startRun(
+  db: Kysely<any>,
+  run: { runId: string; kind: RunKind; requestedBy?: string; window?: { from: Date | null; to: Date } },
+): Promise<void> {
   await db
     .insertInto('etl.run')
     .values({
@@ -41,7 +44,12 @@ export async function startRun(db: Kysely<any>, run: { runId: string; kind: RunK
 export async function finishRun(db: Kysely<any>, runId: string, status: Exclude<Status, 'running'>, error?: unknown, report?: unknown): Promise<void> {
   await db
     .updateTable('etl.run')
-    .set({ status, finished_at: new Date(), error: error === undefined ? null : errorText(error), report: report === undefined ? null : JSON.stringify(report) })
+    .set({
+      status,
+      finished_at: new Date(),
+      error: error === undefined ? null : errorText(error),
+      report: report === undefined ? null : JSON.stringify(report),
+    })
     .where('run_id', '=', runId)
     .execute();
 }
@@ -62,11 +70,29 @@ export async function startStep(db: Kysely<any>, runId: string, step: Step, enti
     rows_unchanged: 0,
     error: null,
   };
-  const updated = await db.updateTable('etl.run_step').set(values).where('run_id', '=', runId).where('step', '=', step).where('entity', '=', entity).executeTakeFirst();
-  if (Number(updated.numUpdatedRows) === 0) await db.insertInto('etl.run_step').values({ run_id: runId, step, entity, ...values }).execute();
+  const updated = await db
+    .updateTable('etl.run_step')
+    .set(values)
+    .where('run_id', '=', runId)
+    .where('step', '=', step)
+    .where('entity', '=', entity)
+    .executeTakeFirst();
+  if (Number(updated.numUpdatedRows) === 0)
+    await db
+      .insertInto('etl.run_step')
+      .values({ run_id: runId, step, entity, ...values })
+      .execute();
 }
 
-export async function finishStep(db: Kysely<any>, runId: string, step: Step, entity: string, status: 'succeeded' | 'failed', counts: StepCounts, error?: unknown): Promise<void> {
+export async function finishStep(
+  db: Kysely<any>,
+  runId: string,
+  step: Step,
+  entity: string,
+  status: 'succeeded' | 'failed',
+  counts: StepCounts,
+  error?: unknown,
+): Promise<void> {
   await db
     .updateTable('etl.run_step')
     .set({ status, finished_at: new Date(), ...counts, error: error === undefined ? null : errorText(error) })

@@ -11,10 +11,12 @@ import { retryStep } from './step-retry.js';
 import { readWatermark } from './watermark.js';
 
 export type ExtractOutcome =
-  | { status: 'started'; runId: string; batches: LoadMessage['batches']; rows: Record<string, number> }
-  | { status: 'skipped'; runId: string; heldBy: string };
+  { status: 'started'; runId: string; batches: LoadMessage['batches']; rows: Record<string, number> } | { status: 'skipped'; runId: string; heldBy: string };
 
-export async function runExtract(ctx: PipelineContext, opts: { kind?: RunKind; now?: Date; window?: ExtractWindow; entities?: string[]; requestedBy?: string } = {}): Promise<ExtractOutcome> {
+export async function runExtract(
+  ctx: PipelineContext,
+  opts: { kind?: RunKind; now?: Date; window?: ExtractWindow; entities?: string[]; requestedBy?: string } = {},
+): Promise<ExtractOutcome> {
   const { dw, settings, log } = ctx;
   const now = opts.now ?? new Date();
   const runId = newRunId(now);
@@ -40,16 +42,16 @@ export async function runExtract(ctx: PipelineContext, opts: { kind?: RunKind; n
       const lowerBound = await readWatermark(dw.db, def.name);
       const result = await retryStep(ctx, { runId, step: 'extract', entity: def.name }, (attempt) =>
         extractEntity(ctx.oltp, ctx.store, def, {
-        runId,
-        // a retried attempt writes a folder of its own: blobs are never overwritten
-        folderRunId: attempt > 1 ? `${runId}-a${attempt}` : runId,
-        runDate: now,
-        lowerBound,
-        overlapMinutes: settings.EXTRACT_OVERLAP_MINUTES,
-        safetyLagSeconds: settings.EXTRACT_SAFETY_LAG_SECONDS,
-        limits: { maxRows: settings.EXTRACT_PART_MAX_ROWS, maxBytes: settings.EXTRACT_PART_MAX_BYTES },
-        fixedWindow: opts.window,
-      }),
+          runId,
+          // a retried attempt writes a folder of its own: blobs are never overwritten
+          folderRunId: attempt > 1 ? `${runId}-a${attempt}` : runId,
+          runDate: now,
+          lowerBound,
+          overlapMinutes: settings.EXTRACT_OVERLAP_MINUTES,
+          safetyLagSeconds: settings.EXTRACT_SAFETY_LAG_SECONDS,
+          limits: { maxRows: settings.EXTRACT_PART_MAX_ROWS, maxBytes: settings.EXTRACT_PART_MAX_BYTES },
+          fixedWindow: opts.window,
+        }),
       );
       await dw.db
         .insertInto('etl.batch')
@@ -95,4 +97,3 @@ export async function runExtract(ctx: PipelineContext, opts: { kind?: RunKind; n
     throw e;
   }
 }
-

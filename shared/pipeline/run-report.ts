@@ -64,7 +64,11 @@ export async function readRunReport(db: Kysely<any>, runId: string): Promise<Run
 
 /** The latest runs, newest first. */
 export async function listRuns(db: Kysely<any>, limit: number, engine: string): Promise<RunSummary[]> {
-  let q = db.selectFrom('etl.run').select(['run_id', 'kind', 'status', 'started_at', 'finished_at', 'error']).orderBy('started_at', 'desc').orderBy('run_id', 'desc');
+  let q = db
+    .selectFrom('etl.run')
+    .select(['run_id', 'kind', 'status', 'started_at', 'finished_at', 'error'])
+    .orderBy('started_at', 'desc')
+    .orderBy('run_id', 'desc');
   q = engine === 'mssql' ? q.top(limit) : q.limit(limit);
   const rows = await q.execute();
   return rows.map((r) => ({ runId: r.run_id, kind: r.kind, status: r.status, startedAt: iso(r.started_at)!, finishedAt: iso(r.finished_at), error: r.error }));
@@ -73,13 +77,27 @@ export async function listRuns(db: Kysely<any>, limit: number, engine: string): 
 export function formatRunReport(r: RunReport): string {
   const head = ['step', 'entity', 'status', 'window from', 'window to', 'read', 'loaded', 'rejected', 'ins', 'upd', 'same', 'rekeyed', 'ms'];
   const rows = r.steps.map((s) => [
-    s.step, s.entity, s.status, s.windowFrom ?? '(start)', s.windowTo ?? '', String(s.read), s.step === 'extract' ? '' : String(s.loaded),
-    String(s.rejected), s.step === 'extract' ? '' : String(s.inserted), s.step === 'extract' ? '' : String(s.updated), s.step === 'extract' ? '' : String(s.unchanged),
-    s.step === 'facts' ? String(s.rekeyed) : '', String(s.ms ?? ''),
+    s.step,
+    s.entity,
+    s.status,
+    s.windowFrom ?? '(start)',
+    s.windowTo ?? '',
+    String(s.read),
+    s.step === 'extract' ? '' : String(s.loaded),
+    String(s.rejected),
+    s.step === 'extract' ? '' : String(s.inserted),
+    s.step === 'extract' ? '' : String(s.updated),
+    s.step === 'extract' ? '' : String(s.unchanged),
+    s.step === 'facts' ? String(s.rekeyed) : '',
+    String(s.ms ?? ''),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i >= 5 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
-  const out = [`run ${r.runId} (${r.kind}): ${r.status}, started ${r.startedAt}${r.finishedAt ? `, finished ${r.finishedAt}` : ''}`, line(head), ...rows.map(line)];
+  const out = [
+    `run ${r.runId} (${r.kind}): ${r.status}, started ${r.startedAt}${r.finishedAt ? `, finished ${r.finishedAt}` : ''}`,
+    line(head),
+    ...rows.map(line),
+  ];
   if (r.error) out.push(`error: ${r.error}`);
   for (const s of r.steps.filter((x) => x.error)) out.push(`${s.step}/${s.entity}: ${s.error}`);
   return out.join('\n');

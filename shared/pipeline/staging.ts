@@ -16,10 +16,19 @@ export interface RejectedRow {
 }
 
 export class RejectThresholdError extends Error {
-  constructor(readonly entity: string, readonly rejected: number, readonly read: number, readonly thresholdPercent: number, readonly sample: RejectedRow[]) {
+  constructor(
+    readonly entity: string,
+    readonly rejected: number,
+    readonly read: number,
+    readonly thresholdPercent: number,
+    readonly sample: RejectedRow[],
+  ) {
     super(
       `${entity}: ${rejected} of ${read} rows rejected, more than REJECT_THRESHOLD_PERCENT=${thresholdPercent}%; first reasons: ` +
-        sample.slice(0, 3).map((r) => `[key ${r.businessKey}] ${r.reason}`).join(' | '),
+        sample
+          .slice(0, 3)
+          .map((r) => `[key ${r.businessKey}] ${r.reason}`)
+          .join(' | '),
     );
     this.name = 'RejectThresholdError';
   }
@@ -50,7 +59,12 @@ export async function stageBatch(
         continue;
       }
       const id = (raw as Record<string, unknown> | null)?.id;
-      rejected.push({ seq: read, businessKey: id === undefined || id === null ? null : String(id), reason: rejectionReason(parsed.error), raw: JSON.stringify(raw) });
+      rejected.push({
+        seq: read,
+        businessKey: id === undefined || id === null ? null : String(id),
+        reason: rejectionReason(parsed.error),
+        raw: JSON.stringify(raw),
+      });
       if (rejected.length > limit) throw new RejectThresholdError(def.name, rejected.length, manifest.rowCount, thresholdPercent, rejected);
     }
   }
@@ -65,7 +79,12 @@ export async function stageBatch(
           .selectFrom(`stg.${def.name} as n`)
           .select('n.id')
           .whereRef('n.id', '=', `${def.name}.id`)
-          .where((w) => w.or([w(w.ref('n.updated_at'), '>', w.ref(`${def.name}.updated_at`)), w.and([w(w.ref('n.updated_at'), '=', w.ref(`${def.name}.updated_at`)), w(w.ref('n._seq'), '>', w.ref(`${def.name}._seq`))])])),
+          .where((w) =>
+            w.or([
+              w(w.ref('n.updated_at'), '>', w.ref(`${def.name}.updated_at`)),
+              w.and([w(w.ref('n.updated_at'), '=', w.ref(`${def.name}.updated_at`)), w(w.ref('n._seq'), '>', w.ref(`${def.name}._seq`))]),
+            ]),
+          ),
       ),
     )
     .execute();
@@ -78,7 +97,11 @@ export async function quarantine(trx: Transaction<any>, runId: string, entityNam
   for (let i = 0; i < rows.length; i += 200) {
     await trx
       .insertInto('etl.rejected_row')
-      .values(rows.slice(i, i + 200).map((r) => ({ run_id: runId, entity: entityName, seq: r.seq, business_key: r.businessKey, reason: r.reason.slice(0, 1000), raw_row: r.raw })))
+      .values(
+        rows
+          .slice(i, i + 200)
+          .map((r) => ({ run_id: runId, entity: entityName, seq: r.seq, business_key: r.businessKey, reason: r.reason.slice(0, 1000), raw_row: r.raw })),
+      )
       .execute();
   }
 }

@@ -6,7 +6,11 @@ import type { PipelineContext } from './context.js';
 import { DEFAULT_RETRY, withRetry } from './retry.js';
 import { errorText } from './run-audit.js';
 
-export function retryStep<T>(ctx: PipelineContext, where: { runId: string; step: string; entity: string }, operation: (attempt: number) => Promise<T>): Promise<T> {
+export function retryStep<T>(
+  ctx: PipelineContext,
+  where: { runId: string; step: string; entity: string },
+  operation: (attempt: number) => Promise<T>,
+): Promise<T> {
   return withRetry(operation, {
     ...(ctx.retry ?? DEFAULT_RETRY),
     onRetry: ({ attempt, delayMs, error }) =>

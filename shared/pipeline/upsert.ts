@@ -42,7 +42,9 @@ export async function upsert(trx: Transaction<any>, spec: UpsertSpec): Promise<U
       eb
         .selectFrom(spec.source(trx))
         .select([`s.${spec.key}`, ...spec.columns.map((c) => `s.${c}`), ...stampColumns.map((c) => sql.val(stamp[c]).as(c))])
-        .where(({ not, exists, selectFrom }: any) => not(exists(selectFrom(`${spec.target} as t`).select(`t.${spec.key}`).whereRef(`t.${spec.key}`, '=', `s.${spec.key}`)))),
+        .where(({ not, exists, selectFrom }: any) =>
+          not(exists(selectFrom(`${spec.target} as t`).select(`t.${spec.key}`).whereRef(`t.${spec.key}`, '=', `s.${spec.key}`))),
+        ),
     )
     .executeTakeFirst();
   return { inserted: Number(inserted.numInsertedOrUpdatedRows ?? 0), updated: Number(updated.numUpdatedRows ?? 0) };

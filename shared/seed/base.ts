@@ -16,8 +16,20 @@ import type { BulkRow, Database } from '../db/database.js';
 import { formatMoney, fromCents } from '../model/money.js';
 import { OLTP, OLTP_TABLES, type OltpTable } from '../model/oltp-tables.js';
 import {
-  CATEGORIAS, FRETE_REGIAO, LOCAIS, MARCAS, MODOS_ENVIO, PESOS_SEGMENTO, PREFIXOS_LOJA, PRIMEIROS_NOMES, SEGMENTOS, SOBRENOMES,
-  SUFIXOS_LOJA, TEMAS_CAMPANHA, type Local, type Subcategoria,
+  CATEGORIAS,
+  FRETE_REGIAO,
+  LOCAIS,
+  MARCAS,
+  MODOS_ENVIO,
+  PESOS_SEGMENTO,
+  PREFIXOS_LOJA,
+  PRIMEIROS_NOMES,
+  SEGMENTOS,
+  SOBRENOMES,
+  SUFIXOS_LOJA,
+  TEMAS_CAMPANHA,
+  type Local,
+  type Subcategoria,
 } from './brazil.js';
 import { SeedError } from './errors.js';
 import { drawTimeline, stateAt } from './lifecycle.js';
@@ -83,7 +95,12 @@ export function validateSeedOptions(o: Pick<SeedBaseOptions, 'scale' | 'seed' | 
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
 const money = (units: bigint) => formatMoney(units);
-const ascii = (s: string) => s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '');
+const ascii = (s: string) =>
+  s
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '');
 const cepOf = (rng: Rng, local: Local) => pad(Math.min(99999, local.cep + rng.int(0, 99)), 5);
 
 /** Orders per hour of the day (UTC), low at night in Brazil (UTC-3). */
@@ -173,7 +190,10 @@ const QUANTITY_WEIGHTS = [87, 10, 3];
 function* orders(ctx: Context): Generator<OrderRows> {
   const { rng, asOf, sizes } = ctx;
   const { days, weights } = orderDays(ctx.orderStart, asOf);
-  const modos = new WeightedTable(MODOS_ENVIO, MODOS_ENVIO.map((m) => m.peso));
+  const modos = new WeightedTable(
+    MODOS_ENVIO,
+    MODOS_ENVIO.map((m) => m.peso),
+  );
   let customersKnown = 0;
   let productsKnown = 0;
   let nextCampaign = 0;
@@ -239,23 +259,61 @@ function* orders(ctx: Context): Generator<OrderRows> {
     const updated = Math.max(state.lastChange, hasDeleted ? deletedAt : 0);
     const ts = (x: number | null) => (x === null ? null : iso(x));
     const pedido: BulkRow = [
-      id, `PED-${pad(id, 9)}`, customer + 1, state.status, iso(placed), ts(state.dataAprovacao), ts(state.dataEnvio), ts(state.dataEntrega),
-      iso(state.dataPrevista), ts(state.dataCancelamento), local.cidade, local.uf, modo.nome, priced.campanhaId,
-      money(priced.valorProdutos), money(priced.valorDesconto), money(priced.valorFrete), money(priced.valorTotal), iso(placed), iso(updated),
+      id,
+      `PED-${pad(id, 9)}`,
+      customer + 1,
+      state.status,
+      iso(placed),
+      ts(state.dataAprovacao),
+      ts(state.dataEnvio),
+      ts(state.dataEntrega),
+      iso(state.dataPrevista),
+      ts(state.dataCancelamento),
+      local.cidade,
+      local.uf,
+      modo.nome,
+      priced.campanhaId,
+      money(priced.valorProdutos),
+      money(priced.valorDesconto),
+      money(priced.valorFrete),
+      money(priced.valorTotal),
+      iso(placed),
+      iso(updated),
     ];
     const itens = priced.items.map((it, k): BulkRow => {
       const removed = it.deleted ? iso(deletedAt) : null;
       return [
-        ++itemId, id, k + 1, it.produtoId, it.vendedorId, it.campanhaId, it.quantidade, money(it.precoUnitario), money(it.valorBruto),
-        it.percentualDesconto === null ? null : money(it.percentualDesconto), money(it.valorDesconto), money(it.valorLiquido), money(it.frete),
-        money(it.custoTotal), removed, iso(placed), removed ?? iso(placed),
+        ++itemId,
+        id,
+        k + 1,
+        it.produtoId,
+        it.vendedorId,
+        it.campanhaId,
+        it.quantidade,
+        money(it.precoUnitario),
+        money(it.valorBruto),
+        it.percentualDesconto === null ? null : money(it.percentualDesconto),
+        money(it.valorDesconto),
+        money(it.valorLiquido),
+        money(it.frete),
+        money(it.custoTotal),
+        removed,
+        iso(placed),
+        removed ?? iso(placed),
       ];
     });
     const pagamentos =
       state.dataAprovacao === null
         ? []
         : splitPayments(priced.valorTotal, plan).map((p): BulkRow => [
-            ++paymentId, id, p.sequencial, p.tipo, p.parcelas, money(p.valor), iso(state.dataAprovacao!), iso(state.dataAprovacao!),
+            ++paymentId,
+            id,
+            p.sequencial,
+            p.tipo,
+            p.parcelas,
+            money(p.valor),
+            iso(state.dataAprovacao!),
+            iso(state.dataAprovacao!),
           ]);
     yield { pedido, itens, pagamentos };
   }
@@ -322,7 +380,10 @@ export async function seedBase(database: Database, options: SeedBaseOptions): Pr
   const sellerCreated = new Float64Array(sizes.vendedores);
   {
     const rng = root.derive('vendedores');
-    const places = new WeightedTable(LOCAIS, LOCAIS.map((l) => l.peso * (l.regiao === 'Sudeste' ? 2 : 1)));
+    const places = new WeightedTable(
+      LOCAIS,
+      LOCAIS.map((l) => l.peso * (l.regiao === 'Sudeste' ? 2 : 1)),
+    );
     const times = sortedUniform(rng, sizes.vendedores, start + HOUR, start + 5 * DAY);
     await insert(
       'vendedores',
@@ -344,7 +405,10 @@ export async function seedBase(database: Database, options: SeedBaseOptions): Pr
   const customerLocal = new Uint16Array(sizes.clientes);
   {
     const rng = root.derive('clientes');
-    const places = new WeightedTable(LOCAIS.map((_, i) => i), LOCAIS.map((l) => l.peso));
+    const places = new WeightedTable(
+      LOCAIS.map((_, i) => i),
+      LOCAIS.map((l) => l.peso),
+    );
     const early = Math.round(sizes.clientes * 0.25);
     const { days, weights } = orderDays(orderStart, asOf);
     const times = (function* () {
@@ -387,12 +451,23 @@ export async function seedBase(database: Database, options: SeedBaseOptions): Pr
       Array.from({ length: sizes.vendedores }, (_, i) => i),
       rng.shuffle(Array.from({ length: sizes.vendedores }, (_, i) => 1 / (i + 3) ** 0.9)),
     );
-    const cats = new WeightedTable(subcategorias, subcategorias.map((s) => s.sub.popularidade));
+    const cats = new WeightedTable(
+      subcategorias,
+      subcategorias.map((s) => s.sub.popularidade),
+    );
     const early = Math.round(sizes.produtos * 0.5);
     const { days } = orderDays(orderStart, asOf);
     const times = [
       ...sortedUniform(rng, early, start + 5 * DAY, orderStart),
-      ...instants(rng, days, spread(sizes.produtos - early, days.map(() => 1)), asOf),
+      ...instants(
+        rng,
+        days,
+        spread(
+          sizes.produtos - early,
+          days.map(() => 1),
+        ),
+        asOf,
+      ),
     ];
     await insert(
       'produtos',
@@ -441,8 +516,18 @@ export async function seedBase(database: Database, options: SeedBaseOptions): Pr
           const custo = fromCents(rng.int(20, 400) * 10000);
           campaigns.push({ id, tipo: cupom ? 'cupom' : 'percentual', percentual, valorCupom, inicio, fim });
           yield [
-            id, `CAMP-${pad(id, 4)}`, nome, cupom ? 'cupom' : 'percentual', percentual === null ? null : money(percentual),
-            valorCupom === null ? null : money(valorCupom), iso(inicio), iso(fim), money(custo), true, iso(created), iso(created),
+            id,
+            `CAMP-${pad(id, 4)}`,
+            nome,
+            cupom ? 'cupom' : 'percentual',
+            percentual === null ? null : money(percentual),
+            valorCupom === null ? null : money(valorCupom),
+            iso(inicio),
+            iso(fim),
+            money(custo),
+            true,
+            iso(created),
+            iso(created),
           ];
         }
       })(),
@@ -483,8 +568,18 @@ export async function seedBase(database: Database, options: SeedBaseOptions): Pr
 
   log(`dimensions loaded (${elapsed()}); generating ${sizes.pedidos} orders`);
   const ctx: Context = {
-    rng: root.derive('pedidos'), asOf, orderStart, sizes, customerCreated, customerLocal,
-    productCreated, productPrice, productCost, productWeight, productSeller, campaigns,
+    rng: root.derive('pedidos'),
+    asOf,
+    orderStart,
+    sizes,
+    customerCreated,
+    customerLocal,
+    productCreated,
+    productPrice,
+    productCost,
+    productWeight,
+    productSeller,
+    campaigns,
   };
   const chunk = options.chunkOrders ?? 5000;
   let pedidos: BulkRow[] = [];

@@ -91,7 +91,12 @@ const pad = (n: number, width: number) => String(n).padStart(width, '0');
 const money = (units: bigint) => formatMoney(units);
 const at_ = (ms: number): Instant => ({ ms });
 const isInstant = (v: PlannedValue): v is Instant => typeof v === 'object' && v !== null;
-const ascii = (s: string) => s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '');
+const ascii = (s: string) =>
+  s
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '');
 
 /** Counts of the day, proportional to the orders already in the OLTP (20,000 at scale 1), with floors. */
 export function incrementalSizes(orders: number) {
@@ -121,7 +126,10 @@ function changesOf(writes: readonly PlannedWrite[]): ChangeSet {
 const ms = (v: unknown): number => (v instanceof Date ? v.getTime() : new Date(String(v)).getTime());
 
 async function maxId(db: Kysely<any>, table: OltpTable): Promise<number> {
-  const r = await db.selectFrom(`oltp.${table}`).select((eb) => eb.fn.max('id').as('m')).executeTakeFirstOrThrow();
+  const r = await db
+    .selectFrom(`oltp.${table}`)
+    .select((eb) => eb.fn.max('id').as('m'))
+    .executeTakeFirstOrThrow();
   return r.m === null ? 0 : Number(r.m);
 }
 
@@ -147,12 +155,22 @@ export async function planIncrementalDay(database: Database, options: Incrementa
   const applied = await db.selectFrom('oltp.campanhas').select('id').where('codigo', '=', marker).executeTakeFirst();
   if (applied) throw new SeedError(`incremental day ${day} already applied (campaign ${marker} exists); pick an --at on another UTC date`);
 
-  const orderCount = Number((await db.selectFrom('oltp.pedidos').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  const orderCount = Number(
+    (
+      await db
+        .selectFrom('oltp.pedidos')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
   if (orderCount === 0) throw new SeedError('the OLTP has no orders: run `npm run seed` first');
 
   let latest = 0;
   for (const table of OLTP_TABLES) {
-    const r = await db.selectFrom(`oltp.${table}`).select((eb) => eb.fn.max('updated_at').as('m')).executeTakeFirstOrThrow();
+    const r = await db
+      .selectFrom(`oltp.${table}`)
+      .select((eb) => eb.fn.max('updated_at').as('m'))
+      .executeTakeFirstOrThrow();
     if (r.m !== null) latest = Math.max(latest, ms(r.m));
   }
   if (latest > windowStart) {
@@ -182,11 +200,18 @@ export async function planIncrementalDay(database: Database, options: Incrementa
     kind: 'insert',
     table: 'campanhas',
     row: {
-      id: campanhaId, codigo: marker, nome: `Oferta do Dia ${day.split('-').reverse().join('/')}`, tipo: campaign.tipo,
+      id: campanhaId,
+      codigo: marker,
+      nome: `Oferta do Dia ${day.split('-').reverse().join('/')}`,
+      tipo: campaign.tipo,
       percentual: campaign.percentual === null ? null : money(campaign.percentual),
       valor_cupom: campaign.valorCupom === null ? null : money(campaign.valorCupom),
-      inicio: at_(catalogueAt), fim: at_(catalogueAt + 14 * DAY), custo: money(fromCents(rng.int(5, 50) * 100000)), ativa: true,
-      created_at: at_(catalogueAt), updated_at: at_(catalogueAt),
+      inicio: at_(catalogueAt),
+      fim: at_(catalogueAt + 14 * DAY),
+      custo: money(fromCents(rng.int(5, 50) * 100000)),
+      ativa: true,
+      created_at: at_(catalogueAt),
+      updated_at: at_(catalogueAt),
     },
   });
 
@@ -218,7 +243,10 @@ export async function planIncrementalDay(database: Database, options: Incrementa
     if (cents <= costCents) cents = Math.floor(costCents / 100) * 100 + 190;
     if (cents === oldCents) cents += 100;
     main.push({
-      kind: 'update', table: 'produtos', id: priceId, why: 'price change',
+      kind: 'update',
+      table: 'produtos',
+      id: priceId,
+      why: 'price change',
       set: { preco_lista: money(fromCents(cents)), updated_at: at_(catalogueAt) },
       expect: { preco_lista: money(p.preco) },
     });
@@ -230,7 +258,10 @@ export async function planIncrementalDay(database: Database, options: Incrementa
     const choices = children.map((c) => Number(c.id)).filter((id) => id !== p.categoria);
     if (choices.length === 0) throw new SeedError('the OLTP needs at least two child categories');
     main.push({
-      kind: 'update', table: 'produtos', id: categoryId, why: 'category change',
+      kind: 'update',
+      table: 'produtos',
+      id: categoryId,
+      why: 'category change',
       set: { categoria_id: rng.pick(choices), updated_at: at_(catalogueAt) },
       expect: { categoria_id: p.categoria },
     });
@@ -254,8 +285,18 @@ export async function planIncrementalDay(database: Database, options: Incrementa
   let pagamentoId = await maxId(db, 'pagamentos');
   const paymentsFor = (pedidoId: number, total: bigint, plan: PaymentPlan, when: number): PlannedWrite[] =>
     splitPayments(total, plan).map((p) => ({
-      kind: 'insert', table: 'pagamentos',
-      row: { id: ++pagamentoId, pedido_id: pedidoId, sequencial: p.sequencial, tipo: p.tipo, parcelas: p.parcelas, valor: money(p.valor), created_at: at_(when), updated_at: at_(when) },
+      kind: 'insert',
+      table: 'pagamentos',
+      row: {
+        id: ++pagamentoId,
+        pedido_id: pedidoId,
+        sequencial: p.sequencial,
+        tipo: p.tipo,
+        parcelas: p.parcelas,
+        valor: money(p.valor),
+        created_at: at_(when),
+        updated_at: at_(when),
+      },
     }));
   const statusWrites: PlannedWrite[] = [];
   const paymentWrites: PlannedWrite[] = [];
@@ -263,7 +304,10 @@ export async function planIncrementalDay(database: Database, options: Incrementa
     const to = NEXT[o.status]!;
     const column = TIMESTAMP_OF[to];
     statusWrites.push({
-      kind: 'update', table: 'pedidos', id: o.id, why: `${o.status} -> ${to}`,
+      kind: 'update',
+      table: 'pedidos',
+      id: o.id,
+      why: `${o.status} -> ${to}`,
       set: { status: to, ...(column ? { [column]: at_(batchAt) } : {}), updated_at: at_(batchAt) },
       expect: { status: o.status },
     });
@@ -271,7 +315,10 @@ export async function planIncrementalDay(database: Database, options: Incrementa
   }
   for (const o of [...cancel].sort((a, b) => a.id - b.id)) {
     statusWrites.push({
-      kind: 'update', table: 'pedidos', id: o.id, why: `${o.status} -> cancelado`,
+      kind: 'update',
+      table: 'pedidos',
+      id: o.id,
+      why: `${o.status} -> cancelado`,
       set: { status: 'cancelado', data_cancelamento: at_(batchAt), updated_at: at_(batchAt) },
       expect: { status: o.status },
     });
@@ -287,7 +334,10 @@ export async function planIncrementalDay(database: Database, options: Incrementa
     .where('id', 'in', [...moverIds, ...orderCustomerIds])
     .execute();
   const person = new Map(people.map((p) => [Number(p.id), { cidade: String(p.cidade), estado: String(p.estado), regiao: p.regiao as Regiao | null }]));
-  const places = new WeightedTable(LOCAIS, LOCAIS.map((l) => l.peso));
+  const places = new WeightedTable(
+    LOCAIS,
+    LOCAIS.map((l) => l.peso),
+  );
   const moves: { id: number; cidade: string; estado: string }[] = [];
   const moveWrites: PlannedWrite[] = [];
   for (const id of [...moverIds].sort((a, b) => a - b)) {
@@ -299,7 +349,10 @@ export async function planIncrementalDay(database: Database, options: Incrementa
     const when = windowStart + rng.int(2 * MINUTE, 58 * MINUTE);
     moves.push({ id, cidade: dest.cidade, estado: dest.uf });
     moveWrites.push({
-      kind: 'update', table: 'clientes', id, why: `moved ${now.estado} -> ${dest.uf}`,
+      kind: 'update',
+      table: 'clientes',
+      id,
+      why: `moved ${now.estado} -> ${dest.uf}`,
       set: { cidade: dest.cidade, estado: dest.uf, regiao: dest.regiao, cep_prefixo: pad(dest.cep + rng.int(0, 99), 5), updated_at: at_(when) },
       expect: { cidade: now.cidade, estado: now.estado },
     });
@@ -338,16 +391,29 @@ export async function planIncrementalDay(database: Database, options: Incrementa
       const created = placed - rng.int(1000, 120_000);
       place = { cidade: local.cidade, estado: local.uf, regiao: local.regiao };
       customerWrites.push({
-        kind: 'insert', table: 'clientes',
+        kind: 'insert',
+        table: 'clientes',
         row: {
-          id: cliente, codigo: `CLI-${pad(cliente, 8)}`, nome: `${first} ${last}`, email: `${ascii(first)}.${ascii(last)}${cliente}@example.com`,
-          segmento: rng.weighted(SEGMENTOS, PESOS_SEGMENTO), cidade: local.cidade, estado: local.uf, regiao: local.regiao,
-          cep_prefixo: pad(local.cep + rng.int(0, 99), 5), ativo: true, created_at: at_(created), updated_at: at_(created),
+          id: cliente,
+          codigo: `CLI-${pad(cliente, 8)}`,
+          nome: `${first} ${last}`,
+          email: `${ascii(first)}.${ascii(last)}${cliente}@example.com`,
+          segmento: rng.weighted(SEGMENTOS, PESOS_SEGMENTO),
+          cidade: local.cidade,
+          estado: local.uf,
+          regiao: local.regiao,
+          cep_prefixo: pad(local.cep + rng.int(0, 99), 5),
+          ativo: true,
+          created_at: at_(created),
+          updated_at: at_(created),
         },
       });
     }
     const id = ++pedidoId;
-    const modo = rng.weighted(MODOS_ENVIO, MODOS_ENVIO.map((m) => m.peso));
+    const modo = rng.weighted(
+      MODOS_ENVIO,
+      MODOS_ENVIO.map((m) => m.peso),
+    );
     const region = FRETE_REGIAO[place.regiao];
     const count = rng.weighted([1, 2, 3], [80, 15, 5]);
     const productIds = drawIds(rng, produtoMax, count);
@@ -358,8 +424,13 @@ export async function planIncrementalDay(database: Database, options: Incrementa
         const prod = productsById.get(p)!;
         const quantidade = rng.weighted([1, 2], [90, 10]);
         return {
-          produtoId: p, vendedorId: rng.int(1, vendedorMax), quantidade, precoUnitario: prod.preco, custoUnitario: prod.custo,
-          frete: itemFreight(modo.base, modo.porKg, prod.peso, quantidade, Math.round(region.fator * 100)), deleted: false,
+          produtoId: p,
+          vendedorId: rng.int(1, vendedorMax),
+          quantidade,
+          precoUnitario: prod.preco,
+          custoUnitario: prod.custo,
+          frete: itemFreight(modo.base, modo.porKg, prod.peso, quantidade, Math.round(region.fator * 100)),
+          deleted: false,
         };
       });
     if (drafts.length === 0) continue;
@@ -369,25 +440,53 @@ export async function planIncrementalDay(database: Database, options: Incrementa
     const approval = plan.principal === 'boleto' ? null : placed + rng.int(30_000, 5 * MINUTE);
     const approved = approval !== null && approval <= at && rng.chance(0.6) ? approval : null;
     orderWrites.push({
-      kind: 'insert', table: 'pedidos',
+      kind: 'insert',
+      table: 'pedidos',
       row: {
-        id, codigo: `PED-${day.replaceAll('-', '')}-${pad(k + 1, 5)}`, cliente_id: cliente, status: approved === null ? 'criado' : 'aprovado',
-        data_pedido: at_(placed), data_aprovacao: approved === null ? null : at_(approved), data_envio: null, data_entrega: null,
-        data_entrega_prevista: at_(Math.floor((placed + (modo.dias[1] + region.dias + 3) * DAY) / DAY) * DAY), data_cancelamento: null,
-        cidade_entrega: place.cidade, estado_entrega: place.estado, modo_envio: modo.nome, campanha_id: priced.campanhaId,
-        valor_produtos: money(priced.valorProdutos), valor_desconto: money(priced.valorDesconto), valor_frete: money(priced.valorFrete),
-        valor_total: money(priced.valorTotal), created_at: at_(placed), updated_at: at_(approved ?? placed),
+        id,
+        codigo: `PED-${day.replaceAll('-', '')}-${pad(k + 1, 5)}`,
+        cliente_id: cliente,
+        status: approved === null ? 'criado' : 'aprovado',
+        data_pedido: at_(placed),
+        data_aprovacao: approved === null ? null : at_(approved),
+        data_envio: null,
+        data_entrega: null,
+        data_entrega_prevista: at_(Math.floor((placed + (modo.dias[1] + region.dias + 3) * DAY) / DAY) * DAY),
+        data_cancelamento: null,
+        cidade_entrega: place.cidade,
+        estado_entrega: place.estado,
+        modo_envio: modo.nome,
+        campanha_id: priced.campanhaId,
+        valor_produtos: money(priced.valorProdutos),
+        valor_desconto: money(priced.valorDesconto),
+        valor_frete: money(priced.valorFrete),
+        valor_total: money(priced.valorTotal),
+        created_at: at_(placed),
+        updated_at: at_(approved ?? placed),
       },
     });
     priced.items.forEach((it, n) => {
       itemWrites.push({
-        kind: 'insert', table: 'itens_pedido',
+        kind: 'insert',
+        table: 'itens_pedido',
         row: {
-          id: ++itemId, pedido_id: id, numero_item: n + 1, produto_id: it.produtoId, vendedor_id: it.vendedorId, campanha_id: it.campanhaId,
-          quantidade: it.quantidade, preco_unitario: money(it.precoUnitario), valor_bruto: money(it.valorBruto),
-          percentual_desconto: it.percentualDesconto === null ? null : money(it.percentualDesconto), valor_desconto: money(it.valorDesconto),
-          valor_liquido: money(it.valorLiquido), valor_frete: money(it.frete), custo_total: money(it.custoTotal), deleted_at: null,
-          created_at: at_(placed), updated_at: at_(placed),
+          id: ++itemId,
+          pedido_id: id,
+          numero_item: n + 1,
+          produto_id: it.produtoId,
+          vendedor_id: it.vendedorId,
+          campanha_id: it.campanhaId,
+          quantidade: it.quantidade,
+          preco_unitario: money(it.precoUnitario),
+          valor_bruto: money(it.valorBruto),
+          percentual_desconto: it.percentualDesconto === null ? null : money(it.percentualDesconto),
+          valor_desconto: money(it.valorDesconto),
+          valor_liquido: money(it.valorLiquido),
+          valor_frete: money(it.frete),
+          custo_total: money(it.custoTotal),
+          deleted_at: null,
+          created_at: at_(placed),
+          updated_at: at_(placed),
         },
       });
     });
@@ -403,7 +502,10 @@ export async function planIncrementalDay(database: Database, options: Incrementa
     const to = NEXT[lateOrder.status]!;
     const column = TIMESTAMP_OF[to];
     late = {
-      kind: 'update', table: 'pedidos', id: lateOrder.id, why: `${lateOrder.status} -> ${to} (late commit)`,
+      kind: 'update',
+      table: 'pedidos',
+      id: lateOrder.id,
+      why: `${lateOrder.status} -> ${to} (late commit)`,
       set: { status: to, ...(column ? { [column]: at_(lateAt) } : {}), updated_at: at_(lateAt) },
       expect: { status: lateOrder.status },
     };
@@ -411,11 +513,21 @@ export async function planIncrementalDay(database: Database, options: Incrementa
     const local = places.pick(rng);
     const id = ++clienteId;
     late = {
-      kind: 'insert', table: 'clientes',
+      kind: 'insert',
+      table: 'clientes',
       row: {
-        id, codigo: `CLI-${pad(id, 8)}`, nome: `${rng.pick(PRIMEIROS_NOMES)} ${rng.pick(SOBRENOMES)}`, email: null, segmento: 'Consumidor',
-        cidade: local.cidade, estado: local.uf, regiao: local.regiao, cep_prefixo: pad(local.cep, 5), ativo: true,
-        created_at: at_(lateAt), updated_at: at_(lateAt),
+        id,
+        codigo: `CLI-${pad(id, 8)}`,
+        nome: `${rng.pick(PRIMEIROS_NOMES)} ${rng.pick(SOBRENOMES)}`,
+        email: null,
+        segmento: 'Consumidor',
+        cidade: local.cidade,
+        estado: local.uf,
+        regiao: local.regiao,
+        cep_prefixo: pad(local.cep, 5),
+        ativo: true,
+        created_at: at_(lateAt),
+        updated_at: at_(lateAt),
       },
     };
   }

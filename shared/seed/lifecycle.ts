@@ -37,13 +37,7 @@ export const CANCEL_RATE = 0.055;
  */
 export function drawTimeline(rng: Rng, placed: number, boleto: boolean, transitDays: readonly [number, number]): Timeline {
   const r = rng.next();
-  const approvalDelay = boleto
-    ? rng.int(6 * HOUR, 3 * DAY)
-    : r < 0.7
-      ? rng.int(MINUTE, HOUR)
-      : r < 0.95
-        ? rng.int(HOUR, DAY)
-        : rng.int(DAY, 2 * DAY);
+  const approvalDelay = boleto ? rng.int(6 * HOUR, 3 * DAY) : r < 0.7 ? rng.int(MINUTE, HOUR) : r < 0.95 ? rng.int(HOUR, DAY) : rng.int(DAY, 2 * DAY);
   // Promised date: the slowest nominal transit plus handling, at the start of that day.
   const prevista = startOfDay(placed + (transitDays[1] + 3) * DAY);
 

@@ -12,7 +12,10 @@ import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { MANIFEST_SCHEMA_VERSION, manifestSchema, type Manifest, type ManifestPart } from './batch-manifest.js';
 
 export class BatchIntegrityError extends Error {
-  constructor(message: string, readonly path: string) {
+  constructor(
+    message: string,
+    readonly path: string,
+  ) {
     super(message);
     this.name = 'BatchIntegrityError';
   }
@@ -120,7 +123,8 @@ export class BatchStore {
       throw new BatchIntegrityError(`manifest ${path} is not valid JSON`, path);
     }
     const parsed = manifestSchema.safeParse(json);
-    if (!parsed.success) throw new BatchIntegrityError(`manifest ${path} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, path);
+    if (!parsed.success)
+      throw new BatchIntegrityError(`manifest ${path} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, path);
     return parsed.data;
   }
 

@@ -7,7 +7,10 @@ export const decodeMessage = (text: string): unknown => JSON.parse(Buffer.from(t
 
 export class QueueSender {
   /** nameFor maps a logical queue name to the real one (tests isolate their queues this way) */
-  constructor(readonly service: QueueServiceClient, readonly nameFor: (queue: string) => string = (q) => q) {}
+  constructor(
+    readonly service: QueueServiceClient,
+    readonly nameFor: (queue: string) => string = (q) => q,
+  ) {}
 
   static fromConnectionString(connectionString: string): QueueSender {
     return new QueueSender(QueueServiceClient.fromConnectionString(connectionString));

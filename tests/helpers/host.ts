@@ -10,7 +10,12 @@ import { sharedAzurite, stopStorage } from './storage.js';
 const saved = { ...process.env };
 let host: LocalHost | undefined;
 
-export async function startTestHost(options: { container: string; maxDequeueCount?: number; httpPort?: number; log: (line: string) => void }): Promise<{ host: LocalHost; connectionString: string }> {
+export async function startTestHost(options: {
+  container: string;
+  maxDequeueCount?: number;
+  httpPort?: number;
+  log: (line: string) => void;
+}): Promise<{ host: LocalHost; connectionString: string }> {
   const { connectionString } = await sharedAzurite();
   Object.assign(process.env, {
     AzureWebJobsStorage: connectionString,

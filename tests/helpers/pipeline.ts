@@ -73,9 +73,16 @@ export const dimensionSnapshot = (ctx: PipelineContext) =>
 export const factSnapshot = (ctx: PipelineContext) =>
   snapshot(
     ctx,
-    ([['dw.fact_vendas', 'item_id'], ['dw.fact_descontos', 'item_id'], ['dw.fact_metas', 'meta_id'], ['ods.pedidos', 'id'], ['ods.itens_pedido', 'id'], ['ods.pagamentos', 'id']] as const).map(
-      ([table, key]) => [table, table, key] as const,
-    ),
+    (
+      [
+        ['dw.fact_vendas', 'item_id'],
+        ['dw.fact_descontos', 'item_id'],
+        ['dw.fact_metas', 'meta_id'],
+        ['ods.pedidos', 'id'],
+        ['ods.itens_pedido', 'id'],
+        ['ods.pagamentos', 'id'],
+      ] as const
+    ).map(([table, key]) => [table, table, key] as const),
   );
 
 /** One full daily run through the queues: extract, the dimension load, then the fact load. */

@@ -52,7 +52,9 @@ describe('Azurite in-process', () => {
       const message = { runId: 'r-1', entity: 'pedidos', code: '89e7073266' };
       const queue = s.queue('load');
       await queue.sendMessage(Buffer.from(JSON.stringify(message), 'utf8').toString('base64'));
-      const { receivedMessageItems: [got] } = await queue.receiveMessages({ numberOfMessages: 1, visibilityTimeout: 30 });
+      const {
+        receivedMessageItems: [got],
+      } = await queue.receiveMessages({ numberOfMessages: 1, visibilityTimeout: 30 });
       expect(got).toBeDefined();
       expect(got!.dequeueCount).toBe(1);
       expect(JSON.parse(Buffer.from(got!.messageText, 'base64').toString('utf8'))).toEqual(message);
@@ -65,7 +67,7 @@ describe('Azurite in-process', () => {
     }
   });
 
-  it('isolates two storage sets: neither sees the other\'s blobs or messages, and cleanup removes only its own', async () => {
+  it("isolates two storage sets: neither sees the other's blobs or messages, and cleanup removes only its own", async () => {
     const a = await freshStorage({ queues: ['load'] });
     const b = await freshStorage({ queues: ['load'] });
     try {

@@ -37,7 +37,10 @@ const post = (body: unknown) => call('POST', '/api/backfill', body);
 
 async function runRows(): Promise<number> {
   const dw = await getDatabase('dw');
-  const r = await dw.db.selectFrom('etl.run').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+  const r = await dw.db
+    .selectFrom('etl.run')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(r.n);
 }
 
@@ -53,7 +56,9 @@ async function sourceCounts(from: string, to: string, entities: readonly string[
   const oltp = await getDatabase('oltp');
   const out: Record<string, number> = {};
   for (const name of entities) {
-    const { rows } = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(`oltp.${name}`)} where updated_at > ${new Date(from)} and updated_at <= ${new Date(to)}`.execute(oltp.db);
+    const { rows } = await sql<{
+      n: number;
+    }>`select count(*)::int as n from ${sql.table(`oltp.${name}`)} where updated_at > ${new Date(from)} and updated_at <= ${new Date(to)}`.execute(oltp.db);
     out[name] = rows[0]!.n;
   }
   return out;
@@ -75,9 +80,17 @@ describe('POST /api/backfill: bad requests', () => {
     ['a number for to', () => ({ from: '2026-04-01', to: 20260501 }), /^to: must be a string/],
     ['from equal to to', () => ({ from: '2026-04-01', to: '2026-04-01T00:00:00Z' }), /^from \(2026-04-01T00:00:00.000Z\) must be before to/],
     ['from after to', () => ({ from: '2026-05-01', to: '2026-04-01' }), /must be before to/],
-    ['a window longer than BACKFILL_MAX_DAYS', () => ({ from: '2026-01-01', to: '2026-04-03T00:00:01Z' }), /is 92\.01 days; at most 92 days \(BACKFILL_MAX_DAYS\)/],
+    [
+      'a window longer than BACKFILL_MAX_DAYS',
+      () => ({ from: '2026-01-01', to: '2026-04-03T00:00:01Z' }),
+      /is 92\.01 days; at most 92 days \(BACKFILL_MAX_DAYS\)/,
+    ],
     ['a window ending in the future of the source clock', () => ({ from: weekAgo(), to: tomorrow() }), /^to \(.*\) is in the future of the source clock/],
-    ['an unknown entity', () => ({ from: '2026-04-01', to: '2026-05-01', entities: ['pedidos', 'orders'] }), new RegExp(`^entities: unknown entity 'orders'; valid: ${ALL.join(', ')}$`)],
+    [
+      'an unknown entity',
+      () => ({ from: '2026-04-01', to: '2026-05-01', entities: ['pedidos', 'orders'] }),
+      new RegExp(`^entities: unknown entity 'orders'; valid: ${ALL.join(', ')}$`),
+    ],
     ['an empty entities array', () => ({ from: '2026-04-01', to: '2026-05-01', entities: [] }), /^entities: must not be empty/],
     ['entities that is not an array', () => ({ from: '2026-04-01', to: '2026-05-01', entities: 'pedidos' }), /^entities: must be an array of entity names/],
     ['a dryRun that is not a boolean', () => ({ from: '2026-04-01', to: '2026-05-01', dryRun: 'yes' }), /^dryRun: must be true or false/],
@@ -116,7 +129,11 @@ describe('POST /api/backfill: dry run', () => {
     const before = await runRows();
     const res = await post({ from: '2026-03-01', to: '2026-05-15T12:00:00Z', dryRun: true });
     expect(res.status).toBe(200);
-    expect(res.json).toEqual({ dryRun: true, window: { from: '2026-03-01T00:00:00.000Z', to: '2026-05-15T12:00:00.000Z' }, rows: await sourceCounts('2026-03-01', '2026-05-15T12:00:00Z', ALL) });
+    expect(res.json).toEqual({
+      dryRun: true,
+      window: { from: '2026-03-01T00:00:00.000Z', to: '2026-05-15T12:00:00.000Z' },
+      rows: await sourceCounts('2026-03-01', '2026-05-15T12:00:00Z', ALL),
+    });
     expect(res.json.rows.pedidos).toBeGreaterThan(0);
     expect(await runRows()).toBe(before);
     expect(await queueLength('load-dimensions')).toBe(0);
@@ -136,7 +153,9 @@ describe('POST /api/backfill: a run', () => {
     const dw = await getDatabase('dw');
     await dw.db
       .insertInto('etl.watermark')
-      .values(ALL.map((entity) => ({ entity, high_water: new Date('2026-06-01T00:00:00Z'), run_id: 'daily-before', updated_at: new Date('2026-06-01T03:00:00Z') })))
+      .values(
+        ALL.map((entity) => ({ entity, high_water: new Date('2026-06-01T00:00:00Z'), run_id: 'daily-before', updated_at: new Date('2026-06-01T03:00:00Z') })),
+      )
       .execute();
     const watermarks = async () => (await dw.db.selectFrom('etl.watermark').selectAll().orderBy('entity').execute()).map((w) => JSON.stringify(w));
     const before = await watermarks();
@@ -166,9 +185,12 @@ describe('POST /api/backfill: a run', () => {
       expect(s).toMatchObject({ status: 'succeeded', windowFrom: '2026-04-01T00:00:00.000Z', windowTo: '2026-05-01T00:00:00.000Z', read: expected[s.entity] });
     }
     // then the loads of the same run: every dimension, then every fact, all succeeded
-    expect(run.steps.filter((s) => s.step !== 'extract').map((s) => `${s.step}/${s.entity}`).sort()).toEqual(
-      ENTITIES.map((e) => `${e.loadedBy}/${e.name}`).sort(),
-    );
+    expect(
+      run.steps
+        .filter((s) => s.step !== 'extract')
+        .map((s) => `${s.step}/${s.entity}`)
+        .sort(),
+    ).toEqual(ENTITIES.map((e) => `${e.loadedBy}/${e.name}`).sort());
     expect(run.steps.filter((s) => s.status !== 'succeeded')).toEqual([]);
     expect(await watermarks()).toEqual(before);
 
@@ -178,7 +200,14 @@ describe('POST /api/backfill: a run', () => {
     const runs = list.json.runs as { runId: string; kind: string; status: string; startedAt: string; finishedAt: string | null; error: string | null }[];
     expect(runs).toHaveLength(2);
     expect(runs.map((r) => r.startedAt)).toEqual([...runs.map((r) => r.startedAt)].sort().reverse());
-    expect(runs.find((r) => r.runId === runId)).toEqual({ runId, kind: 'backfill', status: run.status, startedAt: run.startedAt, finishedAt: run.finishedAt, error: null });
+    expect(runs.find((r) => r.runId === runId)).toEqual({
+      runId,
+      kind: 'backfill',
+      status: run.status,
+      startedAt: run.startedAt,
+      finishedAt: run.finishedAt,
+      error: null,
+    });
     expect(runs[0]).toMatchObject({ kind: 'backfill', status: 'skipped', error: expect.stringContaining(runId) });
     const one = await call('GET', '/api/runs?limit=1');
     expect(one.json.runs).toEqual([runs[0]]);

@@ -32,7 +32,10 @@ describe('GET /api/health', () => {
     const res = await healthHandler(new HttpRequest({ method: 'GET', url: 'http://localhost/api/health' }), context);
     expect(res.status).toBe(503);
     const body = res.jsonBody as { ok: boolean; dependencies: { name: string; ok: boolean; error?: string }[] };
-    expect(body.dependencies.find((d) => d.name === 'dw')).toMatchObject({ ok: false, error: expect.stringContaining('Cannot connect to postgres (127.0.0.1:1/dw)') });
+    expect(body.dependencies.find((d) => d.name === 'dw')).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('Cannot connect to postgres (127.0.0.1:1/dw)'),
+    });
     expect(JSON.stringify(body) + logs.join('\n')).not.toContain('s3cret');
   });
 });

@@ -51,7 +51,10 @@ function fileFacts() {
 async function counts(database: Database): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const t of TABLES) {
-    const r = await database.db.selectFrom(`oltp.${t}`).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const r = await database.db
+      .selectFrom(`oltp.${t}`)
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
     out[t] = Number(r.n);
   }
   return out;
@@ -76,8 +79,7 @@ describe.each(testEngines())('Superstore import on $name', (engine) => {
       if (close) await close();
     });
 
-
-    it('loads every line with the file\'s exact Sales and Profit totals', async () => {
+    it("loads every line with the file's exact Sales and Profit totals", async () => {
       const report = await importSuperstore(database, REAL_FILE, { at: AT });
       expect(report).toMatchObject({
         gzip: true,
@@ -133,12 +135,28 @@ describe.each(testEngines())('Superstore import on $name', (engine) => {
         .innerJoin('oltp.produtos as pr', 'pr.id', 'i.produto_id')
         .where('p.codigo', '=', 'US-2015-108966')
         .where('pr.codigo', '=', 'FUR-TA-10000577')
-        .select(['i.numero_item', 'i.quantidade', 'i.preco_unitario', 'i.valor_bruto', 'i.percentual_desconto', 'i.valor_desconto', 'i.valor_liquido', 'i.custo_total', 'i.created_at', 'i.updated_at'])
+        .select([
+          'i.numero_item',
+          'i.quantidade',
+          'i.preco_unitario',
+          'i.valor_bruto',
+          'i.percentual_desconto',
+          'i.valor_desconto',
+          'i.valor_liquido',
+          'i.custo_total',
+          'i.created_at',
+          'i.updated_at',
+        ])
         .executeTakeFirstOrThrow();
       const money = (v: unknown) => formatMoney(parseMoney(String(v)));
       expect([item.numero_item, item.quantidade].map(Number)).toEqual([1, 5]);
       expect([item.preco_unitario, item.valor_bruto, item.percentual_desconto, item.valor_desconto, item.valor_liquido, item.custo_total].map(money)).toEqual([
-        '348.2100', '1741.0500', '0.4500', '783.4725', '957.5775', '1340.6085',
+        '348.2100',
+        '1741.0500',
+        '0.4500',
+        '783.4725',
+        '957.5775',
+        '1340.6085',
       ]);
       expect(new Date(item.created_at).toISOString()).toBe('2015-10-11T00:00:00.000Z');
       expect(new Date(item.updated_at).toISOString()).toBe(AT);
@@ -166,7 +184,7 @@ describe.each(testEngines())('Superstore import on $name', (engine) => {
       expect(texts.some((t) => t.includes('\u00a0'))).toBe(true);
     });
 
-    it('keeps each order\'s own address, so a customer who moved shows several cities', async () => {
+    it("keeps each order's own address, so a customer who moved shows several cities", async () => {
       const rows = await database.db
         .selectFrom('oltp.pedidos as p')
         .innerJoin('oltp.clientes as c', 'c.id', 'p.cliente_id')
@@ -185,7 +203,9 @@ describe.each(testEngines())('Superstore import on $name', (engine) => {
       const stamp = await scalar(database, sql<{ v: unknown }>`select max(updated_at) as v from oltp.itens_pedido`);
       const again = importSuperstore(database, REAL_FILE, { at: '2030-01-01T00:00:00.000Z' });
       await expect(again).rejects.toThrow(SuperstoreImportError);
-      await expect(importSuperstore(database, REAL_FILE)).rejects.toThrow(new RegExp(`already imported: ${facts.orders} of the file's ${facts.orders} Order IDs`));
+      await expect(importSuperstore(database, REAL_FILE)).rejects.toThrow(
+        new RegExp(`already imported: ${facts.orders} of the file's ${facts.orders} Order IDs`),
+      );
       expect(await counts(database)).toEqual(before);
       expect(await scalar(database, sql<{ v: unknown }>`select max(updated_at) as v from oltp.itens_pedido`)).toBe(stamp);
     });
@@ -218,7 +238,16 @@ describe.each(testEngines())('Superstore import on $name', (engine) => {
     try {
       await migrate(database, 'oltp');
       const report = await importSuperstore(database, join(FIXTURES, 'windows-1252.csv'), { at: AT });
-      expect(report).toMatchObject({ encoding: 'windows-1252', gzip: false, linesRead: 2, orders: 1, customers: 1, products: 2, totalSales: '119.9900', totalProfit: '28.5001' });
+      expect(report).toMatchObject({
+        encoding: 'windows-1252',
+        gzip: false,
+        linesRead: 2,
+        orders: 1,
+        customers: 1,
+        products: 2,
+        totalSales: '119.9900',
+        totalProfit: '28.5001',
+      });
       const cliente = await database.db.selectFrom('oltp.clientes').selectAll().executeTakeFirstOrThrow();
       expect([cliente.nome, cliente.cidade, cliente.segmento]).toEqual(['José Ramírez', 'San José', 'Home Office']);
       const produtos = await database.db.selectFrom('oltp.produtos').select(['codigo', 'nome', 'preco_lista']).orderBy('codigo').execute();
@@ -228,7 +257,10 @@ describe.each(testEngines())('Superstore import on $name', (engine) => {
       ]);
       const cats = await database.db.selectFrom('oltp.categorias').select(['codigo', 'categoria_pai_id']).orderBy('codigo').execute();
       expect(cats.map((c) => [c.codigo, c.categoria_pai_id === null])).toEqual([
-        ['Office Supplies', true], ['Office Supplies/Paper', false], ['Technology', true], ['Technology/Phones', false],
+        ['Office Supplies', true],
+        ['Office Supplies/Paper', false],
+        ['Technology', true],
+        ['Technology/Phones', false],
       ]);
     } finally {
       await close();

@@ -50,8 +50,25 @@ describe('local Functions host', () => {
     const dw = await getDatabase('dw');
     const runs = await dw.db.selectFrom('etl.run').select(['run_id', 'status']).execute();
     expect(runs).toEqual([{ run_id: expect.any(String), status: 'succeeded' }]);
-    const count = async (table: string) => Number((await dw.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
-    const items = Number((await (await getDatabase('oltp')).db.selectFrom('oltp.itens_pedido').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    const count = async (table: string) =>
+      Number(
+        (
+          await dw.db
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    const items = Number(
+      (
+        await (
+          await getDatabase('oltp')
+        ).db
+          .selectFrom('oltp.itens_pedido')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
     expect(await count('dw.fact_vendas')).toBe(items);
     expect(await queueTexts('load-dimensions')).toEqual([]);
     expect(await queueTexts('load-facts')).toEqual([]);
@@ -76,7 +93,9 @@ describe('local Functions host', () => {
     const { QueueServiceClient } = await import('@azure/storage-queue');
     const q = QueueServiceClient.fromConnectionString(connectionString).getQueueClient('load-facts');
     await q.createIfNotExists();
-    await q.sendMessage(encodeMessage({ runId: 'r-broken', kind: 'daily', batches: [{ entity: 'pedidos', manifestPath: 'pedidos/2026/01/01/r-broken/_manifest.json' }] }));
+    await q.sendMessage(
+      encodeMessage({ runId: 'r-broken', kind: 'daily', batches: [{ entity: 'pedidos', manifestPath: 'pedidos/2026/01/01/r-broken/_manifest.json' }] }),
+    );
     await host.drain(300);
     expect(logs.filter((l) => l.includes('attempt') && l.includes('blob pedidos/2026/01/01/r-broken/_manifest.json does not exist'))).toHaveLength(3);
     expect((await queueTexts('load-facts-poison')).map((t) => decodeMessage(t))).toEqual([expect.objectContaining({ runId: 'r-broken' })]);

@@ -14,7 +14,10 @@ describe.each(testEngines())('OLTP migrations on $name', (engine) => {
       expect(second.applied).toEqual([]);
 
       const tables = await database.db.introspection.getTables();
-      const oltp = tables.filter((t) => t.schema === 'oltp').map((t) => t.name).sort();
+      const oltp = tables
+        .filter((t) => t.schema === 'oltp')
+        .map((t) => t.name)
+        .sort();
       expect(oltp).toEqual([...TABLES].sort());
       for (const t of tables.filter((t) => t.schema === 'oltp')) {
         const cols = t.columns.map((c) => c.name);
@@ -35,19 +38,56 @@ describe.each(testEngines())('OLTP migrations on $name', (engine) => {
       expect((await migrate(database, 'dw')).applied).toEqual([]);
       const tables = (await database.db.introspection.getTables()).map((t) => `${t.schema}.${t.name}`).sort();
       expect(tables).toEqual(
-        expect.arrayContaining(['etl.watermark', 'etl.lease', 'etl.run', 'etl.run_step', 'etl.batch', 'etl.rejected_row', 'dw.dim_data', 'dw.dim_cliente', 'dw.dim_produto', 'dw.dim_vendedor', 'dw.dim_campanha', 'dw.dim_categoria']),
+        expect.arrayContaining([
+          'etl.watermark',
+          'etl.lease',
+          'etl.run',
+          'etl.run_step',
+          'etl.batch',
+          'etl.rejected_row',
+          'dw.dim_data',
+          'dw.dim_cliente',
+          'dw.dim_produto',
+          'dw.dim_vendedor',
+          'dw.dim_campanha',
+          'dw.dim_categoria',
+        ]),
       );
       for (const dim of ['cliente', 'produto', 'vendedor', 'campanha', 'categoria']) {
-        const rows = await database.db.selectFrom(`dw.dim_${dim}`).select([`${dim}_key as k`, 'nome']).orderBy(`${dim}_key`).execute();
+        const rows = await database.db
+          .selectFrom(`dw.dim_${dim}`)
+          .select([`${dim}_key as k`, 'nome'])
+          .orderBy(`${dim}_key`)
+          .execute();
         // the unknown member; campaigns also have key 0, "no campaign"
-        const expected = [{ k: -1, nome: expect.stringMatching(/^Desconhecid|^Sem campanha/) }, ...(dim === 'campanha' ? [{ k: 0, nome: 'Sem campanha' }] : [])];
+        const expected = [
+          { k: -1, nome: expect.stringMatching(/^Desconhecid|^Sem campanha/) },
+          ...(dim === 'campanha' ? [{ k: 0, nome: 'Sem campanha' }] : []),
+        ];
         expect(rows.map((r) => ({ ...r, k: Number(r.k) }))).toEqual(expected);
       }
       // exactly one current version per customer is enforced by the database
-      const version = { codigo: 'C1', nome: 'Ana', segmento: 'Consumidor', cidade: 'Recife', estado: 'PE', ativo: true, valid_to: new Date('9999-12-31T00:00:00Z'), is_current: true, source_updated_at: new Date(), run_id: 'r1' };
-      await database.db.insertInto('dw.dim_cliente').values({ ...version, cliente_key: 1, cliente_id: 7, valid_from: new Date('2024-01-01T00:00:00Z') }).execute();
+      const version = {
+        codigo: 'C1',
+        nome: 'Ana',
+        segmento: 'Consumidor',
+        cidade: 'Recife',
+        estado: 'PE',
+        ativo: true,
+        valid_to: new Date('9999-12-31T00:00:00Z'),
+        is_current: true,
+        source_updated_at: new Date(),
+        run_id: 'r1',
+      };
+      await database.db
+        .insertInto('dw.dim_cliente')
+        .values({ ...version, cliente_key: 1, cliente_id: 7, valid_from: new Date('2024-01-01T00:00:00Z') })
+        .execute();
       await expect(
-        database.db.insertInto('dw.dim_cliente').values({ ...version, cliente_key: 2, cliente_id: 7, valid_from: new Date('2024-02-01T00:00:00Z') }).execute(),
+        database.db
+          .insertInto('dw.dim_cliente')
+          .values({ ...version, cliente_key: 2, cliente_id: 7, valid_from: new Date('2024-02-01T00:00:00Z') })
+          .execute(),
       ).rejects.toThrow();
     } finally {
       await close();
@@ -59,7 +99,17 @@ describe.each(testEngines())('OLTP migrations on $name', (engine) => {
     try {
       await migrate(database, 'oltp');
       await database.bulkInsert(
-        { schema: 'oltp', name: 'categorias', columns: [{ name: 'id', kind: 'bigint' }, { name: 'codigo', kind: 'text' }, { name: 'nome', kind: 'text' }, { name: 'created_at', kind: 'timestamp' }, { name: 'updated_at', kind: 'timestamp' }] },
+        {
+          schema: 'oltp',
+          name: 'categorias',
+          columns: [
+            { name: 'id', kind: 'bigint' },
+            { name: 'codigo', kind: 'text' },
+            { name: 'nome', kind: 'text' },
+            { name: 'created_at', kind: 'timestamp' },
+            { name: 'updated_at', kind: 'timestamp' },
+          ],
+        },
         [[1, 'cat', 'Cama, mesa & banho\t"x"', '2024-01-31T23:59:59.123Z', '2024-01-31T23:59:59.123Z']],
       );
       await database.db

@@ -60,8 +60,30 @@ async function seedGoodData(db: Kysely<any>): Promise<void> {
   await db
     .insertInto('oltp.campanhas')
     .values([
-      { id: 1, codigo: 'BLACK10', nome: '10% off', tipo: 'percentual', percentual: '0.1000', valor_cupom: null, inicio: at('2024-01-01T00:00:00Z'), fim: at('2024-12-31T23:59:59Z'), custo: '500.0000', ...stamps },
-      { id: 2, codigo: 'CUPOM10', nome: 'R$10 off', tipo: 'cupom', percentual: null, valor_cupom: '10.0000', inicio: at('2024-06-01T00:00:00Z'), fim: at('2024-06-30T23:59:59Z'), custo: '0.0000', ...stamps },
+      {
+        id: 1,
+        codigo: 'BLACK10',
+        nome: '10% off',
+        tipo: 'percentual',
+        percentual: '0.1000',
+        valor_cupom: null,
+        inicio: at('2024-01-01T00:00:00Z'),
+        fim: at('2024-12-31T23:59:59Z'),
+        custo: '500.0000',
+        ...stamps,
+      },
+      {
+        id: 2,
+        codigo: 'CUPOM10',
+        nome: 'R$10 off',
+        tipo: 'cupom',
+        percentual: null,
+        valor_cupom: '10.0000',
+        inicio: at('2024-06-01T00:00:00Z'),
+        fim: at('2024-06-30T23:59:59Z'),
+        custo: '0.0000',
+        ...stamps,
+      },
     ])
     .execute();
   const order = { data_aprovacao: null, data_envio: null, data_entrega: null, data_cancelamento: null, campanha_id: null, ...stamps };
@@ -69,25 +91,155 @@ async function seedGoodData(db: Kysely<any>): Promise<void> {
     .insertInto('oltp.pedidos')
     .values([
       // delivered, with a campaign, two items, two payments
-      { ...order, id: 1, codigo: 'O1', cliente_id: 1, status: 'entregue', data_pedido: at('2024-03-01T09:00:00Z'), data_aprovacao: at('2024-03-01T09:30:00Z'), data_envio: at('2024-03-02T09:00:00Z'), data_entrega: at('2024-03-05T09:00:00Z'), campanha_id: 1, valor_produtos: '1099.8000', valor_desconto: '100.0000', valor_frete: '30.0000', valor_total: '1029.8000' },
+      {
+        ...order,
+        id: 1,
+        codigo: 'O1',
+        cliente_id: 1,
+        status: 'entregue',
+        data_pedido: at('2024-03-01T09:00:00Z'),
+        data_aprovacao: at('2024-03-01T09:30:00Z'),
+        data_envio: at('2024-03-02T09:00:00Z'),
+        data_entrega: at('2024-03-05T09:00:00Z'),
+        campanha_id: 1,
+        valor_produtos: '1099.8000',
+        valor_desconto: '100.0000',
+        valor_frete: '30.0000',
+        valor_total: '1029.8000',
+      },
       // created, not paid: no payments needed
-      { ...order, id: 2, codigo: 'O2', cliente_id: 2, status: 'criado', data_pedido: at('2024-03-03T12:00:00Z'), valor_produtos: '649.8700', valor_desconto: '0.0000', valor_frete: '15.5000', valor_total: '665.3700' },
+      {
+        ...order,
+        id: 2,
+        codigo: 'O2',
+        cliente_id: 2,
+        status: 'criado',
+        data_pedido: at('2024-03-03T12:00:00Z'),
+        valor_produtos: '649.8700',
+        valor_desconto: '0.0000',
+        valor_frete: '15.5000',
+        valor_total: '665.3700',
+      },
       // cancelled, no items: total is 0
-      { ...order, id: 3, codigo: 'O3', cliente_id: 1, status: 'cancelado', data_pedido: at('2024-03-04T12:00:00Z'), data_cancelamento: at('2024-03-05T12:00:00Z'), valor_produtos: '0.0000', valor_desconto: '0.0000', valor_frete: '0.0000', valor_total: '0.0000' },
+      {
+        ...order,
+        id: 3,
+        codigo: 'O3',
+        cliente_id: 1,
+        status: 'cancelado',
+        data_pedido: at('2024-03-04T12:00:00Z'),
+        data_cancelamento: at('2024-03-05T12:00:00Z'),
+        valor_produtos: '0.0000',
+        valor_desconto: '0.0000',
+        valor_frete: '0.0000',
+        valor_total: '0.0000',
+      },
       // approved, 4-decimal amounts, one live item and one soft-deleted item (which must not count)
-      { ...order, id: 4, codigo: 'O4', cliente_id: 2, status: 'aprovado', data_pedido: at('2024-03-06T08:00:00Z'), data_aprovacao: at('2024-03-06T09:00:00Z'), campanha_id: 1, valor_produtos: '99.9999', valor_desconto: '9.9999', valor_frete: '0.1000', valor_total: '90.1000' },
+      {
+        ...order,
+        id: 4,
+        codigo: 'O4',
+        cliente_id: 2,
+        status: 'aprovado',
+        data_pedido: at('2024-03-06T08:00:00Z'),
+        data_aprovacao: at('2024-03-06T09:00:00Z'),
+        campanha_id: 1,
+        valor_produtos: '99.9999',
+        valor_desconto: '9.9999',
+        valor_frete: '0.1000',
+        valor_total: '90.1000',
+      },
     ])
     .execute();
   const item = { campanha_id: null, percentual_desconto: null, valor_desconto: '0.0000', custo_total: null, deleted_at: null, ...stamps };
   await db
     .insertInto('oltp.itens_pedido')
     .values([
-      { ...item, id: 1, pedido_id: 1, numero_item: 1, produto_id: 1, vendedor_id: 1, campanha_id: 1, quantidade: 1, preco_unitario: '1000.0000', valor_bruto: '1000.0000', percentual_desconto: '0.1000', valor_desconto: '100.0000', valor_liquido: '900.0000', valor_frete: '20.0000' },
-      { ...item, id: 2, pedido_id: 1, numero_item: 2, produto_id: 2, vendedor_id: 2, quantidade: 2, preco_unitario: '49.9000', valor_bruto: '99.8000', valor_liquido: '99.8000', valor_frete: '10.0000' },
-      { ...item, id: 3, pedido_id: 2, numero_item: 1, produto_id: 3, vendedor_id: 1, quantidade: 3, preco_unitario: '199.9900', valor_bruto: '599.9700', valor_liquido: '599.9700', valor_frete: '15.5000' },
-      { ...item, id: 4, pedido_id: 2, numero_item: 2, produto_id: 2, vendedor_id: 2, quantidade: 1, preco_unitario: '49.9000', valor_bruto: '49.9000', valor_liquido: '49.9000', valor_frete: '0.0000' },
-      { ...item, id: 5, pedido_id: 4, numero_item: 1, produto_id: 3, vendedor_id: 2, campanha_id: 1, quantidade: 3, preco_unitario: '33.3333', valor_bruto: '99.9999', percentual_desconto: '0.1000', valor_desconto: '9.9999', valor_liquido: '90.0000', valor_frete: '0.1000' },
-      { ...item, id: 6, pedido_id: 4, numero_item: 2, produto_id: 1, vendedor_id: 1, quantidade: 1, preco_unitario: '1000.0000', valor_bruto: '1000.0000', valor_liquido: '1000.0000', valor_frete: '0.0000', deleted_at: at('2024-03-06T10:00:00Z') },
+      {
+        ...item,
+        id: 1,
+        pedido_id: 1,
+        numero_item: 1,
+        produto_id: 1,
+        vendedor_id: 1,
+        campanha_id: 1,
+        quantidade: 1,
+        preco_unitario: '1000.0000',
+        valor_bruto: '1000.0000',
+        percentual_desconto: '0.1000',
+        valor_desconto: '100.0000',
+        valor_liquido: '900.0000',
+        valor_frete: '20.0000',
+      },
+      {
+        ...item,
+        id: 2,
+        pedido_id: 1,
+        numero_item: 2,
+        produto_id: 2,
+        vendedor_id: 2,
+        quantidade: 2,
+        preco_unitario: '49.9000',
+        valor_bruto: '99.8000',
+        valor_liquido: '99.8000',
+        valor_frete: '10.0000',
+      },
+      {
+        ...item,
+        id: 3,
+        pedido_id: 2,
+        numero_item: 1,
+        produto_id: 3,
+        vendedor_id: 1,
+        quantidade: 3,
+        preco_unitario: '199.9900',
+        valor_bruto: '599.9700',
+        valor_liquido: '599.9700',
+        valor_frete: '15.5000',
+      },
+      {
+        ...item,
+        id: 4,
+        pedido_id: 2,
+        numero_item: 2,
+        produto_id: 2,
+        vendedor_id: 2,
+        quantidade: 1,
+        preco_unitario: '49.9000',
+        valor_bruto: '49.9000',
+        valor_liquido: '49.9000',
+        valor_frete: '0.0000',
+      },
+      {
+        ...item,
+        id: 5,
+        pedido_id: 4,
+        numero_item: 1,
+        produto_id: 3,
+        vendedor_id: 2,
+        campanha_id: 1,
+        quantidade: 3,
+        preco_unitario: '33.3333',
+        valor_bruto: '99.9999',
+        percentual_desconto: '0.1000',
+        valor_desconto: '9.9999',
+        valor_liquido: '90.0000',
+        valor_frete: '0.1000',
+      },
+      {
+        ...item,
+        id: 6,
+        pedido_id: 4,
+        numero_item: 2,
+        produto_id: 1,
+        vendedor_id: 1,
+        quantidade: 1,
+        preco_unitario: '1000.0000',
+        valor_bruto: '1000.0000',
+        valor_liquido: '1000.0000',
+        valor_frete: '0.0000',
+        deleted_at: at('2024-03-06T10:00:00Z'),
+      },
     ])
     .execute();
   await db
@@ -126,7 +278,9 @@ async function dropUniqueConstraints(trx: Kysely<any>, engine: Engine, table: st
   const names =
     engine === 'mssql'
       ? await sql<{ name: string }>`select name from sys.key_constraints where type = 'UQ' and parent_object_id = object_id(${`oltp.${table}`})`.execute(trx)
-      : await sql<{ name: string }>`select conname as name from pg_constraint where contype = 'u' and conrelid = cast(${`oltp.${table}`} as regclass)`.execute(trx);
+      : await sql<{ name: string }>`select conname as name from pg_constraint where contype = 'u' and conrelid = cast(${`oltp.${table}`} as regclass)`.execute(
+          trx,
+        );
   expect(names.rows.length).toBeGreaterThan(0);
   for (const { name } of names.rows) await sql`alter table ${sql.table(`oltp.${table}`)} drop constraint ${sql.id(name)}`.execute(trx);
 }
@@ -174,7 +328,10 @@ const BLOCKING_BREAKAGES: Breakage[] = [
     title: 'a payment of an order that does not exist',
     apply: async (trx, engine) => {
       await bypassForeignKeys(trx, engine);
-      await trx.insertInto('oltp.pagamentos').values({ id: 99, pedido_id: 999, sequencial: 1, tipo: 'pix', parcelas: 1, valor: '10.0000', ...stamps }).execute();
+      await trx
+        .insertInto('oltp.pagamentos')
+        .values({ id: 99, pedido_id: 999, sequencial: 1, tipo: 'pix', parcelas: 1, valor: '10.0000', ...stamps })
+        .execute();
     },
     expected: { orphan_pagamentos_pedido_id: 1 },
   },
@@ -184,7 +341,20 @@ const BLOCKING_BREAKAGES: Breakage[] = [
       await bypassForeignKeys(trx, engine);
       await trx
         .insertInto('oltp.itens_pedido')
-        .values({ id: 99, pedido_id: 999, numero_item: 1, produto_id: 1, vendedor_id: 1, quantidade: 1, preco_unitario: '10.0000', valor_bruto: '10.0000', valor_desconto: '0.0000', valor_liquido: '10.0000', valor_frete: '0.0000', ...stamps })
+        .values({
+          id: 99,
+          pedido_id: 999,
+          numero_item: 1,
+          produto_id: 1,
+          vendedor_id: 1,
+          quantidade: 1,
+          preco_unitario: '10.0000',
+          valor_bruto: '10.0000',
+          valor_desconto: '0.0000',
+          valor_liquido: '10.0000',
+          valor_frete: '0.0000',
+          ...stamps,
+        })
         .execute();
     },
     expected: { items_without_order: 1 },

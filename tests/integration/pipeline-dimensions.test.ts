@@ -16,7 +16,6 @@ const ALL_ENTITIES = ['campanhas', 'categorias', 'clientes', 'itens_pedido', 'me
 
 afterAll(() => stopStorage());
 
-
 describe.each(testEngines())('extract and dimension load on $name', (engine) => {
   let p: TestPipeline;
   const importedAt = new Date(Date.now() - 2 * 3600_000);
@@ -31,13 +30,20 @@ describe.each(testEngines())('extract and dimension load on $name', (engine) => 
     const { runId, rows, reports } = await dailyRun(p);
     expect(rows).toMatchObject({ clientes: 793, produtos: 1862, vendedores: 1, categorias: 20, campanhas: 0 });
     const counts = async (table: string, where?: string) =>
-      Number((await sql<{ n: number }>`select count(*) as n from ${sql.table(`dw.${table}`)} ${where ? sql.raw(`where ${where}`) : sql``}`.execute(p.ctx.dw.db)).rows[0]!.n);
+      Number(
+        (await sql<{ n: number }>`select count(*) as n from ${sql.table(`dw.${table}`)} ${where ? sql.raw(`where ${where}`) : sql``}`.execute(p.ctx.dw.db))
+          .rows[0]!.n,
+      );
     expect(await counts('dim_cliente', 'cliente_key > 0')).toBe(793);
     expect(await counts('dim_cliente', 'cliente_key = -1')).toBe(1);
     expect(await counts('dim_produto', 'produto_key > 0')).toBe(1862);
     expect(await counts('dim_categoria', 'categoria_key > 0')).toBe(20);
     // the calendar covers every day from the first order (3 Jan 2014) to today, without gaps
-    const span = await p.ctx.dw.db.selectFrom('dw.dim_data').select((eb) => [eb.fn.min('data').as('lo'), eb.fn.max('data').as('hi'), eb.fn.countAll().as('n')]).where('data_key', '>', 0).executeTakeFirstOrThrow();
+    const span = await p.ctx.dw.db
+      .selectFrom('dw.dim_data')
+      .select((eb) => [eb.fn.min('data').as('lo'), eb.fn.max('data').as('hi'), eb.fn.countAll().as('n')])
+      .where('data_key', '>', 0)
+      .executeTakeFirstOrThrow();
     expect(span.lo).toBe('2014-01-03');
     expect(span.hi).toBe(new Date().toISOString().slice(0, 10));
     expect(Number(span.n)).toBe((Date.parse(String(span.hi)) - Date.parse(String(span.lo))) / 86_400_000 + 1);
@@ -47,7 +53,11 @@ describe.each(testEngines())('extract and dimension load on $name', (engine) => 
     const run = await p.ctx.dw.db.selectFrom('etl.run').selectAll().where('run_id', '=', runId).executeTakeFirstOrThrow();
     expect(run.status).toBe('succeeded');
     // categories resolved on products, parents on categories
-    const chair = await p.ctx.dw.db.selectFrom('dw.dim_produto').select(['categoria', 'categoria_pai']).where('codigo', '=', 'FUR-CH-10000454').executeTakeFirstOrThrow();
+    const chair = await p.ctx.dw.db
+      .selectFrom('dw.dim_produto')
+      .select(['categoria', 'categoria_pai'])
+      .where('codigo', '=', 'FUR-CH-10000454')
+      .executeTakeFirstOrThrow();
     expect(chair).toEqual({ categoria: 'Chairs', categoria_pai: 'Furniture' });
   });
 
@@ -64,22 +74,33 @@ describe.each(testEngines())('extract and dimension load on $name', (engine) => 
     const before = await dimensionSnapshot(p.ctx);
     const moved = await p.ctx.oltp.db.selectFrom('oltp.clientes').select(['id', 'cidade', 'estado']).where('codigo', '=', 'CG-12520').executeTakeFirstOrThrow();
     const changedAt = new Date(Date.now() - 1000);
-    await p.ctx.oltp.db.updateTable('oltp.clientes').set({ cidade: 'Recife', estado: 'Pernambuco', updated_at: changedAt }).where('id', '=', moved.id).execute();
+    await p.ctx.oltp.db
+      .updateTable('oltp.clientes')
+      .set({ cidade: 'Recife', estado: 'Pernambuco', updated_at: changedAt })
+      .where('id', '=', moved.id)
+      .execute();
     const { reports } = await dailyRun(p);
     expect(reports.find((r) => r.entity === 'clientes')).toMatchObject({ read: 1, inserted: 0, updated: 1, unchanged: 0 });
     const versions = await p.ctx.dw.db.selectFrom('dw.dim_cliente').selectAll().where('cliente_id', '=', moved.id).orderBy('valid_from').execute();
-    expect(versions.map((v) => [v.cidade, v.is_current])).toEqual([[moved.cidade, false], ['Recife', true]]);
+    expect(versions.map((v) => [v.cidade, v.is_current])).toEqual([
+      [moved.cidade, false],
+      ['Recife', true],
+    ]);
     expect(new Date(versions[0]!.valid_from).getUTCFullYear()).toBe(1900);
     expect(new Date(versions[0]!.valid_to).toISOString()).toBe(changedAt.toISOString());
     expect(new Date(versions[1]!.valid_from).toISOString()).toBe(changedAt.toISOString());
     expect(new Date(versions[1]!.valid_to).getUTCFullYear()).toBe(9999);
     const after = await dimensionSnapshot(p.ctx);
-    const others = (snap: Record<string, unknown[]>) => ({ ...snap, dim_cliente: snap.dim_cliente!.filter((r) => (r as { cliente_id: number }).cliente_id !== moved.id) });
+    const others = (snap: Record<string, unknown[]>) => ({
+      ...snap,
+      dim_cliente: snap.dim_cliente!.filter((r) => (r as { cliente_id: number }).cliente_id !== moved.id),
+    });
     expect(others(after)).toEqual(others(before));
   });
 
   it('loads a row committed late inside the overlap and rows sharing the boundary timestamp', async () => {
-    const boundary = (await p.ctx.dw.db.selectFrom('etl.watermark').select('high_water').where('entity', '=', 'produtos').executeTakeFirstOrThrow()).high_water as Date;
+    const boundary = (await p.ctx.dw.db.selectFrom('etl.watermark').select('high_water').where('entity', '=', 'produtos').executeTakeFirstOrThrow())
+      .high_water as Date;
     // committed after the last run read its window, stamped earlier than that window's end
     const late = new Date(new Date(boundary).getTime() - 5 * 60_000);
     const ids = (await p.ctx.oltp.db.selectFrom('oltp.produtos').select('id').orderBy('id').limit(4).execute()).map((r) => Number(r.id));
@@ -87,7 +108,13 @@ describe.each(testEngines())('extract and dimension load on $name', (engine) => 
     await p.ctx.oltp.db.updateTable('oltp.produtos').set({ nome: 'Mesmo instante', updated_at: boundary }).where('id', 'in', ids.slice(1)).execute();
     const { reports } = await dailyRun(p);
     expect(reports.find((r) => r.entity === 'produtos')).toMatchObject({ read: 4, updated: 4 });
-    const names = await p.ctx.dw.db.selectFrom('dw.dim_produto').select(['produto_id', 'nome']).where('produto_id', 'in', ids).where('is_current', '=', true).orderBy('produto_id').execute();
+    const names = await p.ctx.dw.db
+      .selectFrom('dw.dim_produto')
+      .select(['produto_id', 'nome'])
+      .where('produto_id', 'in', ids)
+      .where('is_current', '=', true)
+      .orderBy('produto_id')
+      .execute();
     expect(names.map((n) => n.nome)).toEqual(['Produto atrasado', 'Mesmo instante', 'Mesmo instante', 'Mesmo instante']);
   });
 
@@ -112,13 +139,24 @@ describe.each(testEngines())('extract and dimension load on $name', (engine) => 
     expect(failed.dim_cliente).toEqual(before.dim_cliente);
     const run = await p.ctx.dw.db.selectFrom('etl.run').select(['status', 'error']).where('run_id', '=', extract.runId).executeTakeFirstOrThrow();
     expect(run).toEqual({ status: 'failed', error: expect.stringContaining('injected failure') });
-    const step = await p.ctx.dw.db.selectFrom('etl.run_step').select('status').where('run_id', '=', extract.runId).where('step', '=', 'dimensions').where('entity', '=', 'clientes').executeTakeFirstOrThrow();
+    const step = await p.ctx.dw.db
+      .selectFrom('etl.run_step')
+      .select('status')
+      .where('run_id', '=', extract.runId)
+      .where('step', '=', 'dimensions')
+      .where('entity', '=', 'clientes')
+      .executeTakeFirstOrThrow();
     expect(step.status).toBe('failed');
 
     // the queue delivers the message again; the run then goes on to its fact load
     await loadDimensions(p.ctx, message);
     await loadFacts(p.ctx, await p.receive(QUEUES.facts));
-    const homeOffice = await p.ctx.dw.db.selectFrom('dw.dim_cliente').select((eb) => eb.fn.countAll().as('n')).where('segmento', '=', 'Home Office').where('is_current', '=', true).executeTakeFirstOrThrow();
+    const homeOffice = await p.ctx.dw.db
+      .selectFrom('dw.dim_cliente')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('segmento', '=', 'Home Office')
+      .where('is_current', '=', true)
+      .executeTakeFirstOrThrow();
     expect(Number(homeOffice.n)).toBe(0);
     expect((await p.ctx.dw.db.selectFrom('etl.run').select('status').where('run_id', '=', extract.runId).executeTakeFirstOrThrow()).status).toBe('succeeded');
 
@@ -132,10 +170,12 @@ describe.each(testEngines())('extract and dimension load on $name', (engine) => 
       const b = await dimensionSnapshot(clean.ctx);
       // history differs (the clean warehouse never saw the old values); current members are identical
       const current = (snap: Record<string, unknown[]>, table: string) =>
-        snap[table]!.filter((r) => (r as { is_current?: boolean }).is_current !== false).map((r) => {
-          const { valid_from: _f, valid_to: _t, source_updated_at: _s, cliente_key: _k, produto_key: _p, ...rest } = r as Record<string, unknown>;
-          return rest;
-        }).sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)));
+        snap[table]!.filter((r) => (r as { is_current?: boolean }).is_current !== false)
+          .map((r) => {
+            const { valid_from: _f, valid_to: _t, source_updated_at: _s, cliente_key: _k, produto_key: _p, ...rest } = r as Record<string, unknown>;
+            return rest;
+          })
+          .sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)));
       for (const table of ['dim_categoria', 'dim_vendedor', 'dim_campanha', 'dim_cliente', 'dim_produto']) expect(current(a, table)).toEqual(current(b, table));
     } finally {
       await clean.close();

@@ -63,18 +63,42 @@ async function newOrder(p: TestPipeline, clienteId: number, produtoId: number, a
   await db
     .insertInto('oltp.pedidos')
     .values({
-      id: pedido, codigo: `TESTE-${pedido}`, cliente_id: clienteId, status: 'aprovado', data_pedido: at, data_aprovacao: at, valor_produtos: '100.0000',
-      valor_desconto: '0', valor_frete: '10.0000', valor_total: '110.0000', created_at: at, updated_at: at,
+      id: pedido,
+      codigo: `TESTE-${pedido}`,
+      cliente_id: clienteId,
+      status: 'aprovado',
+      data_pedido: at,
+      data_aprovacao: at,
+      valor_produtos: '100.0000',
+      valor_desconto: '0',
+      valor_frete: '10.0000',
+      valor_total: '110.0000',
+      created_at: at,
+      updated_at: at,
     })
     .execute();
   await db
     .insertInto('oltp.itens_pedido')
     .values({
-      id: item, pedido_id: pedido, numero_item: 1, produto_id: produtoId, vendedor_id: vendedor, quantidade: 2, preco_unitario: '50.0000', valor_bruto: '100.0000',
-      valor_desconto: '0', valor_liquido: '100.0000', valor_frete: '10.0000', created_at: at, updated_at: at,
+      id: item,
+      pedido_id: pedido,
+      numero_item: 1,
+      produto_id: produtoId,
+      vendedor_id: vendedor,
+      quantidade: 2,
+      preco_unitario: '50.0000',
+      valor_bruto: '100.0000',
+      valor_desconto: '0',
+      valor_liquido: '100.0000',
+      valor_frete: '10.0000',
+      created_at: at,
+      updated_at: at,
     })
     .execute();
-  await db.insertInto('oltp.pagamentos').values({ id: pagamento, pedido_id: pedido, sequencial: 1, tipo: 'pix', parcelas: 1, valor: '110.0000', created_at: at, updated_at: at }).execute();
+  await db
+    .insertInto('oltp.pagamentos')
+    .values({ id: pagamento, pedido_id: pedido, sequencial: 1, tipo: 'pix', parcelas: 1, valor: '110.0000', created_at: at, updated_at: at })
+    .execute();
   return { pedido, item };
 }
 
@@ -94,16 +118,36 @@ describe.each(testEngines())('fact load on $name', (engine) => {
     expect(t.dw).toEqual(t.oltp);
     expect(await unknownKeys(p.ctx.dw.db)).toBe(0);
     const metas = await one(p.ctx.oltp.db.selectFrom('oltp.metas').select((eb) => [eb.fn.countAll().as('n'), eb.fn.sum('valor_meta').as('v')]));
-    const fm = await one(p.ctx.dw.db.selectFrom('dw.fact_metas').select((eb) => [eb.fn.countAll().as('n'), eb.fn.sum('valor_meta').as('v')]).where('vendedor_key', '>', 0).where('mes_key', '>', 0));
+    const fm = await one(
+      p.ctx.dw.db
+        .selectFrom('dw.fact_metas')
+        .select((eb) => [eb.fn.countAll().as('n'), eb.fn.sum('valor_meta').as('v')])
+        .where('vendedor_key', '>', 0)
+        .where('mes_key', '>', 0),
+    );
     expect([Number(fm.n), num(fm.v)]).toEqual([Number(metas.n), num(metas.v)]);
     const disc = await one(
-      p.ctx.oltp.db.selectFrom('oltp.itens_pedido').select((eb) => [eb.fn.countAll().as('n'), eb.fn.sum('valor_desconto').as('v')]).where((eb) => eb.or([eb('campanha_id', 'is not', null), eb('valor_desconto', '>', 0)])),
+      p.ctx.oltp.db
+        .selectFrom('oltp.itens_pedido')
+        .select((eb) => [eb.fn.countAll().as('n'), eb.fn.sum('valor_desconto').as('v')])
+        .where((eb) => eb.or([eb('campanha_id', 'is not', null), eb('valor_desconto', '>', 0)])),
     );
     const fd = await one(p.ctx.dw.db.selectFrom('dw.fact_descontos').select((eb) => [eb.fn.countAll().as('n'), eb.fn.sum('valor_desconto').as('v')]));
     expect([Number(fd.n), num(fd.v)]).toEqual([Number(disc.n), num(disc.v)]);
     // cancelled orders keep their items, with their status
-    const cancelled = await one(p.ctx.oltp.db.selectFrom('oltp.itens_pedido as i').innerJoin('oltp.pedidos as o', 'o.id', 'i.pedido_id').select((eb) => eb.fn.countAll().as('n')).where('o.status', '=', 'cancelado'));
-    const fc = await one(p.ctx.dw.db.selectFrom('dw.fact_vendas').select((eb) => eb.fn.countAll().as('n')).where('status', '=', 'cancelado'));
+    const cancelled = await one(
+      p.ctx.oltp.db
+        .selectFrom('oltp.itens_pedido as i')
+        .innerJoin('oltp.pedidos as o', 'o.id', 'i.pedido_id')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('o.status', '=', 'cancelado'),
+    );
+    const fc = await one(
+      p.ctx.dw.db
+        .selectFrom('dw.fact_vendas')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('status', '=', 'cancelado'),
+    );
     expect(Number(fc.n)).toBe(Number(cancelled.n));
     expect(Number(fc.n)).toBeGreaterThan(0);
   });
@@ -116,9 +160,16 @@ describe.each(testEngines())('fact load on $name', (engine) => {
     const statuses = async (db: Kysely<any>, table: string, id: string) =>
       (await db.selectFrom(table).select([id, 'status']).orderBy(id).execute()).map((r) => `${r[id]}:${r.status}`);
     // every order's status reached its facts
-    const oltpStatus = await p.ctx.oltp.db.selectFrom('oltp.itens_pedido as i').innerJoin('oltp.pedidos as o', 'o.id', 'i.pedido_id').select(['i.id as item_id', 'o.status']).orderBy('i.id').execute();
+    const oltpStatus = await p.ctx.oltp.db
+      .selectFrom('oltp.itens_pedido as i')
+      .innerJoin('oltp.pedidos as o', 'o.id', 'i.pedido_id')
+      .select(['i.id as item_id', 'o.status'])
+      .orderBy('i.id')
+      .execute();
     expect(await statuses(p.ctx.dw.db, 'dw.fact_vendas', 'item_id')).toEqual(oltpStatus.map((r) => `${r.item_id}:${r.status}`));
-    const step = await one(p.ctx.dw.db.selectFrom('etl.run_step').selectAll().where('run_id', '=', runId).where('step', '=', 'facts').where('entity', '=', 'itens_pedido'));
+    const step = await one(
+      p.ctx.dw.db.selectFrom('etl.run_step').selectAll().where('run_id', '=', runId).where('step', '=', 'facts').where('entity', '=', 'itens_pedido'),
+    );
     expect(Number(step.rows_inserted)).toBeGreaterThan(0);
     expect(Number(step.rows_updated)).toBeGreaterThan(0);
   });
@@ -146,12 +197,23 @@ describe.each(testEngines())('fact load on $name', (engine) => {
   });
 
   it('keeps a customer who moved on the old version for old orders and the new version for new ones', async () => {
-    const cliente = await one(p.ctx.dw.db.selectFrom('dw.fact_vendas').select(['cliente_id', 'cliente_key', 'produto_id']).where('status', '=', 'entregue').orderBy('item_id').limit(1));
+    const cliente = await one(
+      p.ctx.dw.db.selectFrom('dw.fact_vendas').select(['cliente_id', 'cliente_key', 'produto_id']).where('status', '=', 'entregue').orderBy('item_id').limit(1),
+    );
     const movedAt = new Date(Date.now() - 2000);
-    await p.ctx.oltp.db.updateTable('oltp.clientes').set({ cidade: 'Manaus', estado: 'AM', updated_at: movedAt }).where('id', '=', cliente.cliente_id).execute();
+    await p.ctx.oltp.db
+      .updateTable('oltp.clientes')
+      .set({ cidade: 'Manaus', estado: 'AM', updated_at: movedAt })
+      .where('id', '=', cliente.cliente_id)
+      .execute();
     const { item } = await newOrder(p, Number(cliente.cliente_id), Number(cliente.produto_id), new Date(movedAt.getTime() + 1000));
     await dailyRun(p);
-    const versions = await p.ctx.dw.db.selectFrom('dw.dim_cliente').select(['cliente_key', 'is_current', 'cidade']).where('cliente_id', '=', cliente.cliente_id).orderBy('valid_from').execute();
+    const versions = await p.ctx.dw.db
+      .selectFrom('dw.dim_cliente')
+      .select(['cliente_key', 'is_current', 'cidade'])
+      .where('cliente_id', '=', cliente.cliente_id)
+      .orderBy('valid_from')
+      .execute();
     expect(versions.map((v) => v.is_current)).toEqual([false, true]);
     const facts = await p.ctx.dw.db.selectFrom('dw.fact_vendas').select(['item_id', 'cliente_key']).where('cliente_id', '=', cliente.cliente_id).execute();
     for (const f of facts) expect(Number(f.cliente_key)).toBe(Number(f.item_id) === item ? Number(versions[1]!.cliente_key) : Number(versions[0]!.cliente_key));
@@ -166,7 +228,17 @@ describe.each(testEngines())('fact load on $name', (engine) => {
     const produto = Number((await one(p.ctx.oltp.db.selectFrom('oltp.produtos').select((eb) => eb.fn.max('id').as('m')))).m) + 1;
     await p.ctx.oltp.db
       .insertInto('oltp.produtos')
-      .values({ id: produto, codigo: `NOVO-${produto}`, nome: 'Produto novo', categoria_id: categoria, preco_lista: '50.0000', custo: '20.0000', ativo: true, created_at: at, updated_at: at })
+      .values({
+        id: produto,
+        codigo: `NOVO-${produto}`,
+        nome: 'Produto novo',
+        categoria_id: categoria,
+        preco_lista: '50.0000',
+        custo: '20.0000',
+        ativo: true,
+        created_at: at,
+        updated_at: at,
+      })
       .execute();
     const cliente = Number((await one(p.ctx.oltp.db.selectFrom('oltp.clientes').select('id').orderBy('id').limit(1))).id);
     const { item } = await newOrder(p, cliente, produto, at);
@@ -181,13 +253,24 @@ describe.each(testEngines())('fact load on $name', (engine) => {
     const { runId } = await dailyRun(noOverlap);
     const key = (await one(p.ctx.dw.db.selectFrom('dw.dim_produto').select('produto_key').where('produto_id', '=', produto))).produto_key;
     expect((await one(p.ctx.dw.db.selectFrom('dw.fact_vendas').select('produto_key').where('item_id', '=', item))).produto_key).toBe(key);
-    const step = await one(p.ctx.dw.db.selectFrom('etl.run_step').select('rows_rekeyed').where('run_id', '=', runId).where('step', '=', 'facts').where('entity', '=', 'itens_pedido'));
+    const step = await one(
+      p.ctx.dw.db
+        .selectFrom('etl.run_step')
+        .select('rows_rekeyed')
+        .where('run_id', '=', runId)
+        .where('step', '=', 'facts')
+        .where('entity', '=', 'itens_pedido'),
+    );
     expect(Number(step.rows_rekeyed)).toBeGreaterThanOrEqual(1);
     expect(await unknownKeys(p.ctx.dw.db)).toBe(0);
   });
 
   it('a failure in the middle of the fact load leaves the warehouse exactly as before; the retried message finishes the run', async () => {
-    await p.ctx.oltp.db.updateTable('oltp.pedidos').set({ status: 'entregue', updated_at: new Date(Date.now() - 500) }).where('status', '=', 'enviado').execute();
+    await p.ctx.oltp.db
+      .updateTable('oltp.pedidos')
+      .set({ status: 'entregue', updated_at: new Date(Date.now() - 500) })
+      .where('status', '=', 'enviado')
+      .execute();
     const extract = await runExtract(p.ctx);
     if (extract.status !== 'started') throw new Error('skipped');
     await loadDimensions(p.ctx, await p.receive(QUEUES.dimensions));
@@ -201,13 +284,20 @@ describe.each(testEngines())('fact load on $name', (engine) => {
     } finally {
       factFaults.afterSales = undefined;
     }
-    expect({ facts: await factSnapshot(p.ctx), watermarks: await p.ctx.dw.db.selectFrom('etl.watermark').selectAll().orderBy('entity').execute() }).toEqual(before);
+    expect({ facts: await factSnapshot(p.ctx), watermarks: await p.ctx.dw.db.selectFrom('etl.watermark').selectAll().orderBy('entity').execute() }).toEqual(
+      before,
+    );
     expect((await one(p.ctx.dw.db.selectFrom('etl.run').select('status').where('run_id', '=', extract.runId))).status).toBe('failed');
     await loadFacts(p.ctx, message);
     expect((await one(p.ctx.dw.db.selectFrom('etl.run').select('status').where('run_id', '=', extract.runId))).status).toBe('succeeded');
     const t = await salesTotals(p);
     expect(t.dw).toEqual(t.oltp);
-    const enviado = await one(p.ctx.dw.db.selectFrom('dw.fact_vendas').select((eb) => eb.fn.countAll().as('n')).where('status', '=', 'enviado'));
+    const enviado = await one(
+      p.ctx.dw.db
+        .selectFrom('dw.fact_vendas')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('status', '=', 'enviado'),
+    );
     expect(Number(enviado.n)).toBe(0);
   });
 
@@ -225,9 +315,17 @@ describe.each(testEngines())('fact load on $name', (engine) => {
   });
 
   it('retries a transient error inside the invocation with backoff and finishes the run', async () => {
-    await p.ctx.oltp.db.updateTable('oltp.pedidos').set({ status: 'entregue', updated_at: new Date(Date.now() - 500) }).where('status', '=', 'faturado').execute();
+    await p.ctx.oltp.db
+      .updateTable('oltp.pedidos')
+      .set({ status: 'entregue', updated_at: new Date(Date.now() - 500) })
+      .where('status', '=', 'faturado')
+      .execute();
     const warnings: string[] = [];
-    const ctx = { ...p.ctx, retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5 }, log: { ...p.ctx.log, warn: (m: string, props?: Record<string, unknown>) => warnings.push(`${m} ${JSON.stringify(props)}`) } };
+    const ctx = {
+      ...p.ctx,
+      retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5 },
+      log: { ...p.ctx.log, warn: (m: string, props?: Record<string, unknown>) => warnings.push(`${m} ${JSON.stringify(props)}`) },
+    };
     const extract = await runExtract(ctx);
     if (extract.status !== 'started') throw new Error('skipped');
     await loadDimensions(ctx, await p.receive(QUEUES.dimensions));
@@ -257,7 +355,11 @@ describe.each(testEngines())('fact load of the Superstore file on $name', (engin
     try {
       await importSuperstore(p.ctx.oltp, superstorePath(), { at: new Date(Date.now() - 3600_000) });
       await dailyRun(p);
-      const r = await one(p.ctx.dw.db.selectFrom('dw.fact_vendas').select((eb) => [eb.fn.countAll().as('n'), eb.fn.sum('valor_liquido').as('net'), eb.fn.sum('margem').as('profit')]));
+      const r = await one(
+        p.ctx.dw.db
+          .selectFrom('dw.fact_vendas')
+          .select((eb) => [eb.fn.countAll().as('n'), eb.fn.sum('valor_liquido').as('net'), eb.fn.sum('margem').as('profit')]),
+      );
       expect({ n: Number(r.n), net: num(r.net), profit: num(r.profit) }).toEqual({ n: records.length, net: sum('Sales'), profit: sum('Profit') });
       expect(await unknownKeys(p.ctx.dw.db)).toBe(0);
     } finally {

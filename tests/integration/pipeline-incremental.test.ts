@@ -7,7 +7,6 @@ import { stopStorage } from '../helpers/storage.js';
 
 afterAll(() => stopStorage());
 
-
 const byId = (rows: unknown[], id: string) => new Map(rows.map((r) => [(r as Record<string, number>)[id], r]));
 
 describe.each(testEngines())('incremental day through the pipeline on $name', (engine) => {
@@ -45,7 +44,8 @@ describe.each(testEngines())('incremental day through the pipeline on $name', (e
       const newCustomers = new Set(plan.targets.clientes.inserted);
       const afterCustomers = after.dim_cliente!.filter((r) => (r as { is_current: boolean }).is_current);
       for (const id of newCustomers) expect(afterCustomers.some((r) => (r as { cliente_id: number }).cliente_id === id)).toBe(true);
-      const untouched = (rows: unknown[]) => rows.filter((r) => !moverIds.has((r as { cliente_id: number }).cliente_id) && !newCustomers.has((r as { cliente_id: number }).cliente_id));
+      const untouched = (rows: unknown[]) =>
+        rows.filter((r) => !moverIds.has((r as { cliente_id: number }).cliente_id) && !newCustomers.has((r as { cliente_id: number }).cliente_id));
       expect(untouched(after.dim_cliente!)).toEqual(untouched(before.dim_cliente!));
 
       // products: the price change and the category change each open a new version

@@ -15,7 +15,17 @@ afterAll(() => stopStorage());
 
 const ts = '2026-01-10T12:00:00.000Z';
 const product = (id: number, over: Record<string, unknown> = {}) => ({
-  id, codigo: `P${id}`, nome: `Produto ${id}`, categoria_id: 1, preco_lista: '10.5000', custo: '4.0000', peso_g: 300, ativo: true, created_at: ts, updated_at: ts, ...over,
+  id,
+  codigo: `P${id}`,
+  nome: `Produto ${id}`,
+  categoria_id: 1,
+  preco_lista: '10.5000',
+  custo: '4.0000',
+  peso_g: 300,
+  ativo: true,
+  created_at: ts,
+  updated_at: ts,
+  ...over,
 });
 
 async function writeBatch(p: TestPipeline, runId: string, name: string, rows: Record<string, unknown>[]): Promise<LoadMessage> {
@@ -54,7 +64,12 @@ describe.each(testEngines())('pipeline integrity on $name', (engine) => {
     const [report] = await loadDimensions(p.ctx, message);
     await loadFacts(p.ctx, await p.receive(QUEUES.facts));
     expect(report).toMatchObject({ entity: 'produtos', read: 10, rejected: 4, inserted: 5 });
-    const rejected = await p.ctx.dw.db.selectFrom('etl.rejected_row').select(['business_key', 'reason']).where('run_id', '=', 'r-quarantine').orderBy('seq').execute();
+    const rejected = await p.ctx.dw.db
+      .selectFrom('etl.rejected_row')
+      .select(['business_key', 'reason'])
+      .where('run_id', '=', 'r-quarantine')
+      .orderBy('seq')
+      .execute();
     expect(rejected).toEqual([
       { business_key: '2', reason: expect.stringMatching(/^nome: /) },
       { business_key: '3', reason: 'preco_lista: must not be negative' },
@@ -67,7 +82,9 @@ describe.each(testEngines())('pipeline integrity on $name', (engine) => {
     const step = await p.ctx.dw.db.selectFrom('etl.run_step').selectAll().where('run_id', '=', 'r-quarantine').executeTakeFirstOrThrow();
     expect(Number(step.rows_read)).toBe(Number(step.rows_loaded) + Number(step.rows_rejected));
     // a product whose category has not arrived yet is kept, named "Desconhecida"
-    expect((await p.ctx.dw.db.selectFrom('dw.dim_produto').select('categoria').where('produto_id', '=', 1).executeTakeFirstOrThrow()).categoria).toBe('Desconhecida');
+    expect((await p.ctx.dw.db.selectFrom('dw.dim_produto').select('categoria').where('produto_id', '=', 1).executeTakeFirstOrThrow()).categoria).toBe(
+      'Desconhecida',
+    );
   });
 
   it('fails the load past the reject threshold and changes nothing', async () => {

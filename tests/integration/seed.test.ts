@@ -108,9 +108,7 @@ describe.each(testEngines())('base seed on $name', (engine) => {
   });
 
   it('refuses to seed an OLTP that already has rows', async () => {
-    await expect(seedBase(a.database, { scale: SMALL, seed: 42, asOf: AS_OF })).rejects.toThrow(
-      /OLTP database is not empty \(categorias: \d+.*pedidos: \d+/,
-    );
+    await expect(seedBase(a.database, { scale: SMALL, seed: 42, asOf: AS_OF })).rejects.toThrow(/OLTP database is not empty \(categorias: \d+.*pedidos: \d+/);
   });
 
   it('fills every table with the sizes --scale promises', async () => {
@@ -120,8 +118,13 @@ describe.each(testEngines())('base seed on $name', (engine) => {
     );
     for (const t of OLTP_TABLES) expect(counts[t]).toBeGreaterThan(0);
     expect(counts).toMatchObject({
-      pedidos: sizes.pedidos, clientes: sizes.clientes, produtos: sizes.produtos, vendedores: sizes.vendedores,
-      campanhas: sizes.campanhas, categorias: sizes.categorias, metas: sizes.vendedores * 24,
+      pedidos: sizes.pedidos,
+      clientes: sizes.clientes,
+      produtos: sizes.produtos,
+      vendedores: sizes.vendedores,
+      campanhas: sizes.campanhas,
+      categorias: sizes.categorias,
+      metas: sizes.vendedores * 24,
     });
     expect(sizes).toMatchObject({ pedidos: 400, clientes: 160, produtos: 40, vendedores: 5, campanhas: 6 });
     // 1-4 items per order, weighted to 1; most orders paid.
@@ -135,7 +138,9 @@ describe.each(testEngines())('base seed on $name', (engine) => {
     await expectMoneyRules(a.database.db);
     // Both campaign types were used, and discounts reached the orders.
     const used = await sql<{ tipo: string; n: number | string }>`
-      select c.tipo, count(*) as n from oltp.itens_pedido i join oltp.campanhas c on c.id = i.campanha_id group by c.tipo order by c.tipo`.execute(a.database.db);
+      select c.tipo, count(*) as n from oltp.itens_pedido i join oltp.campanhas c on c.id = i.campanha_id group by c.tipo order by c.tipo`.execute(
+      a.database.db,
+    );
     expect(used.rows.map((r) => r.tipo)).toEqual(['cupom', 'percentual']);
   });
 
@@ -143,10 +148,15 @@ describe.each(testEngines())('base seed on $name', (engine) => {
     const db = a.database.db;
     const asOf = AS_OF.toISOString();
     for (const t of OLTP_TABLES) {
-      const bad = await count(db, sql`select count(*) as n from ${sql.table(`oltp.${t}`)} where updated_at >= ${asOf} or created_at > updated_at or created_at < ${'2024-03-01T00:00:00Z'}`);
+      const bad = await count(
+        db,
+        sql`select count(*) as n from ${sql.table(`oltp.${t}`)} where updated_at >= ${asOf} or created_at > updated_at or created_at < ${'2024-03-01T00:00:00Z'}`,
+      );
       expect({ table: t, bad }).toEqual({ table: t, bad: 0 });
     }
-    const inconsistent = await count(db, sql`
+    const inconsistent = await count(
+      db,
+      sql`
       select count(*) as n from oltp.pedidos where
         created_at <> data_pedido or updated_at < data_pedido
         or data_aprovacao >= ${asOf} or data_envio >= ${asOf} or data_entrega >= ${asOf} or data_cancelamento >= ${asOf}
@@ -158,9 +168,13 @@ describe.each(testEngines())('base seed on $name', (engine) => {
         or (status = 'entregue' and (data_entrega is null or data_envio is null or data_aprovacao is null or data_cancelamento is not null))
         or (status = 'cancelado' and (data_cancelamento is null or data_envio is not null or updated_at <> data_cancelamento))
         or (status = 'entregue' and updated_at <> data_entrega)
-        or status not in ('criado', 'aprovado', 'faturado', 'enviado', 'entregue', 'cancelado')`);
+        or status not in ('criado', 'aprovado', 'faturado', 'enviado', 'entregue', 'cancelado')`,
+    );
     expect(inconsistent).toBe(0);
-    const paidWithoutApproval = await count(db, sql`select count(*) as n from oltp.pedidos where status in (${sql.join([...PAID_STATUSES])}) and data_aprovacao is null`);
+    const paidWithoutApproval = await count(
+      db,
+      sql`select count(*) as n from oltp.pedidos where status in (${sql.join([...PAID_STATUSES])}) and data_aprovacao is null`,
+    );
     expect(paidWithoutApproval).toBe(0);
 
     const byStatus = await sql<{ status: string; old: number | string; recent: number | string }>`
@@ -178,7 +192,9 @@ describe.each(testEngines())('base seed on $name', (engine) => {
     // The last week is still moving through the pipeline.
     expect((recent.criado ?? 0) + (recent.aprovado ?? 0) + (recent.faturado ?? 0) + (recent.enviado ?? 0)).toBeGreaterThan(0);
     // Orders cover the 24 months before as-of.
-    const span = await sql<{ first: Date | string; last: Date | string }>`select min(data_pedido) as first, max(data_pedido) as last from oltp.pedidos`.execute(db);
+    const span = await sql<{ first: Date | string; last: Date | string }>`select min(data_pedido) as first, max(data_pedido) as last from oltp.pedidos`.execute(
+      db,
+    );
     expect(new Date(span.rows[0]!.first).getTime()).toBeLessThan(Date.parse('2024-04-01T00:00:00Z'));
     expect(new Date(span.rows[0]!.last).getTime()).toBeGreaterThan(Date.parse('2026-02-27T00:00:00Z'));
   });
@@ -197,14 +213,24 @@ describe.each(testEngines())('base seed on $name', (engine) => {
     const vendedores = await db.selectFrom('oltp.vendedores').select(['estado']).execute();
     for (const v of vendedores) expect(regionOf.has(v.estado)).toBe(true);
 
-    expect(await count(db, sql`select count(*) as n from oltp.produtos p join oltp.categorias c on c.id = p.categoria_id where c.categoria_pai_id is null`)).toBe(0);
-    expect(await count(db, sql`select count(*) as n from oltp.categorias c join oltp.categorias pai on pai.id = c.categoria_pai_id where pai.categoria_pai_id is not null`)).toBe(0);
+    expect(
+      await count(db, sql`select count(*) as n from oltp.produtos p join oltp.categorias c on c.id = p.categoria_id where c.categoria_pai_id is null`),
+    ).toBe(0);
+    expect(
+      await count(
+        db,
+        sql`select count(*) as n from oltp.categorias c join oltp.categorias pai on pai.id = c.categoria_pai_id where pai.categoria_pai_id is not null`,
+      ),
+    ).toBe(0);
     expect(await count(db, sql`select count(*) as n from oltp.categorias where nome = ${'Cama, Mesa e Banho'}`)).toBe(1);
     expect(await count(db, sql`select count(*) as n from oltp.produtos where custo >= preco_lista or custo <= 0 or peso_g <= 0`)).toBe(0);
     expect(
-      await count(db, sql`select count(*) as n from oltp.campanhas where not (
+      await count(
+        db,
+        sql`select count(*) as n from oltp.campanhas where not (
         (tipo = 'percentual' and percentual > 0 and percentual < 1 and valor_cupom is null) or
-        (tipo = 'cupom' and percentual is null and valor_cupom > 0)) or fim <= inicio or custo <= 0`),
+        (tipo = 'cupom' and percentual is null and valor_cupom > 0)) or fim <= inicio or custo <= 0`,
+      ),
     ).toBe(0);
     const meses = await sql<{ mes: Date | string; n: number | string }>`select mes, count(*) as n from oltp.metas group by mes order by mes`.execute(db);
     expect(meses.rows).toHaveLength(24);

@@ -305,7 +305,10 @@ describe('SQL Server drivers (tedious, mssql)', () => {
   }
 
   it('deadlock victim 1205 is transient, duplicate key 2627 is permanent (tedious RequestError)', () => {
-    const deadlock = serverError(1205, 'Transaction (Process ID 52) was deadlocked on lock resources with another process and has been chosen as the deadlock victim. Rerun the transaction.');
+    const deadlock = serverError(
+      1205,
+      'Transaction (Process ID 52) was deadlocked on lock resources with another process and has been chosen as the deadlock victim. Rerun the transaction.',
+    );
     const duplicate = serverError(2627, "Violation of PRIMARY KEY constraint 'pk_fato'. Cannot insert duplicate key in object 'dw.fato_vendas'.");
     expect(describeError(deadlock)).toEqual({ transient: true, code: '1205', source: 'mssql' });
     expect(describeError(duplicate)).toEqual({ transient: false, code: '2627', source: 'mssql' });
@@ -317,7 +320,8 @@ describe('SQL Server drivers (tedious, mssql)', () => {
 
   it('mssql wrappers: RequestError copies the number; precedingErrors and originalError are looked into', () => {
     // as mssql/lib/tedious/request.js handleError does: err.info = token; new RequestError(err, 'EREQUEST')
-    const wrap = (number: number, message: string) => new mssql.RequestError(Object.assign(new Error(message), { info: { number, state: 1, class: 16, message } }), 'EREQUEST');
+    const wrap = (number: number, message: string) =>
+      new mssql.RequestError(Object.assign(new Error(message), { info: { number, state: 1, class: 16, message } }), 'EREQUEST');
     const throttled = wrap(40501, 'The service is currently busy. Retry the request after 10 seconds.');
     expect(throttled.number).toBe(40501);
     expect(describeError(throttled)).toEqual({ transient: true, code: '40501', source: 'mssql' });

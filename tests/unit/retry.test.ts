@@ -141,7 +141,7 @@ describe('backoff with full jitter', () => {
   it('stays within [0, cap) for any random value', async () => {
     const c = clock();
     let seed = 42;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31); // deterministic LCG in [0, 1)
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31; // deterministic LCG in [0, 1)
     const errors = Array.from({ length: 9 }, () => socketError('ETIMEDOUT'));
     await withRetry(failing(...errors).operation, options({ attempts: 10, sleep: c.sleep, random }));
     expect(c.waits).toHaveLength(9);

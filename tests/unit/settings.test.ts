@@ -25,7 +25,11 @@ describe('settings', () => {
     ['DW_CONNECTION_STRING', 'Server=tcp:x,1433;User Id=u;Password=hunter2', /DW_CONNECTION_STRING: SQL Server connection string has no Database=/],
     ['DW_CONNECTION_STRING', 'pglite:', /DW_CONNECTION_STRING: 'pglite:' needs a folder/],
     ['AzureWebJobsStorage', 'hunter2', /AzureWebJobsStorage: expected 'UseDevelopmentStorage=true' or an Azure Storage connection string/],
-    ['APPLICATIONINSIGHTS_CONNECTION_STRING', 'InstrumentationKey=hunter2', /APPLICATIONINSIGHTS_CONNECTION_STRING: expected an Application Insights connection string/],
+    [
+      'APPLICATIONINSIGHTS_CONNECTION_STRING',
+      'InstrumentationKey=hunter2',
+      /APPLICATIONINSIGHTS_CONNECTION_STRING: expected an Application Insights connection string/,
+    ],
   ])('rejects a malformed %s with a message naming it and never its value', (name, value, message) => {
     let error: unknown;
     try {
@@ -39,8 +43,6 @@ describe('settings', () => {
   });
 
   it('lists every bad setting at once', () => {
-    expect(() => loadSettings({ OLTP_CONNECTION_STRING: 'x', DW_CONNECTION_STRING: 'y' })).toThrow(
-      /OLTP_CONNECTION_STRING[\s\S]*DW_CONNECTION_STRING/,
-    );
+    expect(() => loadSettings({ OLTP_CONNECTION_STRING: 'x', DW_CONNECTION_STRING: 'y' })).toThrow(/OLTP_CONNECTION_STRING[\s\S]*DW_CONNECTION_STRING/);
   });
 });

@@ -44,6 +44,10 @@ export async function ensureCalendar(trx: Transaction<any>, from: string, to: st
     if (!existing.has(row.data_key)) missing.push(row);
   }
   // modest chunks: SQL Server allows at most 2100 parameters per statement
-  for (let i = 0; i < missing.length; i += 150) await trx.insertInto('dw.dim_data').values(missing.slice(i, i + 150)).execute();
+  for (let i = 0; i < missing.length; i += 150)
+    await trx
+      .insertInto('dw.dim_data')
+      .values(missing.slice(i, i + 150))
+      .execute();
   return missing.length;
 }

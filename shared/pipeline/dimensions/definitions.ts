@@ -4,8 +4,13 @@ import { sql } from 'kysely';
 import type { EntityName } from '../entities.js';
 import type { DimensionDef } from './scd.js';
 
-const plain = (stg: string, columns: readonly string[]): DimensionDef['source'] => (trx) =>
-  trx.selectFrom(`stg.${stg}`).select(['id', 'updated_at', ...columns]).as('s');
+const plain =
+  (stg: string, columns: readonly string[]): DimensionDef['source'] =>
+  (trx) =>
+    trx
+      .selectFrom(`stg.${stg}`)
+      .select(['id', 'updated_at', ...columns])
+      .as('s');
 
 export interface DimensionLoad {
   entity: EntityName;
@@ -20,13 +25,32 @@ const cliente = ['codigo', 'nome', 'email', 'segmento', 'cidade', 'estado', 'reg
 const produto = ['codigo', 'nome', 'categoria_id', 'categoria', 'categoria_pai', 'preco_lista', 'custo', 'ativo'] as const;
 
 export const DIMENSION_LOADS: readonly DimensionLoad[] = [
-  { entity: 'categorias', kind: 'scd1', def: { table: 'dim_categoria', key: 'categoria_key', id: 'categoria_id', columns: categoria, source: plain('categorias', categoria) } },
-  { entity: 'vendedores', kind: 'scd1', def: { table: 'dim_vendedor', key: 'vendedor_key', id: 'vendedor_id', columns: vendedor, source: plain('vendedores', vendedor) } },
-  { entity: 'campanhas', kind: 'scd1', def: { table: 'dim_campanha', key: 'campanha_key', id: 'campanha_id', columns: campanha, source: plain('campanhas', campanha) } },
+  {
+    entity: 'categorias',
+    kind: 'scd1',
+    def: { table: 'dim_categoria', key: 'categoria_key', id: 'categoria_id', columns: categoria, source: plain('categorias', categoria) },
+  },
+  {
+    entity: 'vendedores',
+    kind: 'scd1',
+    def: { table: 'dim_vendedor', key: 'vendedor_key', id: 'vendedor_id', columns: vendedor, source: plain('vendedores', vendedor) },
+  },
+  {
+    entity: 'campanhas',
+    kind: 'scd1',
+    def: { table: 'dim_campanha', key: 'campanha_key', id: 'campanha_id', columns: campanha, source: plain('campanhas', campanha) },
+  },
   {
     entity: 'clientes',
     kind: 'scd2',
-    def: { table: 'dim_cliente', key: 'cliente_key', id: 'cliente_id', columns: cliente, tracked: ['cidade', 'estado', 'segmento'], source: plain('clientes', cliente) },
+    def: {
+      table: 'dim_cliente',
+      key: 'cliente_key',
+      id: 'cliente_id',
+      columns: cliente,
+      tracked: ['cidade', 'estado', 'segmento'],
+      source: plain('clientes', cliente),
+    },
   },
   {
     entity: 'produtos',
@@ -43,9 +67,16 @@ export const DIMENSION_LOADS: readonly DimensionLoad[] = [
           .selectFrom('stg.produtos as p')
           .leftJoin('dw.dim_categoria as c', 'c.categoria_id', 'p.categoria_id')
           .select([
-            'p.id', 'p.updated_at', 'p.codigo', 'p.nome', 'p.categoria_id',
+            'p.id',
+            'p.updated_at',
+            'p.codigo',
+            'p.nome',
+            'p.categoria_id',
             (eb) => eb.fn.coalesce('c.nome', sql.lit('Desconhecida')).as('categoria'),
-            'c.nome_pai as categoria_pai', 'p.preco_lista', 'p.custo', 'p.ativo',
+            'c.nome_pai as categoria_pai',
+            'p.preco_lista',
+            'p.custo',
+            'p.ativo',
           ])
           .as('s'),
     },
@@ -64,7 +95,11 @@ export async function propagateCategoryNames(trx: import('kysely').Transaction<a
     }))
     .where('categoria_key', '>', 0)
     .where((eb) =>
-      eb(eb.ref('nome_pai'), 'is distinct from', eb.selectFrom('dw.dim_categoria as p').select('p.nome').whereRef('p.categoria_id', '=', 'dim_categoria.categoria_pai_id')),
+      eb(
+        eb.ref('nome_pai'),
+        'is distinct from',
+        eb.selectFrom('dw.dim_categoria as p').select('p.nome').whereRef('p.categoria_id', '=', 'dim_categoria.categoria_pai_id'),
+      ),
     )
     .execute();
   await trx
@@ -73,6 +108,8 @@ export async function propagateCategoryNames(trx: import('kysely').Transaction<a
     .set((eb) => ({ categoria: eb.ref('c.nome'), categoria_pai: eb.ref('c.nome_pai') }))
     .whereRef('c.categoria_id', '=', 'dim_produto.categoria_id')
     .where(sql.ref('dim_produto.produto_key'), '>', 0)
-    .where((eb) => eb.or([eb('c.nome', 'is distinct from', eb.ref('dim_produto.categoria')), eb('c.nome_pai', 'is distinct from', eb.ref('dim_produto.categoria_pai'))]))
+    .where((eb) =>
+      eb.or([eb('c.nome', 'is distinct from', eb.ref('dim_produto.categoria')), eb('c.nome_pai', 'is distinct from', eb.ref('dim_produto.categoria_pai'))]),
+    )
     .execute();
 }

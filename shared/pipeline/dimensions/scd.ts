@@ -39,13 +39,19 @@ const differs = (eb: any, table: string, columns: readonly string[]): Expression
   eb.or(columns.map((c) => eb(eb.ref(`s.${c}`), 'is distinct from', eb.ref(`${table}.${c}`))));
 
 async function stagedCount(trx: Transaction<any>, def: DimensionDef): Promise<number> {
-  const r = await trx.selectFrom(def.source(trx)).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const r = await trx
+    .selectFrom(def.source(trx))
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(r.n);
 }
 
 function nextKeys(trx: Transaction<any>, def: DimensionDef) {
   // keys of real members start at 1; -1 is the unknown member
-  return trx.selectFrom(`dw.${def.table}`).select((eb) => eb.fn.coalesce(eb.fn.max(def.key), sql.lit(0)).as('k')).where(def.key, '>', 0);
+  return trx
+    .selectFrom(`dw.${def.table}`)
+    .select((eb) => eb.fn.coalesce(eb.fn.max(def.key), sql.lit(0)).as('k'))
+    .where(def.key, '>', 0);
 }
 
 export async function mergeScd1(trx: Transaction<any>, def: DimensionDef, runId: string): Promise<MergeCounts> {
@@ -77,7 +83,15 @@ export async function mergeScd1(trx: Transaction<any>, def: DimensionDef, runId:
           's.updated_at',
           sql.lit(runId).as('run_id'),
         ])
-        .where(({ not, exists, selectFrom }: any) => not(exists(selectFrom(`dw.${t} as d`).select('d.' + def.key).whereRef(`d.${def.id}`, '=', 's.id')))),
+        .where(({ not, exists, selectFrom }: any) =>
+          not(
+            exists(
+              selectFrom(`dw.${t} as d`)
+                .select('d.' + def.key)
+                .whereRef(`d.${def.id}`, '=', 's.id'),
+            ),
+          ),
+        ),
     )
     .executeTakeFirst();
   const u = Number(updated.numUpdatedRows ?? 0);
@@ -116,7 +130,14 @@ export async function mergeScd2(trx: Transaction<any>, def: DimensionDef, runId:
           ...def.columns.map((c) => `s.${c}`),
           sb
             .case()
-            .when(sb.exists(sb.selectFrom(`dw.${t} as h`).select('h.' + def.key).whereRef(`h.${def.id}`, '=', 's.id')))
+            .when(
+              sb.exists(
+                sb
+                  .selectFrom(`dw.${t} as h`)
+                  .select('h.' + def.key)
+                  .whereRef(`h.${def.id}`, '=', 's.id'),
+              ),
+            )
             .then(sb.ref('s.updated_at'))
             .else(FAR_PAST)
             .end()
@@ -127,7 +148,14 @@ export async function mergeScd2(trx: Transaction<any>, def: DimensionDef, runId:
           sql.lit(runId).as('run_id'),
         ])
         .where(({ not, exists, selectFrom }: any) =>
-          not(exists(selectFrom(`dw.${t} as d`).select('d.' + def.key).whereRef(`d.${def.id}`, '=', 's.id').where('d.is_current', '=', true))),
+          not(
+            exists(
+              selectFrom(`dw.${t} as d`)
+                .select('d.' + def.key)
+                .whereRef(`d.${def.id}`, '=', 's.id')
+                .where('d.is_current', '=', true),
+            ),
+          ),
         ),
     )
     .executeTakeFirst();

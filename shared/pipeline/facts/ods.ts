@@ -11,6 +11,10 @@ export function upsertOds(trx: Transaction<any>, def: EntityDef): Promise<Upsert
     key: 'id',
     columns,
     newerThan: 'updated_at',
-    source: (t) => t.selectFrom(`stg.${def.name}`).select(['id', ...columns]).as('s'),
+    source: (t) =>
+      t
+        .selectFrom(`stg.${def.name}`)
+        .select(['id', ...columns])
+        .as('s'),
   });
 }

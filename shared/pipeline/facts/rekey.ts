@@ -19,9 +19,19 @@ const current = (trx: Trx, dim: 'vendedor' | 'campanha', fact: string) =>
   sql<number>`coalesce((${trx.selectFrom(`dw.dim_${dim} as d`).select(`d.${dim}_key`).whereRef(`d.${dim}_id`, '=', `${fact}.${dim}_id`)}), -1)`;
 
 const dateKey = (trx: Trx, column: string) =>
-  sql<number>`coalesce((${trx.selectFrom('dw.dim_data as d').select('d.data_key').where('d.data', '=', sql`cast(${sql.ref(column)} as date)`)}), -1)`;
+  sql<number>`coalesce((${trx
+    .selectFrom('dw.dim_data as d')
+    .select('d.data_key')
+    .where('d.data', '=', sql`cast(${sql.ref(column)} as date)`)}), -1)`;
 
-async function rekeyColumn(trx: Trx, fact: string, keyColumn: string, idColumn: string | null, value: ReturnType<typeof current>, changedIds?: string): Promise<number> {
+async function rekeyColumn(
+  trx: Trx,
+  fact: string,
+  keyColumn: string,
+  idColumn: string | null,
+  value: ReturnType<typeof current>,
+  changedIds?: string,
+): Promise<number> {
   const r = await trx
     .updateTable(`dw.${fact}`)
     .set({ [keyColumn]: value })

@@ -9,14 +9,49 @@ import { boolLit } from '../../db/portable-sql.js';
 import { upsert, type UpsertCounts } from '../upsert.js';
 
 export const SALES_COLUMNS = [
-  'pedido_id', 'numero_item', 'pedido_codigo', 'status', 'removido', 'data_pedido', 'data_pedido_key', 'data_entrega_key', 'cliente_id', 'cliente_key',
-  'produto_id', 'produto_key', 'vendedor_id', 'vendedor_key', 'campanha_id', 'campanha_key', 'quantidade', 'preco_unitario', 'valor_bruto',
-  'valor_desconto', 'valor_liquido', 'valor_frete', 'custo_total', 'margem', 'source_updated_at',
+  'pedido_id',
+  'numero_item',
+  'pedido_codigo',
+  'status',
+  'removido',
+  'data_pedido',
+  'data_pedido_key',
+  'data_entrega_key',
+  'cliente_id',
+  'cliente_key',
+  'produto_id',
+  'produto_key',
+  'vendedor_id',
+  'vendedor_key',
+  'campanha_id',
+  'campanha_key',
+  'quantidade',
+  'preco_unitario',
+  'valor_bruto',
+  'valor_desconto',
+  'valor_liquido',
+  'valor_frete',
+  'custo_total',
+  'margem',
+  'source_updated_at',
 ] as const;
 
 export const DISCOUNT_COLUMNS = [
-  'pedido_id', 'numero_item', 'status', 'removido', 'data_pedido_key', 'cliente_key', 'produto_key', 'vendedor_key', 'campanha_id', 'campanha_key',
-  'percentual_desconto', 'valor_desconto', 'valor_bruto', 'valor_liquido', 'source_updated_at',
+  'pedido_id',
+  'numero_item',
+  'status',
+  'removido',
+  'data_pedido_key',
+  'cliente_key',
+  'produto_key',
+  'vendedor_key',
+  'campanha_id',
+  'campanha_key',
+  'percentual_desconto',
+  'valor_desconto',
+  'valor_bruto',
+  'valor_liquido',
+  'source_updated_at',
 ] as const;
 
 /** Orders touched by this batch: changed headers and orders of changed items. */
@@ -56,7 +91,13 @@ function salesSource(trx: Transaction<any>) {
       'i.vendedor_id',
       eb.fn.coalesce('dv.vendedor_key', sql.lit(-1)).as('vendedor_key'),
       'i.campanha_id',
-      eb.case().when('i.campanha_id', 'is', null).then(sql.lit(0)).else(eb.fn.coalesce('dca.campanha_key', sql.lit(-1))).end().as('campanha_key'),
+      eb
+        .case()
+        .when('i.campanha_id', 'is', null)
+        .then(sql.lit(0))
+        .else(eb.fn.coalesce('dca.campanha_key', sql.lit(-1)))
+        .end()
+        .as('campanha_key'),
       'i.quantidade',
       'i.preco_unitario',
       'i.valor_bruto',
@@ -75,7 +116,10 @@ export async function loadSales(trx: Transaction<any>, runId: string): Promise<{
   const vendas = await upsert(trx, { target: 'dw.fact_vendas', key: 'item_id', columns: SALES_COLUMNS, source: (t) => salesSource(t).as('s'), stamp });
   // a discount fact per item that carries a discount (a campaign, or an amount off)
   const discounted = (t: Transaction<any>) =>
-    t.selectFrom(salesSource(t).as('v')).selectAll().where((eb) => eb.or([eb('v.campanha_id', 'is not', null), eb('v.valor_desconto', '>', 0)]));
+    t
+      .selectFrom(salesSource(t).as('v'))
+      .selectAll()
+      .where((eb) => eb.or([eb('v.campanha_id', 'is not', null), eb('v.valor_desconto', '>', 0)]));
   const descontos = await upsert(trx, { target: 'dw.fact_descontos', key: 'item_id', columns: DISCOUNT_COLUMNS, source: (t) => discounted(t).as('s'), stamp });
   // an affected item whose discount was taken away no longer has a discount fact
   const removed = await trx

@@ -39,8 +39,17 @@ export async function up(db: Kysely<any>): Promise<void> {
   await dw
     .insertInto('dim_data')
     .values({
-      data_key: -1, data: '1900-01-01', ano: 1900, trimestre: 1, mes: 1, nome_mes: 'Desconhecido', ano_mes: '1900-01', dia: 1,
-      dia_semana: 2, nome_dia_semana: 'Desconhecido', fim_de_semana: false,
+      data_key: -1,
+      data: '1900-01-01',
+      ano: 1900,
+      trimestre: 1,
+      mes: 1,
+      nome_mes: 'Desconhecido',
+      ano_mes: '1900-01',
+      dia: 1,
+      dia_semana: 2,
+      nome_dia_semana: 'Desconhecido',
+      fim_de_semana: false,
     })
     .execute();
 
@@ -125,7 +134,10 @@ export async function up(db: Kysely<any>): Promise<void> {
       .addColumn('ativo', t.bool, (c) => c.notNull()),
   ).execute();
 
-  for (const [table, id] of [['dim_cliente', 'cliente_id'], ['dim_produto', 'produto_id']] as const) {
+  for (const [table, id] of [
+    ['dim_cliente', 'cliente_id'],
+    ['dim_produto', 'produto_id'],
+  ] as const) {
     await s.createIndex(`uq_${table}_version`).on(table).columns([id, 'valid_from']).unique().execute();
     // Point-in-time lookups by the fact load walk (id, valid_from, valid_to).
     await s.createIndex(`ix_${table}_current`).on(table).columns([id]).unique().where(t.isTrue('is_current')).execute();
@@ -133,24 +145,63 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   const unknown = { source_updated_at: FAR_PAST, run_id: 'unknown' };
   const version = { valid_from: FAR_PAST, valid_to: FAR_FUTURE, is_current: true };
-  await dw.insertInto('dim_categoria').values({ categoria_key: -1, categoria_id: -1, codigo: 'N/D', nome: 'Desconhecida', categoria_pai_id: null, nome_pai: null, ...unknown }).execute();
-  await dw.insertInto('dim_vendedor').values({ vendedor_key: -1, vendedor_id: -1, codigo: 'N/D', nome: 'Desconhecido', cidade: 'N/D', estado: 'N/D', ativo: true, ...unknown }).execute();
+  await dw
+    .insertInto('dim_categoria')
+    .values({ categoria_key: -1, categoria_id: -1, codigo: 'N/D', nome: 'Desconhecida', categoria_pai_id: null, nome_pai: null, ...unknown })
+    .execute();
+  await dw
+    .insertInto('dim_vendedor')
+    .values({ vendedor_key: -1, vendedor_id: -1, codigo: 'N/D', nome: 'Desconhecido', cidade: 'N/D', estado: 'N/D', ativo: true, ...unknown })
+    .execute();
   await dw
     .insertInto('dim_campanha')
     .values({
-      campanha_key: -1, campanha_id: -1, codigo: 'N/D', nome: 'Sem campanha / desconhecida', tipo: 'N/D', percentual: null, valor_cupom: null,
-      inicio: FAR_PAST, fim: FAR_FUTURE, custo: '0', ativa: false, ...unknown,
+      campanha_key: -1,
+      campanha_id: -1,
+      codigo: 'N/D',
+      nome: 'Sem campanha / desconhecida',
+      tipo: 'N/D',
+      percentual: null,
+      valor_cupom: null,
+      inicio: FAR_PAST,
+      fim: FAR_FUTURE,
+      custo: '0',
+      ativa: false,
+      ...unknown,
     })
     .execute();
   await dw
     .insertInto('dim_cliente')
-    .values({ cliente_key: -1, cliente_id: -1, codigo: 'N/D', nome: 'Desconhecido', email: null, segmento: 'N/D', cidade: 'N/D', estado: 'N/D', regiao: null, ativo: true, ...version, ...unknown })
+    .values({
+      cliente_key: -1,
+      cliente_id: -1,
+      codigo: 'N/D',
+      nome: 'Desconhecido',
+      email: null,
+      segmento: 'N/D',
+      cidade: 'N/D',
+      estado: 'N/D',
+      regiao: null,
+      ativo: true,
+      ...version,
+      ...unknown,
+    })
     .execute();
   await dw
     .insertInto('dim_produto')
     .values({
-      produto_key: -1, produto_id: -1, codigo: 'N/D', nome: 'Desconhecido', categoria_id: -1, categoria: 'Desconhecida', categoria_pai: null,
-      preco_lista: '0', custo: null, ativo: true, ...version, ...unknown,
+      produto_key: -1,
+      produto_id: -1,
+      codigo: 'N/D',
+      nome: 'Desconhecido',
+      categoria_id: -1,
+      categoria: 'Desconhecida',
+      categoria_pai: null,
+      preco_lista: '0',
+      custo: null,
+      ativo: true,
+      ...version,
+      ...unknown,
     })
     .execute();
 }

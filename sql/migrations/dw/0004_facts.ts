@@ -14,27 +14,84 @@ import { ddl } from '../ddl.js';
 type Col = [name: string, type: 'id' | 'int' | 'money' | 'rate' | 'ts' | 'date' | 'bool' | number, notNull?: boolean];
 
 const PEDIDO: Col[] = [
-  ['id', 'id', true], ['codigo', 64], ['cliente_id', 'id'], ['status', 20], ['data_pedido', 'ts'], ['data_aprovacao', 'ts'], ['data_envio', 'ts'],
-  ['data_entrega', 'ts'], ['data_entrega_prevista', 'ts'], ['data_cancelamento', 'ts'], ['cidade_entrega', 100], ['estado_entrega', 60],
-  ['modo_envio', 40], ['campanha_id', 'id'], ['valor_produtos', 'money'], ['valor_desconto', 'money'], ['valor_frete', 'money'], ['valor_total', 'money'],
-  ['created_at', 'ts'], ['updated_at', 'ts', true],
+  ['id', 'id', true],
+  ['codigo', 64],
+  ['cliente_id', 'id'],
+  ['status', 20],
+  ['data_pedido', 'ts'],
+  ['data_aprovacao', 'ts'],
+  ['data_envio', 'ts'],
+  ['data_entrega', 'ts'],
+  ['data_entrega_prevista', 'ts'],
+  ['data_cancelamento', 'ts'],
+  ['cidade_entrega', 100],
+  ['estado_entrega', 60],
+  ['modo_envio', 40],
+  ['campanha_id', 'id'],
+  ['valor_produtos', 'money'],
+  ['valor_desconto', 'money'],
+  ['valor_frete', 'money'],
+  ['valor_total', 'money'],
+  ['created_at', 'ts'],
+  ['updated_at', 'ts', true],
 ];
 const ITEM: Col[] = [
-  ['id', 'id', true], ['pedido_id', 'id'], ['numero_item', 'int'], ['produto_id', 'id'], ['vendedor_id', 'id'], ['campanha_id', 'id'], ['quantidade', 'int'],
-  ['preco_unitario', 'money'], ['valor_bruto', 'money'], ['percentual_desconto', 'rate'], ['valor_desconto', 'money'], ['valor_liquido', 'money'],
-  ['valor_frete', 'money'], ['custo_total', 'money'], ['deleted_at', 'ts'], ['created_at', 'ts'], ['updated_at', 'ts', true],
+  ['id', 'id', true],
+  ['pedido_id', 'id'],
+  ['numero_item', 'int'],
+  ['produto_id', 'id'],
+  ['vendedor_id', 'id'],
+  ['campanha_id', 'id'],
+  ['quantidade', 'int'],
+  ['preco_unitario', 'money'],
+  ['valor_bruto', 'money'],
+  ['percentual_desconto', 'rate'],
+  ['valor_desconto', 'money'],
+  ['valor_liquido', 'money'],
+  ['valor_frete', 'money'],
+  ['custo_total', 'money'],
+  ['deleted_at', 'ts'],
+  ['created_at', 'ts'],
+  ['updated_at', 'ts', true],
 ];
-const PAGAMENTO: Col[] = [['id', 'id', true], ['pedido_id', 'id'], ['sequencial', 'int'], ['tipo', 30], ['parcelas', 'int'], ['valor', 'money'], ['created_at', 'ts'], ['updated_at', 'ts', true]];
-const META: Col[] = [['id', 'id', true], ['vendedor_id', 'id'], ['mes', 'date'], ['valor_meta', 'money'], ['quantidade_meta', 'int'], ['created_at', 'ts'], ['updated_at', 'ts', true]];
+const PAGAMENTO: Col[] = [
+  ['id', 'id', true],
+  ['pedido_id', 'id'],
+  ['sequencial', 'int'],
+  ['tipo', 30],
+  ['parcelas', 'int'],
+  ['valor', 'money'],
+  ['created_at', 'ts'],
+  ['updated_at', 'ts', true],
+];
+const META: Col[] = [
+  ['id', 'id', true],
+  ['vendedor_id', 'id'],
+  ['mes', 'date'],
+  ['valor_meta', 'money'],
+  ['quantidade_meta', 'int'],
+  ['created_at', 'ts'],
+  ['updated_at', 'ts', true],
+];
 
 export async function up(db: Kysely<any>): Promise<void> {
   const t = ddl(db);
   const type = (c: Col[1]) =>
-    typeof c === 'number' ? t.text(c) : { id: 'bigint' as const, int: 'integer' as const, money: t.money, rate: t.rate, ts: t.ts, date: 'date' as const, bool: t.bool }[c];
+    typeof c === 'number'
+      ? t.text(c)
+      : { id: 'bigint' as const, int: 'integer' as const, money: t.money, rate: t.rate, ts: t.ts, date: 'date' as const, bool: t.bool }[c];
 
   // staging for the fact entities
-  for (const [table, cols] of [['pedidos', PEDIDO], ['itens_pedido', ITEM], ['pagamentos', PAGAMENTO], ['metas', META]] as const) {
-    let b = db.schema.withSchema('stg').createTable(table).addColumn('_seq', 'bigint', (c) => c.notNull());
+  for (const [table, cols] of [
+    ['pedidos', PEDIDO],
+    ['itens_pedido', ITEM],
+    ['pagamentos', PAGAMENTO],
+    ['metas', META],
+  ] as const) {
+    let b = db.schema
+      .withSchema('stg')
+      .createTable(table)
+      .addColumn('_seq', 'bigint', (c) => c.notNull());
     for (const [name, ty] of cols) b = b.addColumn(name, type(ty));
     await b.execute();
     await db.schema.withSchema('stg').createIndex(`ix_${table}_id`).on(table).columns(['id', 'updated_at']).execute();
@@ -42,7 +99,11 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   // ODS: current source rows
   await db.schema.createSchema('ods').execute();
-  for (const [table, cols] of [['pedidos', PEDIDO], ['itens_pedido', ITEM], ['pagamentos', PAGAMENTO]] as const) {
+  for (const [table, cols] of [
+    ['pedidos', PEDIDO],
+    ['itens_pedido', ITEM],
+    ['pagamentos', PAGAMENTO],
+  ] as const) {
     let b = db.schema.withSchema('ods').createTable(table);
     for (const [name, ty, notNull] of cols) b = b.addColumn(name, type(ty), (c) => (name === 'id' ? c.primaryKey() : notNull ? c.notNull() : c));
     await b.execute();
@@ -53,9 +114,19 @@ export async function up(db: Kysely<any>): Promise<void> {
     .withSchema('dw')
     .insertInto('dim_campanha')
     .values({
-      campanha_key: 0, campanha_id: 0, codigo: 'SEM', nome: 'Sem campanha', tipo: 'nenhuma', percentual: null, valor_cupom: null,
-      inicio: new Date('1900-01-01T00:00:00Z'), fim: new Date('9999-12-31T00:00:00Z'), custo: '0', ativa: false,
-      source_updated_at: new Date('1900-01-01T00:00:00Z'), run_id: 'unknown',
+      campanha_key: 0,
+      campanha_id: 0,
+      codigo: 'SEM',
+      nome: 'Sem campanha',
+      tipo: 'nenhuma',
+      percentual: null,
+      valor_cupom: null,
+      inicio: new Date('1900-01-01T00:00:00Z'),
+      fim: new Date('9999-12-31T00:00:00Z'),
+      custo: '0',
+      ativa: false,
+      source_updated_at: new Date('1900-01-01T00:00:00Z'),
+      run_id: 'unknown',
     })
     .execute();
 
@@ -137,5 +208,9 @@ export async function up(db: Kysely<any>): Promise<void> {
   ).execute();
   await db.schema.withSchema('dw').createIndex('uq_fact_metas_vendedor_mes').on('fact_metas').columns(['vendedor_id', 'mes']).unique().execute();
 
-  await db.schema.withSchema('etl').alterTable('run_step').addColumn('rows_rekeyed', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .withSchema('etl')
+    .alterTable('run_step')
+    .addColumn('rows_rekeyed', 'bigint', (c) => c.notNull().defaultTo(0))
+    .execute();
 }

@@ -8,17 +8,7 @@
 import type { Kysely } from 'kysely';
 import { ddl } from '../ddl.js';
 
-const OLTP_TABLES = [
-  'categorias',
-  'vendedores',
-  'clientes',
-  'produtos',
-  'campanhas',
-  'pedidos',
-  'itens_pedido',
-  'pagamentos',
-  'metas',
-] as const;
+const OLTP_TABLES = ['categorias', 'vendedores', 'clientes', 'produtos', 'campanhas', 'pedidos', 'itens_pedido', 'pagamentos', 'metas'] as const;
 
 export async function up(db: Kysely<any>): Promise<void> {
   const t = ddl(db);
@@ -27,9 +17,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   // Common tail of every table: audit timestamps in UTC.
   const stamps = <B extends { addColumn: (...a: any[]) => B }>(b: B): B =>
-    b
-      .addColumn('created_at', t.ts, (c: any) => c.notNull().defaultTo(t.now))
-      .addColumn('updated_at', t.ts, (c: any) => c.notNull().defaultTo(t.now));
+    b.addColumn('created_at', t.ts, (c: any) => c.notNull().defaultTo(t.now)).addColumn('updated_at', t.ts, (c: any) => c.notNull().defaultTo(t.now));
 
   await stamps(
     s
