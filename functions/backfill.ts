@@ -3,7 +3,8 @@
 // 202 with the run's status URL once the extract is done and the load queued, 409 while another
 // run holds the pipeline lease. Validation and counting live in shared/pipeline/backfill.ts.
 import { app, type HttpMethod, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { BadRequestError, countBackfillRows, planBackfill, type BackfillRequest } from '../shared/pipeline/backfill.js';
+import { countBackfillRows, planBackfill, type BackfillRequest } from '../shared/pipeline/backfill.js';
+import { BadRequestError } from '../shared/pipeline/bad-request.js';
 import { pipelineContext } from '../shared/pipeline/runtime.js';
 import { runExtract } from '../shared/pipeline/run-extract.js';
 import { invocationLogger } from '../shared/telemetry/invocation-logger.js';

@@ -2,8 +2,8 @@
 // GET /api/runs/{id}   — one run with its steps (etl.run + etl.run_step); 404 for an unknown id.
 // One function with an optional route parameter, so both share one registration and key.
 import { app, type HttpMethod, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { BadRequestError, parseRunsLimit } from '../shared/pipeline/backfill.js';
-import { listRuns, readRunReport } from '../shared/pipeline/run-report.js';
+import { BadRequestError } from '../shared/pipeline/bad-request.js';
+import { listRuns, parseRunsLimit, readRunReport } from '../shared/pipeline/run-report.js';
 import { pipelineContext } from '../shared/pipeline/runtime.js';
 import { invocationLogger } from '../shared/telemetry/invocation-logger.js';
 
@@ -19,7 +19,7 @@ export async function runsHandler(request: HttpRequest, context: InvocationConte
     }
   }
   const { dw } = await pipelineContext(invocationLogger(context));
-  if (!id) return { status: 200, jsonBody: { runs: await listRuns(dw.db, limit, dw.engine) } };
+  if (!id) return { status: 200, jsonBody: { runs: await listRuns(dw.db, limit) } };
   const report = await readRunReport(dw.db, id);
   return report ? { status: 200, jsonBody: report } : { status: 404, jsonBody: { error: `no run '${id.slice(0, 60)}'` } };
 }

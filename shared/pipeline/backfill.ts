@@ -1,24 +1,15 @@
-// The pipeline's HTTP API, minus HTTP: POST /api/backfill (validate a request to re-extract a
-// window, count it for a dry run) and GET /api/runs (the latest runs). The functions in
-// functions/backfill.ts and functions/runs.ts only map these outcomes to status codes.
+// POST /api/backfill, minus HTTP: validate a request to re-extract a window and count it for a
+// dry run. functions/backfill.ts only maps these outcomes to status codes.
 //
 // A backfill window is (from, to], exactly like an extract window: rows whose updated_at is
 // after `from` and at or before `to`. A date without a time means 00:00 UTC; a datetime must say
 // its offset (Z or +hh:mm) — timestamps are UTC end to end, a naive one would be a guess.
-import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../db/database.js';
+import { readClock, snapshotIsolation } from '../db/portable-sql.js';
+import { BadRequestError } from './bad-request.js';
 import type { PipelineContext } from './context.js';
 import { ENTITIES, type EntityName } from './entities.js';
-import { sourceNow } from './extract.js';
-
-/** A request the API refuses (HTTP 400); the message names the field and what was expected. */
-export class BadRequestError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'BadRequestError';
-  }
-}
 
 export interface BackfillRequest {
   window: { from: Date; to: Date };
@@ -130,28 +121,21 @@ export function checkWindowEnd(request: BackfillRequest, now: Date): void {
   if (to.getTime() > now.getTime()) throw new BadRequestError(`to (${to.toISOString()}) is in the future of the source clock (${now.toISOString()})`);
 }
 
-/** The source database's clock (the clock extract windows are measured against). */
-export async function readSourceClock(source: Database): Promise<Date> {
-  const row = (await sql<{ now: Date | string }>`select ${sourceNow(source)} as now`.execute(source.db)).rows[0]!;
-  return new Date(row.now);
-}
-
 /**
  * Validates a backfill request against the settings and the source clock, read at request time.
  * Throws BadRequestError. A malformed body never reaches the database.
  */
 export async function planBackfill(ctx: Pick<PipelineContext, 'oltp' | 'settings'>, bodyText: string): Promise<BackfillRequest> {
   const request = parseBackfillBody(bodyText, ctx.settings.BACKFILL_MAX_DAYS);
-  checkWindowEnd(request, await readSourceClock(ctx.oltp));
+  checkWindowEnd(request, await readClock(ctx.oltp.db));
   return request;
 }
 
 /** Dry run: per entity, the source rows a backfill of this window would extract (updated_at in (from, to]), in one snapshot. */
 export async function countBackfillRows(source: Database, window: BackfillRequest['window'], entities: readonly EntityName[]): Promise<Record<string, number>> {
-  const isolation = source.engine === 'mssql' ? 'snapshot' : 'repeatable read';
   return source.db
     .transaction()
-    .setIsolationLevel(isolation)
+    .setIsolationLevel(snapshotIsolation(source.db))
     .execute(async (trx) => {
       const rows: Record<string, number> = {};
       for (const def of ENTITIES.filter((e) => entities.includes(e.name))) {
@@ -165,18 +149,4 @@ export async function countBackfillRows(source: Database, window: BackfillReques
       }
       return rows;
     });
-}
-
-// ---- GET /api/runs ------------------------------------------------------------------------
-
-export const RUNS_LIMIT = { default: 20, max: 200 } as const;
-
-/** The `limit` query parameter of GET /api/runs: absent = 20, else a whole number 1..200. Throws BadRequestError. */
-export function parseRunsLimit(raw: string | null): number {
-  if (raw === null || raw.trim() === '') return RUNS_LIMIT.default;
-  const n = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
-  if (!Number.isSafeInteger(n) || n < 1 || n > RUNS_LIMIT.max) {
-    throw new BadRequestError(`limit must be a whole number from 1 to ${RUNS_LIMIT.max}; got '${raw.slice(0, 20)}'`);
-  }
-  return n;
 }

@@ -6,6 +6,7 @@
 // bounded whatever the volume.
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/database.js';
+import { exactDecimal, firstRows, readClock, snapshotIsolation } from '../db/portable-sql.js';
 import type { BatchStore, PartLimits } from '../storage/batch-store.js';
 import type { Manifest } from '../storage/batch-manifest.js';
 import type { EntityDef } from './entities.js';
@@ -16,10 +17,6 @@ export interface ExtractWindow {
 }
 
 const PAGE_SIZE = 5000;
-
-export function sourceNow(database: Database) {
-  return database.engine === 'mssql' ? sql<Date>`sysutcdatetime()` : sql<Date>`now()`;
-}
 
 /** Turns a driver row into its JSON form: ISO timestamps, decimal strings, plain numbers. */
 function toJsonRow(def: EntityDef, row: Record<string, unknown>): Record<string, unknown> {
@@ -33,21 +30,17 @@ function toJsonRow(def: EntityDef, row: Record<string, unknown>): Record<string,
   return out;
 }
 
-function selectColumns(database: Database, def: EntityDef) {
-  // SQL Server's driver returns decimals as JS numbers; read them as text to stay exact.
-  return def.table.columns.map((c) =>
-    c.kind === 'decimal' && database.engine === 'mssql' ? sql<string>`cast(${sql.ref(c.name)} as varchar(40))`.as(c.name) : sql.ref(c.name).as(c.name),
-  );
+function selectColumns(db: Kysely<any>, def: EntityDef) {
+  return def.table.columns.map((c) => (c.kind === 'decimal' ? exactDecimal(db, c.name) : sql.ref(c.name).as(c.name)));
 }
 
-async function* readWindow(trx: Transaction<any> | Kysely<any>, database: Database, def: EntityDef, window: ExtractWindow, counter: { rows: number }) {
+async function* readWindow(trx: Transaction<any>, def: EntityDef, window: ExtractWindow, counter: { rows: number }) {
   let lastId: number | null = null;
   for (;;) {
-    let q = trx.selectFrom(`oltp.${def.table.name}`).select(selectColumns(database, def)).where('updated_at', '<=', window.to).orderBy('id');
+    let q = trx.selectFrom(`oltp.${def.table.name}`).select(selectColumns(trx, def)).where('updated_at', '<=', window.to).orderBy('id');
     if (window.from) q = q.where('updated_at', '>', window.from);
     if (lastId !== null) q = q.where('id', '>', lastId);
-    q = database.engine === 'mssql' ? q.top(PAGE_SIZE) : q.limit(PAGE_SIZE);
-    const page = await q.execute();
+    const page = await firstRows(trx, q, PAGE_SIZE).execute();
     for (const row of page) {
       counter.rows++;
       yield toJsonRow(def, row);
@@ -84,15 +77,14 @@ export async function extractEntity(
     fixedWindow?: ExtractWindow;
   },
 ): Promise<ExtractResult> {
-  const isolation = source.engine === 'mssql' ? 'snapshot' : 'repeatable read';
   return source.db
     .transaction()
-    .setIsolationLevel(isolation)
+    .setIsolationLevel(snapshotIsolation(source.db))
     .execute(async (trx) => {
-      const now = (await sql<{ now: Date }>`select ${sourceNow(source)} as now`.execute(trx)).rows[0]!.now;
+      const now = await readClock(trx);
       const window: ExtractWindow = opts.fixedWindow ?? {
         from: opts.lowerBound ? new Date(opts.lowerBound.getTime() - opts.overlapMinutes * 60_000) : null,
-        to: new Date(new Date(now).getTime() - opts.safetyLagSeconds * 1000),
+        to: new Date(now.getTime() - opts.safetyLagSeconds * 1000),
       };
       const counter = { rows: 0 };
       const written = await store.writeBatch(
@@ -104,7 +96,7 @@ export async function extractEntity(
           window: { from: window.from?.toISOString() ?? null, to: window.to.toISOString() },
           dateColumns: def.dateColumns,
         },
-        readWindow(trx, source, def, window, counter),
+        readWindow(trx, def, window, counter),
         opts.limits,
       );
       return { entity: def.name, window, ...written };

@@ -1,6 +1,8 @@
 // A run as the warehouse recorded it (etl.run + etl.run_step), for the pipeline command, the
 // runs API and logs.
 import type { Kysely } from 'kysely';
+import { firstRows } from '../db/portable-sql.js';
+import { BadRequestError } from './bad-request.js';
 
 export interface RunSummary {
   runId: string;
@@ -62,15 +64,26 @@ export async function readRunReport(db: Kysely<any>, runId: string): Promise<Run
   };
 }
 
+export const RUNS_LIMIT = { default: 20, max: 200 } as const;
+
+/** The `limit` query parameter of GET /api/runs: absent = 20, else a whole number 1..200. Throws BadRequestError. */
+export function parseRunsLimit(raw: string | null): number {
+  if (raw === null || raw.trim() === '') return RUNS_LIMIT.default;
+  const n = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > RUNS_LIMIT.max) {
+    throw new BadRequestError(`limit must be a whole number from 1 to ${RUNS_LIMIT.max}; got '${raw.slice(0, 20)}'`);
+  }
+  return n;
+}
+
 /** The latest runs, newest first. */
-export async function listRuns(db: Kysely<any>, limit: number, engine: string): Promise<RunSummary[]> {
-  let q = db
+export async function listRuns(db: Kysely<any>, limit: number): Promise<RunSummary[]> {
+  const q = db
     .selectFrom('etl.run')
     .select(['run_id', 'kind', 'status', 'started_at', 'finished_at', 'error'])
     .orderBy('started_at', 'desc')
     .orderBy('run_id', 'desc');
-  q = engine === 'mssql' ? q.top(limit) : q.limit(limit);
-  const rows = await q.execute();
+  const rows = await firstRows(db, q, limit).execute();
   return rows.map((r) => ({ runId: r.run_id, kind: r.kind, status: r.status, startedAt: iso(r.started_at)!, finishedAt: iso(r.finished_at), error: r.error }));
 }
 
