@@ -1,15 +1,16 @@
 // The blocking OLTP checks pass on every kind of data the product produces: the seed, the
 // incremental day on top of it, and the Superstore import.
+import type { Database } from '../../shared/db/database.js';
 import { migrate } from '../../shared/db/migrate.js';
 import { importSuperstore } from '../../shared/import/superstore.js';
-import { runChecks } from '../../shared/oltp/checks.js';
+import { runChecks } from '../../shared/oltp/check-runner.js';
 import { seedBase } from '../../shared/seed/base.js';
 import { runIncrementalDay } from '../../shared/seed/incremental.js';
 import { superstorePath } from '../helpers/datasets.js';
 import { testEngines } from '../helpers/engines.js';
 
-const blockingFailures = async (database: Parameters<typeof runChecks>[0]) =>
-  (await runChecks(database)).filter((r) => r.severity === 'blocking' && r.failing > 0).map((r) => `${r.name}: ${r.failing}`);
+const blockingFailures = async (database: Database) =>
+  (await runChecks(database.db)).filter((r) => r.severity === 'blocking' && r.failing > 0).map((r) => `${r.name}: ${r.failing}`);
 
 describe.each(testEngines())('OLTP checks on produced data ($name)', (engine) => {
   it('pass after the seed and after the incremental day', async () => {

@@ -7,17 +7,9 @@ import type { Database } from '../../shared/db/database.js';
 import { migrate } from '../../shared/db/migrate.js';
 import { offlineKysely } from '../../shared/db/offline-compile.js';
 import { OLTP_TABLES } from '../../shared/model/oltp-tables.js';
-import {
-  OLTP_CHECKS,
-  checkContext,
-  checkExitCode,
-  countQuery,
-  formatCheckTable,
-  hasBlockingFailure,
-  runChecks,
-  sampleQuery,
-  type CheckResult,
-} from '../../shared/oltp/checks.js';
+import { OLTP_CHECKS } from '../../shared/oltp/check-catalogue.js';
+import { formatCheckTable } from '../../shared/oltp/check-report.js';
+import { checkExitCode, countQuery, hasBlockingFailure, runChecks, sampleQuery, type CheckResult } from '../../shared/oltp/check-runner.js';
 import { testEngines } from '../helpers/engines.js';
 
 const created_at = new Date('2024-03-01T10:00:00Z');
@@ -474,7 +466,7 @@ async function checksOnBrokenCopy(database: Database, breakage: Breakage): Promi
   try {
     await database.db.transaction().execute(async (trx) => {
       await breakage.apply(trx, database.engine);
-      results = await runChecks({ engine: database.engine, db: trx });
+      results = await runChecks(trx);
       throw new Rollback();
     });
   } catch (e) {
@@ -494,20 +486,22 @@ describe('OLTP check definitions', () => {
     expect(blocking.filter((n) => !tested.has(n))).toEqual([]);
   });
 
-  it('compile to T-SQL for SQL Server: TOP instead of LIMIT, sysutcdatetime() as the clock', () => {
+  it('compile to T-SQL for SQL Server: TOP instead of LIMIT, sysutcdatetime() as the clock, day() for the day of month', () => {
     const db = offlineKysely('mssql', []);
-    const ctx = checkContext('mssql');
     for (const check of OLTP_CHECKS) {
-      const count = countQuery(check, db, ctx).compile().sql;
-      const sample = sampleQuery(check, db, ctx).compile().sql;
+      const count = countQuery(check, db).compile().sql;
+      const sample = sampleQuery(check, db).compile().sql;
       expect(count).toMatch(/^select count\(\*\) as "n" from \(select /);
       expect(sample).toMatch(/^select top\(5\) \* from \(/);
       for (const text of [count, sample]) expect(text).not.toMatch(/\blimit\b|now\(\)|::|\bextract\(|\bilike\b/);
     }
     const future = OLTP_CHECKS.find((c) => c.name === 'future_timestamps')!;
-    expect(countQuery(future, db, ctx).compile().sql).toContain('sysutcdatetime()');
+    expect(countQuery(future, db).compile().sql).toContain('sysutcdatetime()');
+    const monthDay = OLTP_CHECKS.find((c) => c.name === 'meta_month_not_first_day')!;
+    expect(countQuery(monthDay, db).compile().sql).toContain('day("mes") <> 1');
     const pg = offlineKysely('postgres', []);
-    expect(countQuery(future, pg, checkContext('postgres')).compile().sql).toContain('now()');
+    expect(countQuery(future, pg).compile().sql).toContain('now()');
+    expect(sampleQuery(future, pg).compile().sql).toMatch(/ limit \$1$/);
   });
 });
 
@@ -525,7 +519,7 @@ describe.each(testEngines())('OLTP checks on $name', (engine) => {
   });
 
   it('passes every check on a consistent dataset, and the CLI would exit 0', async () => {
-    const results = await runChecks(database);
+    const results = await runChecks(database.db);
     expect(results.map((r) => r.name)).toEqual(OLTP_CHECKS.map((c) => c.name));
     expect(failing(results)).toEqual({});
     expect(results.every((r) => r.samples.length === 0)).toBe(true);
@@ -568,6 +562,6 @@ describe.each(testEngines())('OLTP checks on $name', (engine) => {
   });
 
   it('leaves the data untouched after the rolled-back breakages', async () => {
-    expect(failing(await runChecks(database))).toEqual({});
+    expect(failing(await runChecks(database.db))).toEqual({});
   });
 });

@@ -1,24 +1,16 @@
-// Validation of the OLTP source (`npm run oltp:check`): what a data engineer checks before
-// trusting a source. Every check is one Kysely query selecting the failing rows (one row per
-// failing source row, with the columns that identify it), so the same definition compiles to
-// PostgreSQL and to T-SQL. The runner counts the failing rows and keeps a few as samples.
+// The catalogue of OLTP validation checks (`npm run oltp:check`): what a data engineer checks
+// before trusting a source. Every check is one Kysely query selecting the failing rows (one row
+// per failing source row, with the columns that identify it), so the same definition compiles to
+// PostgreSQL and to T-SQL; check-runner.ts counts them and keeps a few as samples.
 //
 // Blocking checks describe data the warehouse cannot load correctly (orphans, broken money
 // rules, duplicated business keys); warnings describe data worth a look that loads anyway.
 // Money is compared in SQL on the decimal(19,4) columns: exact, never a binary float.
-import { sql, type Expression, type ExpressionBuilder, type Kysely, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
-import type { Engine } from '../db/connection-string.js';
-import type { Database } from '../db/database.js';
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type SelectQueryBuilder, type SqlBool } from 'kysely';
+import { dayOfMonth, nowUtc } from '../db/portable-sql.js';
 import { ORDER_STATUSES, PAID_STATUSES, OLTP_TABLES } from '../model/oltp-tables.js';
 
 export type Severity = 'blocking' | 'warning';
-
-/** What a check may depend on besides the query builder. */
-export interface CheckContext {
-  readonly engine: Engine;
-  /** the database's clock (UTC), never the process's */
-  readonly now: RawBuilder<Date>;
-}
 
 export interface OltpCheck {
   readonly name: string;
@@ -26,34 +18,12 @@ export interface OltpCheck {
   readonly description: string;
   /** columns of failingRows() that identify a row; samples are ordered by them */
   readonly keys: readonly string[];
-  /** one row per failing source row; every column has a unique name (it is used as a derived table) */
-  failingRows(db: Kysely<any>, ctx: CheckContext): SelectQueryBuilder<any, any, any>;
-}
-
-export interface CheckResult {
-  readonly name: string;
-  readonly severity: Severity;
-  readonly description: string;
-  /** number of failing source rows */
-  readonly failing: number;
-  /** up to SAMPLE_SIZE failing rows, formatted as "col=value, ..." */
-  readonly samples: string[];
-}
-
-export const SAMPLE_SIZE = 5;
-
-export class OltpCheckError extends Error {
-  constructor(
-    readonly check: string,
-    cause: unknown,
-  ) {
-    super(`OLTP check ${check} could not run: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
-    this.name = 'OltpCheckError';
-  }
-}
-
-export function checkContext(engine: Engine): CheckContext {
-  return { engine, now: engine === 'mssql' ? sql<Date>`sysutcdatetime()` : sql<Date>`now()` };
+  /**
+   * One row per failing source row; every column has a unique name (it is used as a derived
+   * table). `db` may be a transaction or the offline compiler: engine-specific SQL comes from
+   * shared/db/portable-sql.ts, which asks it for its dialect.
+   */
+  failingRows(db: Kysely<any>): SelectQueryBuilder<any, any, any>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -245,7 +215,10 @@ export const OLTP_CHECKS: readonly OltpCheck[] = [
     severity: 'warning',
     description: "rows (any table) whose created_at or updated_at is after the database's clock; the extract window defers them until then",
     keys: ['tabela', 'id'],
-    failingRows: (db, ctx) => everyTable(db, (eb) => eb.or([eb('created_at', '>', ctx.now), eb('updated_at', '>', ctx.now)])),
+    failingRows: (db) => {
+      const now = nowUtc(db);
+      return everyTable(db, (eb) => eb.or([eb('created_at', '>', now), eb('updated_at', '>', now)]));
+    },
   },
 
   // --- business keys -----------------------------------------------------------------------------
@@ -377,99 +350,10 @@ export const OLTP_CHECKS: readonly OltpCheck[] = [
     severity: 'warning',
     description: 'metas.mes is not the first day of a month (fact_metas is monthly)',
     keys: ['id'],
-    failingRows: (db, ctx) =>
+    failingRows: (db) =>
       db
         .selectFrom(t('metas'))
         .select(['id', 'vendedor_id', 'mes'])
-        // the one engine-specific expression: no portable day-of-month function
-        .where(ctx.engine === 'mssql' ? sql<SqlBool>`day(${ref('mes')}) <> 1` : sql<SqlBool>`extract(day from ${ref('mes')}) <> 1`),
+        .where(sql<SqlBool>`${dayOfMonth(db, ref('mes'))} <> 1`),
   },
 ];
-
-// ---------------------------------------------------------------------------------------------
-// Runner and report
-
-/** select count(*) from (<failing rows>) */
-export function countQuery(check: OltpCheck, db: Kysely<any>, ctx: CheckContext) {
-  return db.selectFrom(check.failingRows(db, ctx).as('f')).select((eb) => eb.fn.countAll().as('n'));
-}
-
-/** the first SAMPLE_SIZE failing rows, ordered by the check's keys (TOP on SQL Server, LIMIT elsewhere) */
-export function sampleQuery(check: OltpCheck, db: Kysely<any>, ctx: CheckContext) {
-  let q = db.selectFrom(check.failingRows(db, ctx).as('f')).selectAll();
-  for (const k of check.keys) q = q.orderBy(`f.${k}`);
-  return ctx.engine === 'mssql' ? q.top(SAMPLE_SIZE) : q.limit(SAMPLE_SIZE);
-}
-
-function formatValue(v: unknown): string {
-  if (v instanceof Date) return v.toISOString().replace('T00:00:00.000Z', '');
-  if (v === null || v === undefined) return 'null';
-  return String(v);
-}
-
-export function formatSample(row: Record<string, unknown>): string {
-  return Object.entries(row)
-    .map(([k, v]) => `${k}=${formatValue(v)}`)
-    .join(', ');
-}
-
-/**
- * Runs the checks one after the other (PGlite has a single connection) and returns one result
- * per check. `database` may be a transaction: pass { engine, db: trx }.
- */
-export async function runChecks(database: Pick<Database, 'engine' | 'db'>, checks: readonly OltpCheck[] = OLTP_CHECKS): Promise<CheckResult[]> {
-  const ctx = checkContext(database.engine);
-  const results: CheckResult[] = [];
-  for (const check of checks) {
-    try {
-      const row = await countQuery(check, database.db, ctx).executeTakeFirstOrThrow();
-      const failing = Number(row.n);
-      const samples = failing > 0 ? (await sampleQuery(check, database.db, ctx).execute()).map(formatSample) : [];
-      results.push({ name: check.name, severity: check.severity, description: check.description, failing, samples });
-    } catch (e) {
-      throw new OltpCheckError(check.name, e);
-    }
-  }
-  return results;
-}
-
-export const hasBlockingFailure = (results: readonly CheckResult[]): boolean => results.some((r) => r.severity === 'blocking' && r.failing > 0);
-
-/** The CLI's exit code: 1 when a blocking check fails, 0 otherwise (warnings only print). */
-export const checkExitCode = (results: readonly CheckResult[]): 0 | 1 => (hasBlockingFailure(results) ? 1 : 0);
-
-const status = (r: CheckResult) => (r.failing === 0 ? 'ok' : r.severity === 'blocking' ? 'FAIL' : 'WARN');
-
-/** One line per check (check, severity, failing rows, status), samples under failing ones, and a summary. */
-export function formatCheckTable(results: readonly CheckResult[]): string {
-  const header = ['check', 'severity', 'failing rows', 'status'] as const;
-  const rows = results.map((r) => [r.name, r.severity, String(r.failing), status(r)] as const);
-  const width = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((c, i) => (i === 2 ? c.padStart(width[i]!) : c.padEnd(width[i]!)))
-      .join('  ')
-      .trimEnd();
-  const out = [line(header), line(width.map((w) => '-'.repeat(w)))];
-  results.forEach((r, i) => {
-    out.push(line(rows[i]!));
-    for (const s of r.samples) out.push(`    e.g. ${s}`);
-  });
-  out.push('', summaryLine(results));
-  return out.join('\n');
-}
-
-export function summaryLine(results: readonly CheckResult[]): string {
-  const failed = results.filter((r) => r.failing > 0 && r.severity === 'blocking');
-  const warned = results.filter((r) => r.failing > 0 && r.severity === 'warning');
-  const rows = (list: CheckResult[]) => list.reduce((n, r) => n + r.failing, 0);
-  const passed = results.length - failed.length - warned.length;
-  return (
-    `${failed.length > 0 ? 'FAILED' : 'PASSED'}: ${results.length} checks, ${passed} passed, ` +
-    `${failed.length} blocking failed (${rows(failed)} rows), ${warned.length} warnings (${rows(warned)} rows)`
-  );
-}
-
-export function printCheckTable(results: readonly CheckResult[], write: (text: string) => void = console.log): void {
-  write(formatCheckTable(results));
-}
