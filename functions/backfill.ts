@@ -8,6 +8,7 @@ import { BadRequestError } from '../shared/pipeline/bad-request.js';
 import { pipelineContext } from '../shared/pipeline/runtime.js';
 import { runExtract } from '../shared/pipeline/run-extract.js';
 import { invocationLogger } from '../shared/telemetry/invocation-logger.js';
+import { underFunctionsHost } from './runtime/functions-host.js';
 
 export async function backfillHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const log = invocationLogger(context);
@@ -35,4 +36,5 @@ export async function backfillHandler(request: HttpRequest, context: InvocationC
 
 export const backfillRoute = { route: 'backfill', methods: ['POST'] as HttpMethod[], authLevel: 'function' } as const;
 
-app.http('backfill', { ...backfillRoute, handler: backfillHandler });
+// registered only under the real host (see runtime/functions-host.ts); elsewhere the handler is called directly
+if (underFunctionsHost) app.http('backfill', { ...backfillRoute, handler: backfillHandler });

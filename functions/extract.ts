@@ -4,6 +4,7 @@ import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { pipelineContext } from '../shared/pipeline/runtime.js';
 import { runExtract } from '../shared/pipeline/run-extract.js';
 import { invocationLogger } from '../shared/telemetry/invocation-logger.js';
+import { underFunctionsHost } from './runtime/functions-host.js';
 
 export async function extractHandler(timer: Timer, context: InvocationContext): Promise<void> {
   const log = invocationLogger(context);
@@ -14,4 +15,5 @@ export async function extractHandler(timer: Timer, context: InvocationContext): 
 
 export const extractTimer = { schedule: '%EXTRACT_SCHEDULE%', runOnStartup: false, useMonitor: true } as const;
 
-app.timer('extract', { ...extractTimer, handler: extractHandler });
+// registered only under the real host (see runtime/functions-host.ts); elsewhere the handler is called directly
+if (underFunctionsHost) app.timer('extract', { ...extractTimer, handler: extractHandler });

@@ -6,6 +6,7 @@ import { loadDimensions } from '../shared/pipeline/load-dimensions.js';
 import { QUEUES, receiveLoadMessage } from '../shared/pipeline/messages.js';
 import { pipelineContext } from '../shared/pipeline/runtime.js';
 import { invocationLogger } from '../shared/telemetry/invocation-logger.js';
+import { underFunctionsHost } from './runtime/functions-host.js';
 
 export async function loadDimensionsHandler(message: unknown, context: InvocationContext): Promise<void> {
   const log = invocationLogger(context);
@@ -15,4 +16,5 @@ export async function loadDimensionsHandler(message: unknown, context: Invocatio
 
 export const loadDimensionsQueue = { queueName: QUEUES.dimensions, connection: 'AzureWebJobsStorage' } as const;
 
-app.storageQueue('loadDimensions', { ...loadDimensionsQueue, handler: loadDimensionsHandler });
+// registered only under the real host (see runtime/functions-host.ts); elsewhere the handler is called directly
+if (underFunctionsHost) app.storageQueue('loadDimensions', { ...loadDimensionsQueue, handler: loadDimensionsHandler });

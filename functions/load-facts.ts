@@ -6,6 +6,7 @@ import { loadFacts } from '../shared/pipeline/load-facts.js';
 import { QUEUES, receiveLoadMessage } from '../shared/pipeline/messages.js';
 import { pipelineContext } from '../shared/pipeline/runtime.js';
 import { invocationLogger } from '../shared/telemetry/invocation-logger.js';
+import { underFunctionsHost } from './runtime/functions-host.js';
 
 export async function loadFactsHandler(message: unknown, context: InvocationContext): Promise<void> {
   const log = invocationLogger(context);
@@ -15,4 +16,5 @@ export async function loadFactsHandler(message: unknown, context: InvocationCont
 
 export const loadFactsQueue = { queueName: QUEUES.facts, connection: 'AzureWebJobsStorage' } as const;
 
-app.storageQueue('loadFacts', { ...loadFactsQueue, handler: loadFactsHandler });
+// registered only under the real host (see runtime/functions-host.ts); elsewhere the handler is called directly
+if (underFunctionsHost) app.storageQueue('loadFacts', { ...loadFactsQueue, handler: loadFactsHandler });

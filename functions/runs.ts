@@ -6,6 +6,7 @@ import { BadRequestError } from '../shared/pipeline/bad-request.js';
 import { listRuns, parseRunsLimit, readRunReport } from '../shared/pipeline/run-report.js';
 import { pipelineContext } from '../shared/pipeline/runtime.js';
 import { invocationLogger } from '../shared/telemetry/invocation-logger.js';
+import { underFunctionsHost } from './runtime/functions-host.js';
 
 export async function runsHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const id = request.params.id;
@@ -26,4 +27,5 @@ export async function runsHandler(request: HttpRequest, context: InvocationConte
 
 export const runsRoute = { route: 'runs/{id?}', methods: ['GET'] as HttpMethod[], authLevel: 'function' } as const;
 
-app.http('runs', { ...runsRoute, handler: runsHandler });
+// registered only under the real host (see runtime/functions-host.ts); elsewhere the handler is called directly
+if (underFunctionsHost) app.http('runs', { ...runsRoute, handler: runsHandler });

@@ -1,7 +1,8 @@
 // The local Functions host runs the real handlers with the real host's queue semantics.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { REGISTRATIONS, type LocalHost } from '../../dev/host.js';
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import type { LocalHost } from '../../dev/host.js';
+import { REGISTRATIONS } from '../../dev/registrations.js';
 import { getDatabase } from '../../shared/db/connections.js';
 import { releaseLease } from '../../shared/pipeline/lease.js';
 import { startRun } from '../../shared/pipeline/run-audit.js';
@@ -31,16 +32,67 @@ async function queueTexts(name: string): Promise<string[]> {
   return peekedMessageItems.map((m) => m.messageText);
 }
 
-describe('local Functions host', () => {
-  it('registers every function in functions/', () => {
-    const files = readdirSync('functions').filter((f) => f.endsWith('.ts'));
-    const handlers = new Set([...REGISTRATIONS.timers, ...REGISTRATIONS.queues, ...REGISTRATIONS.http].map((r) => r.handler.name));
-    expect(files.length).toBe(handlers.size);
-    for (const f of files) {
-      const source = readFileSync(join('functions', f), 'utf8');
-      const exported = /export async function (\w+Handler)\(/.exec(source)?.[1];
-      expect(handlers.has(exported!)).toBe(true);
+interface FunctionMetadata {
+  name: string;
+  bindings: Record<string, { type: string } & Record<string, unknown>>;
+}
+
+/**
+ * Imports every functions/*.ts in a fresh Node process and returns, per file, the functions it
+ * registered with the host, plus everything the process printed besides. With `underWorker` the
+ * process provides '@azure/functions-core' the way the Azure Functions Node worker does
+ * (intercepting require), so @azure/functions registers for real.
+ */
+function loadFunctionFiles({ underWorker }: { underWorker: boolean }): { registered: Record<string, FunctionMetadata[]>; output: string } {
+  const script = `
+    import Module from 'node:module';
+    import { readdirSync } from 'node:fs';
+    const registered = {};
+    let current = [];
+    if (${underWorker}) {
+      const core = { version: 'test', hostVersion: 'test', setProgrammingModel() {}, registerFunction: (m) => (current.push(m), { dispose() {} }) };
+      Module.prototype.require = new Proxy(Module.prototype.require, {
+        apply: (target, self, args) => (args[0] === '@azure/functions-core' ? core : Reflect.apply(target, self, args)),
+      });
     }
+    for (const file of readdirSync('functions').filter((f) => f.endsWith('.ts'))) {
+      current = registered[file] = [];
+      await import('./functions/' + file);
+    }
+    process.stdout.write('REGISTERED ' + JSON.stringify(registered));
+  `;
+  const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+  const [output, json] = (run.stdout + run.stderr).split('REGISTERED ');
+  if (run.status !== 0 || json === undefined) throw new Error(`loading functions/ failed:\n${run.stdout}${run.stderr}`);
+  return { registered: JSON.parse(json) as Record<string, FunctionMetadata[]>, output: output!.trim() };
+}
+
+describe('local Functions host', () => {
+  it('runs every function of functions/ with the trigger settings each registers with on Azure', () => {
+    const { registered, output } = loadFunctionFiles({ underWorker: true });
+    const files = readdirSync('functions').filter((f) => f.endsWith('.ts'));
+    // each function file registers exactly one function when the real host loads it
+    expect(Object.keys(registered).sort()).toEqual(files.sort());
+    for (const functionsOfFile of Object.values(registered)) expect(functionsOfFile).toHaveLength(1);
+    const triggers = new Map(
+      Object.values(registered)
+        .flat()
+        .map((m) => [m.name, Object.values(m.bindings).find((b) => b.type.endsWith('Trigger'))]),
+    );
+    const local = [
+      ...REGISTRATIONS.timers.map((r) => ['timerTrigger', r] as const),
+      ...REGISTRATIONS.queues.map((r) => ['queueTrigger', r] as const),
+      ...REGISTRATIONS.http.map((r) => ['httpTrigger', r] as const),
+    ];
+    expect(local.map(([, r]) => r.name).sort()).toEqual([...triggers.keys()].sort());
+    for (const [type, { name, handler: _handler, ...settings }] of local) expect(triggers.get(name)).toMatchObject({ type, ...settings });
+    expect(output).not.toContain('WARNING');
+  });
+
+  it('outside the Functions host, loading functions/ registers nothing and prints nothing', () => {
+    const { registered, output } = loadFunctionFiles({ underWorker: false });
+    expect(Object.values(registered).flat()).toEqual([]);
+    expect(output).toBe('');
   });
 
   it('runs a daily load through the timer and both queues', async () => {

@@ -1,0 +1,26 @@
+// Every function of functions/ with the trigger settings it registers with on Azure, for the local
+// host (the real host reads the same settings from the app.* calls in each function file;
+// tests/integration/local-host.test.ts checks the two agree).
+import { backfillHandler, backfillRoute } from '../functions/backfill.js';
+import { extractHandler, extractTimer } from '../functions/extract.js';
+import { healthHandler, healthRoute } from '../functions/health.js';
+import { loadDimensionsHandler, loadDimensionsQueue } from '../functions/load-dimensions.js';
+import { loadFactsHandler, loadFactsQueue } from '../functions/load-facts.js';
+import { runsHandler, runsRoute } from '../functions/runs.js';
+
+export const REGISTRATIONS = {
+  timers: [{ name: 'extract', ...extractTimer, handler: extractHandler }],
+  queues: [
+    { name: 'loadDimensions', ...loadDimensionsQueue, handler: loadDimensionsHandler },
+    { name: 'loadFacts', ...loadFactsQueue, handler: loadFactsHandler },
+  ],
+  http: [
+    { name: 'health', ...healthRoute, handler: healthHandler },
+    { name: 'backfill', ...backfillRoute, handler: backfillHandler },
+    { name: 'runs', ...runsRoute, handler: runsHandler },
+  ],
+};
+
+export type TimerRegistration = (typeof REGISTRATIONS.timers)[number];
+export type QueueRegistration = (typeof REGISTRATIONS.queues)[number];
+export type HttpRegistration = (typeof REGISTRATIONS.http)[number];
