@@ -5,7 +5,8 @@
 // its report and reconcile the sales facts with the source. Exits 1 when a blocking check or the run fails.
 import { seedIfEmpty, oltpRowCounts, startLocalStorage } from '../dev/local-env.js';
 import { closeAllDatabases, getDatabase } from '../shared/db/connections.js';
-import { hasBlockingFailure, printCheckTable, runChecks } from '../shared/oltp/checks.js';
+import { printCheckTable } from '../shared/oltp/check-report.js';
+import { hasBlockingFailure, runChecks } from '../shared/oltp/check-runner.js';
 import { formatMoney, parseMoney } from '../shared/model/money.js';
 import { formatRunReport } from '../shared/pipeline/run-report.js';
 import { SeedError } from '../shared/seed/errors.js';
@@ -33,7 +34,7 @@ runCli(async () => {
       log(`incremental day skipped: ${e.message}`);
     }
 
-    const results = await runChecks(oltp);
+    const results = await runChecks(oltp.db);
     printCheckTable(results);
     log('\nOLTP rows per table');
     for (const [table, n] of Object.entries(await oltpRowCounts())) log(`  ${table.padEnd(14)} ${String(n).padStart(9)}`);
