@@ -1,6 +1,9 @@
-// Compiles migrations to SQL text without a server: a Kysely instance whose driver records each
-// statement instead of sending it. This is how the T-SQL for SQL Server is produced and checked
-// on machines where no SQL Server can run.
+// Compiles SQL text without a server: a Kysely instance whose driver records each statement
+// instead of sending it. This is how the T-SQL for SQL Server is produced and checked on machines
+// where no SQL Server can run. By default every statement is answered with one empty row; a
+// script can answer with chosen rows and affected-row counts instead, so that code which reads a
+// result (a lease held or free, a watermark present or not) takes the branch the script picks and
+// every branch gets compiled.
 import {
   Kysely,
   MssqlAdapter,
@@ -12,19 +15,30 @@ import {
   type CompiledQuery,
   type DatabaseConnection,
   type Driver,
+  type QueryResult,
 } from 'kysely';
 import type { Migration } from 'kysely/migration';
 
+/** What the recording driver answers to one statement. */
+export interface ScriptedAnswer {
+  rows?: Record<string, unknown>[];
+  /** rows an insert, update or delete reports as affected */
+  numAffectedRows?: bigint;
+}
+
+/** Picks the answer to each recorded statement; undefined = one empty row. */
+export type AnswerScript = (query: CompiledQuery) => ScriptedAnswer | undefined;
+
 class RecordingDriver implements Driver {
-  constructor(private readonly out: CompiledQuery[]) {}
+  constructor(private readonly record: AnswerScript) {}
   async init() {}
   async acquireConnection(): Promise<DatabaseConnection> {
-    const out = this.out;
+    const { record } = this;
     return {
-      async executeQuery(q) {
-        out.push(q);
-        // one empty row, so code that reads a count or a max goes on to its next statement
-        return { rows: [{}] as never[] };
+      async executeQuery<R>(q: CompiledQuery): Promise<QueryResult<R>> {
+        // one empty row by default, so code that reads a count or a max goes on to its next statement
+        const answer = record(q) ?? { rows: [{}] };
+        return { rows: (answer.rows ?? []) as R[], numAffectedRows: answer.numAffectedRows };
       },
       // eslint-disable-next-line require-yield
       async *streamQuery() {
@@ -41,11 +55,20 @@ class RecordingDriver implements Driver {
 
 export type Dialect = 'mssql' | 'postgres';
 
+/** A Kysely that compiles for `dialect` and appends every statement it would send to `out`. */
 export function offlineKysely(dialect: Dialect, out: CompiledQuery[]): Kysely<any> {
+  return scriptedKysely(dialect, (q) => {
+    out.push(q);
+    return undefined;
+  });
+}
+
+/** A Kysely that compiles for `dialect` and hands every statement it would send to `record`, which answers it. */
+export function scriptedKysely(dialect: Dialect, record: AnswerScript): Kysely<any> {
   return new Kysely<any>({
     dialect: {
       createAdapter: () => (dialect === 'mssql' ? new MssqlAdapter() : new PostgresAdapter()),
-      createDriver: () => new RecordingDriver(out),
+      createDriver: () => new RecordingDriver(record),
       createIntrospector: (db) => (dialect === 'mssql' ? new MssqlIntrospector(db) : new PostgresIntrospector(db)),
       createQueryCompiler: () => (dialect === 'mssql' ? new MssqlQueryCompiler() : new PostgresQueryCompiler()),
     },

@@ -1,6 +1,6 @@
 // SQL Server cannot run here, so the T-SQL is checked by compiling every migration offline.
 import { readFileSync } from 'node:fs';
-import { emitAll } from '../../scripts/emit-sql.js';
+import { emitDdl } from '../../scripts/emit-sql.js';
 import { compileMigrations } from '../../shared/db/offline-compile.js';
 import { OLTP, OLTP_TABLES } from '../../shared/model/oltp-tables.js';
 import { MIGRATIONS } from '../../sql/migrations/index.js';
@@ -41,7 +41,7 @@ describe('generated DDL', () => {
   });
 
   it('matches the committed sql/generated scripts (run `npm run sql:emit` after changing a migration)', async () => {
-    const files = await emitAll(false);
+    const files = await emitDdl(false);
     expect(Object.keys(files).sort()).toEqual([
       'sql/generated/dw.mssql.sql',
       'sql/generated/dw.postgres.sql',
