@@ -134,3 +134,13 @@ export class WeightedTable<T> {
     return this.items[lo]!;
   }
 }
+
+/** Distinct random ids in [1, max], in draw order. */
+export function drawIds(rng: Rng, max: number, count: number, exclude: ReadonlySet<number> = new Set()): number[] {
+  const out = new Set<number>();
+  for (let tries = 0; out.size < count && tries < count * 20; tries++) {
+    const id = rng.int(1, max);
+    if (!exclude.has(id)) out.add(id);
+  }
+  return [...out];
+}
