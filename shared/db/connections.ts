@@ -6,10 +6,15 @@ import type { DatabaseRole } from '../../sql/migrations/index.js';
 import type { Database } from './database.js';
 import { migrate } from './migrate.js';
 import { openDatabase } from './open.js';
+import type { OltpTables, WarehouseTables } from './schema/index.js';
 
 const open = new Map<DatabaseRole, Promise<Database>>();
 
-/** The migrated database for a role, opened on first use with the current settings. */
+/**
+ * The migrated database for a role, opened on first use with the current settings. Untyped
+ * (Kysely<any>) while some callers still address tables by plain strings; typed code uses
+ * getOltpDatabase() / getWarehouseDatabase(), which return the same connection.
+ */
 export function getDatabase(role: DatabaseRole): Promise<Database> {
   let p = open.get(role);
   if (!p) {
@@ -24,6 +29,16 @@ export function getDatabase(role: DatabaseRole): Promise<Database> {
     open.set(role, p);
   }
   return p;
+}
+
+/** The OLTP source database, typed with its schema. */
+export function getOltpDatabase(): Promise<Database<OltpTables>> {
+  return getDatabase('oltp');
+}
+
+/** The warehouse database (dw, etl, ods, stg), typed with its schema. */
+export function getWarehouseDatabase(): Promise<Database<WarehouseTables>> {
+  return getDatabase('dw');
 }
 
 export async function closeAllDatabases(): Promise<void> {

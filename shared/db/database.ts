@@ -31,6 +31,12 @@ export interface TableSpec {
 export type BulkValue = string | number | bigint | boolean | Date | null;
 export type BulkRow = readonly BulkValue[];
 
+/**
+ * An open database. DB is its typed Kysely schema (OltpTables or WarehouseTables from
+ * ./schema/index.js) where the role is known, as getOltpDatabase() / getWarehouseDatabase()
+ * return it. The `any` default keeps code that still uses Kysely<any> compiling until it moves
+ * to the typed schema.
+ */
 export interface Database<DB = any> {
   readonly engine: Engine;
   /** engine and location for logs; never contains credentials */

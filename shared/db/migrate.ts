@@ -16,6 +16,8 @@ export class MigrationError extends Error {
   }
 }
 
+// Migrations see the database as Kysely<any> (Kysely's documented type for them): each one runs
+// against the schema as the earlier ones left it, not the typed schema of shared/db/schema.
 export async function migrate(database: Database, role: DatabaseRole): Promise<{ applied: string[] }> {
   const migrator = new Migrator({
     db: database.db,

@@ -36,11 +36,11 @@ function bulkValue(c: ColumnSpec, v: unknown): MssqlValue {
   return typeof v === 'bigint' ? Number(v) : (v as MssqlValue);
 }
 
-export async function openMssql(connectionString: string, description: string): Promise<Database> {
+export async function openMssql<DB = any>(connectionString: string, description: string): Promise<Database<DB>> {
   const config = mssql.ConnectionPool.parseConnectionString(connectionString);
   const options = { encrypt: true, trustServerCertificate: false, ...(config.options ?? {}), useUTC: true };
   const pool = await new mssql.ConnectionPool({ ...config, options }).connect();
-  const db = new Kysely<any>({
+  const db = new Kysely<DB>({
     dialect: new MssqlDialect({
       tarn: { ...tarn, options: { min: 0, max: 5 } },
       tedious: {

@@ -12,17 +12,18 @@ export class DatabaseConnectError extends Error {
   }
 }
 
-export async function openDatabase(target: ConnectionTarget): Promise<Database> {
+/** DB is the schema the caller expects there (see getDatabase); untyped by default. */
+export async function openDatabase<DB = any>(target: ConnectionTarget): Promise<Database<DB>> {
   const description = describeTarget(target);
   try {
     // Engines are imported lazily so a pglite-only run never loads tedious, and vice versa.
     switch (target.engine) {
       case 'pglite':
-        return await (await import('./pglite.js')).openPglite(target.dataDir, description);
+        return await (await import('./pglite.js')).openPglite<DB>(target.dataDir, description);
       case 'postgres':
-        return await (await import('./postgres.js')).openPostgres(target.url, description);
+        return await (await import('./postgres.js')).openPostgres<DB>(target.url, description);
       case 'mssql':
-        return await (await import('./mssql.js')).openMssql(target.connectionString, description);
+        return await (await import('./mssql.js')).openMssql<DB>(target.connectionString, description);
     }
   } catch (e) {
     throw new DatabaseConnectError(description, e);

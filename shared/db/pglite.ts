@@ -7,7 +7,7 @@ import { batches, type Database } from './database.js';
 import { copyStatement, encodeCopyRow } from './copy-text.js';
 import { PG_PARSERS } from './pg-types.js';
 
-export async function openPglite(dataDir: string | null, description: string): Promise<Database> {
+export async function openPglite<DB = any>(dataDir: string | null, description: string): Promise<Database<DB>> {
   let pglite: PGlite;
   if (dataDir) {
     const dir = resolve(dataDir);
@@ -18,7 +18,7 @@ export async function openPglite(dataDir: string | null, description: string): P
     pglite = await PGlite.create({ parsers: PG_PARSERS });
   }
   await pglite.exec("SET TIME ZONE 'UTC'");
-  const db = new Kysely<any>({ dialect: new PGliteDialect({ pglite }) });
+  const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite }) });
   return {
     engine: 'pglite',
     description,

@@ -8,7 +8,7 @@ import { batches, type Database } from './database.js';
 import { copyStatement, encodeCopyRow } from './copy-text.js';
 import { PG_PARSERS } from './pg-types.js';
 
-export async function openPostgres(url: string, description: string): Promise<Database> {
+export async function openPostgres<DB = any>(url: string, description: string): Promise<Database<DB>> {
   const pool = new pg.Pool({
     connectionString: url,
     max: 5,
@@ -24,7 +24,7 @@ export async function openPostgres(url: string, description: string): Promise<Da
   // Fail fast with a clear message instead of on the first query.
   const probe = await pool.connect();
   probe.release();
-  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return {
     engine: 'postgres',
     description,

@@ -9,6 +9,7 @@ import { parse } from 'csv-parse';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../db/database.js';
+import { tablesOf, type OltpTables } from '../db/schema/index.js';
 import { formatMoney, parseMoney } from '../model/money.js';
 import { OLTP } from '../model/oltp-tables.js';
 import { openTextSource, SourceFileError, type SourceEncoding } from './csv-source.js';
@@ -294,19 +295,23 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-async function existingCodes(database: Database, table: string, codes: readonly string[]): Promise<Map<string, bigint>> {
+/** The tables whose rows have a business code (`codigo`). */
+const CODED = ['categorias', 'vendedores', 'clientes', 'produtos', 'pedidos'] as const;
+
+async function existingCodes(database: Database<OltpTables>, table: (typeof CODED)[number], codes: readonly string[]): Promise<Map<string, bigint>> {
   const found = new Map<string, bigint>();
+  const coded = tablesOf(database.db, 'oltp', CODED);
   for (const part of chunks([...new Set(codes)], KEY_CHUNK)) {
-    const rows = await database.db.selectFrom(`oltp.${table}`).select(['id', 'codigo']).where('codigo', 'in', part).execute();
-    for (const r of rows) found.set(String(r.codigo), BigInt(r.id));
+    const rows = await coded.selectFrom(`oltp.${table}`).select(['id', 'codigo']).where('codigo', 'in', part).execute();
+    for (const r of rows) found.set(r.codigo, BigInt(r.id));
   }
   return found;
 }
 
-async function nextIds(database: Database): Promise<Record<MappedTable, bigint>> {
+async function nextIds(database: Database<OltpTables>): Promise<Record<MappedTable, bigint>> {
   const next = {} as Record<MappedTable, bigint>;
   for (const t of MAPPED_TABLES) {
-    const r = await database.db
+    const r = await tablesOf(database.db, 'oltp', MAPPED_TABLES)
       .selectFrom(`oltp.${t}`)
       .select((eb) => eb.fn.max('id').as('m'))
       .executeTakeFirst();
@@ -316,7 +321,7 @@ async function nextIds(database: Database): Promise<Record<MappedTable, bigint>>
 }
 
 /** Exact sums over the imported orders, as strings (a cast keeps SQL Server's driver off floats). */
-async function loadedTotals(database: Database, first: bigint, last: bigint): Promise<{ sales: string; profit: string }> {
+async function loadedTotals(database: Database<OltpTables>, first: bigint, last: bigint): Promise<{ sales: string; profit: string }> {
   const r = await sql<{ sales: string | null; profit: string | null }>`
     select cast(sum(valor_liquido) as varchar(40)) as sales, cast(sum(valor_liquido - custo_total) as varchar(40)) as profit
     from oltp.itens_pedido where pedido_id between ${String(first)} and ${String(last)}`.execute(database.db);
@@ -331,7 +336,7 @@ function toIso(at: Date | string | undefined): string {
   return d.toISOString();
 }
 
-export async function importSuperstore(database: Database, path: string, options: ImportOptions = {}): Promise<ImportReport> {
+export async function importSuperstore(database: Database<OltpTables>, path: string, options: ImportOptions = {}): Promise<ImportReport> {
   const started = performance.now();
   const log = options.log ?? (() => {});
   const at = toIso(options.at);
@@ -392,7 +397,7 @@ export async function importSuperstore(database: Database, path: string, options
       const ids = mapped.rows[t].map((r) => r[0] as bigint);
       const [lo, hi] = [ids[0]!, ids[ids.length - 1]!];
       try {
-        await database.db.deleteFrom(`oltp.${t}`).where('id', '>=', String(lo)).where('id', '<=', String(hi)).execute();
+        await tablesOf(database.db, 'oltp', MAPPED_TABLES).deleteFrom(`oltp.${t}`).where('id', '>=', Number(lo)).where('id', '<=', Number(hi)).execute();
       } catch (u) {
         undoErrors.push(`oltp.${t} ids ${lo}..${hi}: ${(u as Error).message}`);
       }

@@ -1,6 +1,7 @@
 // Column lists of the OLTP tables (sql/migrations/oltp) for the bulk paths: seed, import.
 // Order matters: rows passed to Database.bulkInsert are positional in this order.
 import type { ColumnSpec, TableSpec } from '../db/database.js';
+import type { NamesIn, OltpTables } from '../db/schema/index.js';
 
 const id: ColumnSpec = { name: 'id', kind: 'bigint', nullable: false };
 const stamps: ColumnSpec[] = [
@@ -95,7 +96,7 @@ export const OLTP = {
   ]),
   pagamentos: table('pagamentos', [ref('pedido_id'), int('sequencial'), text('tipo', 30), int('parcelas'), money('valor')]),
   metas: table('metas', [ref('vendedor_id'), { name: 'mes', kind: 'date', nullable: false }, money('valor_meta'), int('quantidade_meta', true)]),
-} as const satisfies Record<string, TableSpec>;
+} as const satisfies Record<NamesIn<OltpTables, 'oltp'>, TableSpec>; // exactly the tables of the schema
 
 export type OltpTable = keyof typeof OLTP;
 /** Parents before children: the order to load and to count. */
