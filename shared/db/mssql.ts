@@ -27,6 +27,14 @@ function sqlType(c: ColumnSpec): mssql.ISqlType | (() => mssql.ISqlType) {
   }
 }
 
+/**
+ * The parameter types Kysely's MssqlDriver binds with. It binds a JavaScript Date as tedious's
+ * DateTime, SQL Server's legacy datetime (1/300 s: .001 becomes .000, .005 becomes .007), which
+ * would shift watermarks, windows and audit times by up to 3 ms. Our timestamps are datetime2(3),
+ * so a Date is bound as DateTime2 instead (with useUTC, as a UTC instant).
+ */
+export const TEDIOUS_TYPES = { ...tedious.TYPES, DateTime: tedious.TYPES.DateTime2 };
+
 type MssqlValue = string | number | boolean | Date | null;
 
 function bulkValue(c: ColumnSpec, v: unknown): MssqlValue {
@@ -45,6 +53,7 @@ export async function openMssql<DB = any>(connectionString: string, description:
       tarn: { ...tarn, options: { min: 0, max: 5 } },
       tedious: {
         ...tedious,
+        TYPES: TEDIOUS_TYPES,
         connectionFactory: () =>
           new tedious.Connection({
             server: config.server,

@@ -2,6 +2,7 @@
 // pipeline sends to SQL Server, one block per statement, written by `npm run sql:emit` and read
 // back by the tests. This file owns their format.
 import { readdirSync, readFileSync } from 'node:fs';
+import { TEDIOUS_TYPES } from './mssql.js';
 import type { RecordedStatement } from './recording-database.js';
 
 export const GOLDEN_DIR = 'sql/generated/statements';
@@ -9,7 +10,8 @@ const IDENTITY = '-- identity: ';
 
 /**
  * The SQL Server type a parameter is sent as: Kysely's MssqlDriver picks it from the JavaScript
- * value (kysely/dist/dialect/mssql/mssql-driver.js, #getTediousDataType).
+ * value (kysely/dist/dialect/mssql/mssql-driver.js, #getTediousDataType) among the types
+ * shared/db/mssql.ts hands it (a Date goes as datetime2 there, not Kysely's default datetime).
  */
 export function boundType(value: unknown): string {
   if (value === null || value === undefined || typeof value === 'string') return 'nvarchar';
@@ -17,7 +19,7 @@ export function boundType(value: unknown): string {
     return Number(value) < -(2 ** 31) || Number(value) > 2 ** 31 - 1 ? 'bigint' : 'int';
   if (typeof value === 'number') return 'float';
   if (typeof value === 'boolean') return 'bit';
-  if (value instanceof Date) return 'datetime';
+  if (value instanceof Date) return TEDIOUS_TYPES.DateTime.name.toLowerCase();
   if (Buffer.isBuffer(value)) return 'varbinary';
   return 'nvarchar';
 }

@@ -79,11 +79,11 @@ describe('golden T-SQL statements', () => {
     expect(Math.max(...compiled.map((s) => s.parameters.length))).toBeGreaterThan(1000);
   });
 
-  it('send timestamps SQL Server can store: Dates within datetime range (Kysely binds a Date as datetime), text timestamps at millisecond precision', () => {
+  it('send timestamps SQL Server stores exactly: Dates bound as datetime2 (not the legacy 1/300 s datetime), text timestamps at millisecond precision', () => {
     const dates = compiled.flatMap((s) => s.parameters.filter((p): p is Date => p instanceof Date).map((d) => ({ s, d })));
     expect(dates.length).toBeGreaterThan(0);
-    const datetimeMin = Date.UTC(1753, 0, 1);
-    expect(dates.filter(({ d }) => Number.isNaN(d.getTime()) || d.getTime() < datetimeMin).map(({ s, d }) => `${s.caller}: ${String(d)}`)).toEqual([]);
+    expect([...new Set(dates.map(({ d }) => boundType(d)))]).toEqual(['datetime2']);
+    expect(dates.filter(({ d }) => Number.isNaN(d.getTime())).map(({ s, d }) => `${s.caller}: ${String(d)}`)).toEqual([]);
     const textTimestamps = compiled.flatMap((s) => s.parameters.filter((p): p is string => typeof p === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(p)));
     expect(textTimestamps.filter((t) => !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,3})?Z?$/.test(t))).toEqual([]);
   });

@@ -17,12 +17,12 @@
 
 -- (unknown caller)
 -- identity: select oltp.pedidos; columns: updated_at
--- parameters: 2 (datetime x2)
+-- parameters: 2 (datetime2 x2)
 select count(*) as "n" from "oltp"."pedidos" where "updated_at" <= @1 and "updated_at" > @2
 
 -- (unknown caller)
 -- identity: select oltp.itens_pedido; columns: updated_at
--- parameters: 2 (datetime x2)
+-- parameters: 2 (datetime2 x2)
 select count(*) as "n" from "oltp"."itens_pedido" where "updated_at" <= @1 and "updated_at" > @2
 
 -- ensureCalendar (shared/pipeline/dimensions/calendar.ts)

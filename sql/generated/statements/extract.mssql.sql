@@ -22,65 +22,65 @@ select sysutcdatetime() as now
 
 -- readWindow (shared/pipeline/extract.ts)
 -- identity: select oltp.categorias; columns: categoria_pai_id, codigo, created_at, id, nome, updated_at
--- parameters: 2 (datetime x2)
+-- parameters: 2 (datetime2 x2)
 select top(5000) "id" as "id", "codigo" as "codigo", "nome" as "nome", "categoria_pai_id" as "categoria_pai_id", "created_at" as "created_at", "updated_at" as "updated_at" from "oltp"."categorias" where "updated_at" <= @1 and "updated_at" > @2 order by "id"
 
 -- recordBatch (shared/pipeline/run-audit.ts)
 -- identity: insert etl.batch; columns: entity, manifest_path, manifest_sha256, part_count, row_count, run_id, window_from, window_to
--- parameters: 8 (nvarchar x4, int x2, datetime x2)
+-- parameters: 8 (nvarchar x4, int x2, datetime2 x2)
 insert into "etl"."batch" ("run_id", "entity", "manifest_path", "manifest_sha256", "row_count", "part_count", "window_from", "window_to") values (@1, @2, @3, @4, @5, @6, @7, @8)
 
 -- recordBatch (shared/pipeline/run-audit.ts)
 -- identity: update etl.run_step; columns: entity, run_id, step, window_from, window_to
--- parameters: 5 (datetime x2, nvarchar x3)
+-- parameters: 5 (datetime2 x2, nvarchar x3)
 update "etl"."run_step" set "window_from" = @1, "window_to" = @2 where "run_id" = @3 and "step" = @4 and "entity" = @5
 
 -- finishStep (shared/pipeline/run-audit.ts)
 -- identity: update etl.run_step; columns: entity, error, finished_at, rows_read, run_id, status, step
--- parameters: 7 (nvarchar x5, datetime, int)
+-- parameters: 7 (nvarchar x5, datetime2, int)
 update "etl"."run_step" set "status" = @1, "finished_at" = @2, "rows_read" = @3, "error" = @4 where "run_id" = @5 and "step" = @6 and "entity" = @7
 
 -- readWindow (shared/pipeline/extract.ts)
 -- identity: select oltp.vendedores; columns: ativo, cep_prefixo, cidade, codigo, created_at, estado, id, nome, updated_at
--- parameters: 2 (datetime x2)
+-- parameters: 2 (datetime2 x2)
 select top(5000) "id" as "id", "codigo" as "codigo", "nome" as "nome", "cidade" as "cidade", "estado" as "estado", "cep_prefixo" as "cep_prefixo", "ativo" as "ativo", "created_at" as "created_at", "updated_at" as "updated_at" from "oltp"."vendedores" where "updated_at" <= @1 and "updated_at" > @2 order by "id"
 
 -- readWindow (shared/pipeline/extract.ts)
 -- identity: select oltp.clientes; columns: ativo, cep_prefixo, cidade, codigo, created_at, email, estado, id, nome, regiao, segmento, updated_at
--- parameters: 2 (datetime x2)
+-- parameters: 2 (datetime2 x2)
 select top(5000) "id" as "id", "codigo" as "codigo", "nome" as "nome", "email" as "email", "segmento" as "segmento", "cidade" as "cidade", "estado" as "estado", "regiao" as "regiao", "cep_prefixo" as "cep_prefixo", "ativo" as "ativo", "created_at" as "created_at", "updated_at" as "updated_at" from "oltp"."clientes" where "updated_at" <= @1 and "updated_at" > @2 order by "id"
 
 -- readWindow (shared/pipeline/extract.ts)
 -- identity: select oltp.clientes; columns: ativo, cep_prefixo, cidade, codigo, created_at, email, estado, id, nome, regiao, segmento, updated_at
--- parameters: 3 (datetime x2, int)
+-- parameters: 3 (datetime2 x2, int)
 select top(5000) "id" as "id", "codigo" as "codigo", "nome" as "nome", "email" as "email", "segmento" as "segmento", "cidade" as "cidade", "estado" as "estado", "regiao" as "regiao", "cep_prefixo" as "cep_prefixo", "ativo" as "ativo", "created_at" as "created_at", "updated_at" as "updated_at" from "oltp"."clientes" where "updated_at" <= @1 and "updated_at" > @2 and "id" > @3 order by "id"
 
 -- readWindow (shared/pipeline/extract.ts)
 -- identity: select oltp.produtos; columns: ativo, categoria_id, codigo, created_at, custo, id, nome, peso_g, preco_lista, updated_at
--- parameters: 2 (datetime x2)
+-- parameters: 2 (datetime2 x2)
 select top(5000) "id" as "id", "codigo" as "codigo", "nome" as "nome", "categoria_id" as "categoria_id", cast("preco_lista" as varchar(40)) as "preco_lista", cast("custo" as varchar(40)) as "custo", "peso_g" as "peso_g", "ativo" as "ativo", "created_at" as "created_at", "updated_at" as "updated_at" from "oltp"."produtos" where "updated_at" <= @1 and "updated_at" > @2 order by "id"
 
 -- readWindow (shared/pipeline/extract.ts)
 -- identity: select oltp.campanhas; columns: ativa, codigo, created_at, custo, fim, id, inicio, nome, percentual, tipo, updated_at, valor_cupom
--- parameters: 2 (datetime x2)
+-- parameters: 2 (datetime2 x2)
 select top(5000) "id" as "id", "codigo" as "codigo", "nome" as "nome", "tipo" as "tipo", cast("percentual" as varchar(40)) as "percentual", cast("valor_cupom" as varchar(40)) as "valor_cupom", "inicio" as "inicio", "fim" as "fim", cast("custo" as varchar(40)) as "custo", "ativa" as "ativa", "created_at" as "created_at", "updated_at" as "updated_at" from "oltp"."campanhas" where "updated_at" <= @1 and "updated_at" > @2 order by "id"
 
 -- readWindow (shared/pipeline/extract.ts)
 -- identity: select oltp.pedidos; columns: campanha_id, cidade_entrega, cliente_id, codigo, created_at, data_aprovacao, data_cancelamento, data_entrega, data_entrega_prevista, data_envio, data_pedido, estado_entrega, id, modo_envio, status, updated_at, valor_desconto, valor_frete, valor_produtos, valor_total
--- parameters: 2 (datetime x2)
+-- parameters: 2 (datetime2 x2)
 select top(5000) "id" as "id", "codigo" as "codigo", "cliente_id" as "cliente_id", "status" as "status", "data_pedido" as "data_pedido", "data_aprovacao" as "data_aprovacao", "data_envio" as "data_envio", "data_entrega" as "data_entrega", "data_entrega_prevista" as "data_entrega_prevista", "data_cancelamento" as "data_cancelamento", "cidade_entrega" as "cidade_entrega", "estado_entrega" as "estado_entrega", "modo_envio" as "modo_envio", "campanha_id" as "campanha_id", cast("valor_produtos" as varchar(40)) as "valor_produtos", cast("valor_desconto" as varchar(40)) as "valor_desconto", cast("valor_frete" as varchar(40)) as "valor_frete", cast("valor_total" as varchar(40)) as "valor_total", "created_at" as "created_at", "updated_at" as "updated_at" from "oltp"."pedidos" where "updated_at" <= @1 and "updated_at" > @2 order by "id"
 
 -- readWindow (shared/pipeline/extract.ts)
 -- identity: select oltp.itens_pedido; columns: campanha_id, created_at, custo_total, deleted_at, id, numero_item, pedido_id, percentual_desconto, preco_unitario, produto_id, quantidade, updated_at, valor_bruto, valor_desconto, valor_frete, valor_liquido, vendedor_id
--- parameters: 2 (datetime x2)
+-- parameters: 2 (datetime2 x2)
 select top(5000) "id" as "id", "pedido_id" as "pedido_id", "numero_item" as "numero_item", "produto_id" as "produto_id", "vendedor_id" as "vendedor_id", "campanha_id" as "campanha_id", "quantidade" as "quantidade", cast("preco_unitario" as varchar(40)) as "preco_unitario", cast("valor_bruto" as varchar(40)) as "valor_bruto", cast("percentual_desconto" as varchar(40)) as "percentual_desconto", cast("valor_desconto" as varchar(40)) as "valor_desconto", cast("valor_liquido" as varchar(40)) as "valor_liquido", cast("valor_frete" as varchar(40)) as "valor_frete", cast("custo_total" as varchar(40)) as "custo_total", "deleted_at" as "deleted_at", "created_at" as "created_at", "updated_at" as "updated_at" from "oltp"."itens_pedido" where "updated_at" <= @1 and "updated_at" > @2 order by "id"
 
 -- readWindow (shared/pipeline/extract.ts)
 -- identity: select oltp.pagamentos; columns: created_at, id, parcelas, pedido_id, sequencial, tipo, updated_at, valor
--- parameters: 2 (datetime x2)
+-- parameters: 2 (datetime2 x2)
 select top(5000) "id" as "id", "pedido_id" as "pedido_id", "sequencial" as "sequencial", "tipo" as "tipo", "parcelas" as "parcelas", cast("valor" as varchar(40)) as "valor", "created_at" as "created_at", "updated_at" as "updated_at" from "oltp"."pagamentos" where "updated_at" <= @1 and "updated_at" > @2 order by "id"
 
 -- readWindow (shared/pipeline/extract.ts)
 -- identity: select oltp.metas; columns: created_at, id, mes, quantidade_meta, updated_at, valor_meta, vendedor_id
--- parameters: 1 (datetime)
+-- parameters: 1 (datetime2)
 select top(5000) "id" as "id", "vendedor_id" as "vendedor_id", "mes" as "mes", cast("valor_meta" as varchar(40)) as "valor_meta", "quantidade_meta" as "quantidade_meta", "created_at" as "created_at", "updated_at" as "updated_at" from "oltp"."metas" where "updated_at" <= @1 order by "id"

@@ -17,7 +17,7 @@
 
 -- acquireLease (shared/pipeline/lease.ts)
 -- identity: update etl.lease; columns: acquired_at, expires_at, holder, name
--- parameters: 6 (nvarchar x3, datetime x3)
+-- parameters: 6 (nvarchar x3, datetime2 x3)
 update "etl"."lease" set "holder" = @1, "acquired_at" = @2, "expires_at" = @3 where "name" = @4 and ("holder" is null or "expires_at" < @5 or "holder" = @6)
 
 -- acquireLease (shared/pipeline/lease.ts)

@@ -46,7 +46,7 @@ select count(*) as "n" from (select "id", "updated_at", "codigo", "nome", "categ
 
 -- mergeScd1 (shared/pipeline/dimensions/scd.ts)
 -- identity: update dw.dim_categoria; tables: stg.categorias; columns: categoria_id, categoria_pai_id, codigo, id, loaded_at, nome, run_id, source_updated_at, updated_at
--- parameters: 2 (nvarchar, datetime)
+-- parameters: 2 (nvarchar, datetime2)
 update "dw"."dim_categoria" set "codigo" = "s"."codigo", "nome" = "s"."nome", "categoria_pai_id" = "s"."categoria_pai_id", "source_updated_at" = "s"."updated_at", "run_id" = @1, "loaded_at" = @2 from (select "id", "updated_at", "codigo", "nome", "categoria_pai_id" from "stg"."categorias") as "s" where "s"."id" = "dim_categoria"."categoria_id" and "s"."updated_at" > "dim_categoria"."source_updated_at" and ("s"."codigo" is distinct from "dim_categoria"."codigo" or "s"."nome" is distinct from "dim_categoria"."nome" or "s"."categoria_pai_id" is distinct from "dim_categoria"."categoria_pai_id")
 
 -- mergeScd1 (shared/pipeline/dimensions/scd.ts)
@@ -66,7 +66,7 @@ update "dw"."dim_produto" set "categoria" = "c"."nome", "categoria_pai" = "c"."n
 
 -- finishStep (shared/pipeline/run-audit.ts)
 -- identity: update etl.run_step; columns: entity, error, finished_at, rows_inserted, rows_loaded, rows_read, rows_rejected, rows_unchanged, rows_updated, run_id, status, step
--- parameters: 12 (nvarchar x5, datetime, int x6)
+-- parameters: 12 (nvarchar x5, datetime2, int x6)
 update "etl"."run_step" set "status" = @1, "finished_at" = @2, "rows_read" = @3, "rows_loaded" = @4, "rows_rejected" = @5, "rows_inserted" = @6, "rows_updated" = @7, "rows_unchanged" = @8, "error" = @9 where "run_id" = @10 and "step" = @11 and "entity" = @12
 
 -- stageBatch (shared/pipeline/staging.ts)
@@ -90,7 +90,7 @@ select count(*) as "n" from (select "id", "updated_at", "codigo", "nome", "cidad
 
 -- mergeScd1 (shared/pipeline/dimensions/scd.ts)
 -- identity: update dw.dim_vendedor; tables: stg.vendedores; columns: ativo, cidade, codigo, estado, id, loaded_at, nome, run_id, source_updated_at, updated_at, vendedor_id
--- parameters: 2 (nvarchar, datetime)
+-- parameters: 2 (nvarchar, datetime2)
 update "dw"."dim_vendedor" set "codigo" = "s"."codigo", "nome" = "s"."nome", "cidade" = "s"."cidade", "estado" = "s"."estado", "ativo" = "s"."ativo", "source_updated_at" = "s"."updated_at", "run_id" = @1, "loaded_at" = @2 from (select "id", "updated_at", "codigo", "nome", "cidade", "estado", "ativo" from "stg"."vendedores") as "s" where "s"."id" = "dim_vendedor"."vendedor_id" and "s"."updated_at" > "dim_vendedor"."source_updated_at" and ("s"."codigo" is distinct from "dim_vendedor"."codigo" or "s"."nome" is distinct from "dim_vendedor"."nome" or "s"."cidade" is distinct from "dim_vendedor"."cidade" or "s"."estado" is distinct from "dim_vendedor"."estado" or "s"."ativo" is distinct from "dim_vendedor"."ativo")
 
 -- mergeScd1 (shared/pipeline/dimensions/scd.ts)
@@ -119,7 +119,7 @@ select count(*) as "n" from (select "id", "updated_at", "codigo", "nome", "tipo"
 
 -- mergeScd1 (shared/pipeline/dimensions/scd.ts)
 -- identity: update dw.dim_campanha; tables: stg.campanhas; columns: ativa, campanha_id, codigo, custo, fim, id, inicio, loaded_at, nome, percentual, run_id, source_updated_at, tipo, updated_at, valor_cupom
--- parameters: 2 (nvarchar, datetime)
+-- parameters: 2 (nvarchar, datetime2)
 update "dw"."dim_campanha" set "codigo" = "s"."codigo", "nome" = "s"."nome", "tipo" = "s"."tipo", "percentual" = "s"."percentual", "valor_cupom" = "s"."valor_cupom", "inicio" = "s"."inicio", "fim" = "s"."fim", "custo" = "s"."custo", "ativa" = "s"."ativa", "source_updated_at" = "s"."updated_at", "run_id" = @1, "loaded_at" = @2 from (select "id", "updated_at", "codigo", "nome", "tipo", "percentual", "valor_cupom", "inicio", "fim", "custo", "ativa" from "stg"."campanhas") as "s" where "s"."id" = "dim_campanha"."campanha_id" and "s"."updated_at" > "dim_campanha"."source_updated_at" and ("s"."codigo" is distinct from "dim_campanha"."codigo" or "s"."nome" is distinct from "dim_campanha"."nome" or "s"."tipo" is distinct from "dim_campanha"."tipo" or "s"."percentual" is distinct from "dim_campanha"."percentual" or "s"."valor_cupom" is distinct from "dim_campanha"."valor_cupom" or "s"."inicio" is distinct from "dim_campanha"."inicio" or "s"."fim" is distinct from "dim_campanha"."fim" or "s"."custo" is distinct from "dim_campanha"."custo" or "s"."ativa" is distinct from "dim_campanha"."ativa")
 
 -- mergeScd1 (shared/pipeline/dimensions/scd.ts)
@@ -153,17 +153,17 @@ select count(*) as "n" from (select "id", "updated_at", "codigo", "nome", "email
 
 -- mergeScd2 (shared/pipeline/dimensions/scd.ts)
 -- identity: update dw.dim_cliente; tables: stg.clientes; columns: ativo, cidade, cliente_id, codigo, email, estado, id, is_current, loaded_at, nome, regiao, run_id, segmento, source_updated_at, updated_at, valid_to
--- parameters: 4 (bit x2, nvarchar, datetime)
+-- parameters: 4 (bit x2, nvarchar, datetime2)
 update "dw"."dim_cliente" set "valid_to" = "s"."updated_at", "is_current" = @1, "run_id" = @2, "loaded_at" = @3 from (select "id", "updated_at", "codigo", "nome", "email", "segmento", "cidade", "estado", "regiao", "ativo" from "stg"."clientes") as "s" where "s"."id" = "dim_cliente"."cliente_id" and "dim_cliente"."is_current" = @4 and "s"."updated_at" > "dim_cliente"."source_updated_at" and ("s"."cidade" is distinct from "dim_cliente"."cidade" or "s"."estado" is distinct from "dim_cliente"."estado" or "s"."segmento" is distinct from "dim_cliente"."segmento")
 
 -- mergeScd2 (shared/pipeline/dimensions/scd.ts)
 -- identity: insert dw.dim_cliente; tables: stg.clientes; columns: ativo, cidade, cliente_id, cliente_key, codigo, email, estado, id, is_current, nome, regiao, run_id, segmento, source_updated_at, updated_at, valid_from, valid_to
--- parameters: 4 (int, datetime x2, bit)
+-- parameters: 4 (int, datetime2 x2, bit)
 insert into "dw"."dim_cliente" ("cliente_key", "cliente_id", "codigo", "nome", "email", "segmento", "cidade", "estado", "regiao", "ativo", "valid_from", "valid_to", "is_current", "source_updated_at", "run_id") select ((select coalesce(max("cliente_key"), 0) as "k" from "dw"."dim_cliente" where "cliente_key" > @1)) + row_number() over (order by "s"."id") as "k", "s"."id", "s"."codigo", "s"."nome", "s"."email", "s"."segmento", "s"."cidade", "s"."estado", "s"."regiao", "s"."ativo", case when exists (select "h"."cliente_key" from "dw"."dim_cliente" as "h" where "h"."cliente_id" = "s"."id") then "s"."updated_at" else @2 end as "valid_from", @3 as "valid_to", cast(1 as bit) as "is_current", "s"."updated_at", '20261129T030000000Z-000179' as "run_id" from (select "id", "updated_at", "codigo", "nome", "email", "segmento", "cidade", "estado", "regiao", "ativo" from "stg"."clientes") as "s" where not exists (select "d"."cliente_key" from "dw"."dim_cliente" as "d" where "d"."cliente_id" = "s"."id" and "d"."is_current" = @4)
 
 -- mergeScd2 (shared/pipeline/dimensions/scd.ts)
 -- identity: update dw.dim_cliente; tables: stg.clientes; columns: ativo, cidade, cliente_id, codigo, email, estado, id, is_current, loaded_at, nome, regiao, run_id, segmento, source_updated_at, updated_at
--- parameters: 3 (nvarchar, datetime, bit)
+-- parameters: 3 (nvarchar, datetime2, bit)
 update "dw"."dim_cliente" set "codigo" = "s"."codigo", "nome" = "s"."nome", "email" = "s"."email", "regiao" = "s"."regiao", "ativo" = "s"."ativo", "source_updated_at" = "s"."updated_at", "run_id" = @1, "loaded_at" = @2 from (select "id", "updated_at", "codigo", "nome", "email", "segmento", "cidade", "estado", "regiao", "ativo" from "stg"."clientes") as "s" where "s"."id" = "dim_cliente"."cliente_id" and "dim_cliente"."is_current" = @3 and "s"."updated_at" > "dim_cliente"."source_updated_at" and ("s"."codigo" is distinct from "dim_cliente"."codigo" or "s"."nome" is distinct from "dim_cliente"."nome" or "s"."email" is distinct from "dim_cliente"."email" or "s"."regiao" is distinct from "dim_cliente"."regiao" or "s"."ativo" is distinct from "dim_cliente"."ativo")
 
 -- stageBatch (shared/pipeline/staging.ts)
@@ -187,17 +187,17 @@ select count(*) as "n" from (select "p"."id", "p"."updated_at", "p"."codigo", "p
 
 -- mergeScd2 (shared/pipeline/dimensions/scd.ts)
 -- identity: update dw.dim_produto; tables: stg.produtos, dw.dim_categoria; columns: ativo, categoria_id, codigo, custo, id, is_current, loaded_at, nome, nome_pai, preco_lista, produto_id, run_id, source_updated_at, updated_at, valid_to
--- parameters: 4 (bit x2, nvarchar, datetime)
+-- parameters: 4 (bit x2, nvarchar, datetime2)
 update "dw"."dim_produto" set "valid_to" = "s"."updated_at", "is_current" = @1, "run_id" = @2, "loaded_at" = @3 from (select "p"."id", "p"."updated_at", "p"."codigo", "p"."nome", "p"."categoria_id", coalesce("c"."nome", 'Desconhecida') as "categoria", "c"."nome_pai" as "categoria_pai", "p"."preco_lista", "p"."custo", "p"."ativo" from "stg"."produtos" as "p" left join "dw"."dim_categoria" as "c" on "c"."categoria_id" = "p"."categoria_id") as "s" where "s"."id" = "dim_produto"."produto_id" and "dim_produto"."is_current" = @4 and "s"."updated_at" > "dim_produto"."source_updated_at" and ("s"."categoria_id" is distinct from "dim_produto"."categoria_id" or "s"."preco_lista" is distinct from "dim_produto"."preco_lista")
 
 -- mergeScd2 (shared/pipeline/dimensions/scd.ts)
 -- identity: insert dw.dim_produto; tables: stg.produtos, dw.dim_categoria; columns: ativo, categoria, categoria_id, categoria_pai, codigo, custo, id, is_current, nome, nome_pai, preco_lista, produto_id, produto_key, run_id, source_updated_at, updated_at, valid_from, valid_to
--- parameters: 4 (int, datetime x2, bit)
+-- parameters: 4 (int, datetime2 x2, bit)
 insert into "dw"."dim_produto" ("produto_key", "produto_id", "codigo", "nome", "categoria_id", "categoria", "categoria_pai", "preco_lista", "custo", "ativo", "valid_from", "valid_to", "is_current", "source_updated_at", "run_id") select ((select coalesce(max("produto_key"), 0) as "k" from "dw"."dim_produto" where "produto_key" > @1)) + row_number() over (order by "s"."id") as "k", "s"."id", "s"."codigo", "s"."nome", "s"."categoria_id", "s"."categoria", "s"."categoria_pai", "s"."preco_lista", "s"."custo", "s"."ativo", case when exists (select "h"."produto_key" from "dw"."dim_produto" as "h" where "h"."produto_id" = "s"."id") then "s"."updated_at" else @2 end as "valid_from", @3 as "valid_to", cast(1 as bit) as "is_current", "s"."updated_at", '20261129T030000000Z-000179' as "run_id" from (select "p"."id", "p"."updated_at", "p"."codigo", "p"."nome", "p"."categoria_id", coalesce("c"."nome", 'Desconhecida') as "categoria", "c"."nome_pai" as "categoria_pai", "p"."preco_lista", "p"."custo", "p"."ativo" from "stg"."produtos" as "p" left join "dw"."dim_categoria" as "c" on "c"."categoria_id" = "p"."categoria_id") as "s" where not exists (select "d"."produto_key" from "dw"."dim_produto" as "d" where "d"."produto_id" = "s"."id" and "d"."is_current" = @4)
 
 -- mergeScd2 (shared/pipeline/dimensions/scd.ts)
 -- identity: update dw.dim_produto; tables: stg.produtos, dw.dim_categoria; columns: ativo, categoria, categoria_id, categoria_pai, codigo, custo, id, is_current, loaded_at, nome, nome_pai, preco_lista, produto_id, run_id, source_updated_at, updated_at
--- parameters: 3 (nvarchar, datetime, bit)
+-- parameters: 3 (nvarchar, datetime2, bit)
 update "dw"."dim_produto" set "codigo" = "s"."codigo", "nome" = "s"."nome", "categoria" = "s"."categoria", "categoria_pai" = "s"."categoria_pai", "custo" = "s"."custo", "ativo" = "s"."ativo", "source_updated_at" = "s"."updated_at", "run_id" = @1, "loaded_at" = @2 from (select "p"."id", "p"."updated_at", "p"."codigo", "p"."nome", "p"."categoria_id", coalesce("c"."nome", 'Desconhecida') as "categoria", "c"."nome_pai" as "categoria_pai", "p"."preco_lista", "p"."custo", "p"."ativo" from "stg"."produtos" as "p" left join "dw"."dim_categoria" as "c" on "c"."categoria_id" = "p"."categoria_id") as "s" where "s"."id" = "dim_produto"."produto_id" and "dim_produto"."is_current" = @3 and "s"."updated_at" > "dim_produto"."source_updated_at" and ("s"."codigo" is distinct from "dim_produto"."codigo" or "s"."nome" is distinct from "dim_produto"."nome" or "s"."categoria" is distinct from "dim_produto"."categoria" or "s"."categoria_pai" is distinct from "dim_produto"."categoria_pai" or "s"."custo" is distinct from "dim_produto"."custo" or "s"."ativo" is distinct from "dim_produto"."ativo")
 
 -- ensureCalendar (shared/pipeline/dimensions/calendar.ts)

@@ -17,25 +17,25 @@
 
 -- startRun (shared/pipeline/run-audit.ts)
 -- identity: insert etl.run; columns: kind, requested_by, run_id, started_at, status, window_from, window_to
--- parameters: 7 (nvarchar x6, datetime)
+-- parameters: 7 (nvarchar x6, datetime2)
 insert into "etl"."run" ("run_id", "kind", "status", "started_at", "window_from", "window_to", "requested_by") values (@1, @2, @3, @4, @5, @6, @7)
 
 -- startStep (shared/pipeline/run-audit.ts)
 -- identity: update etl.run_step; columns: entity, error, finished_at, rows_inserted, rows_loaded, rows_read, rows_rejected, rows_unchanged, rows_updated, run_id, started_at, status, step, window_from, window_to
--- parameters: 15 (nvarchar x8, datetime, int x6)
+-- parameters: 15 (nvarchar x8, datetime2, int x6)
 update "etl"."run_step" set "status" = @1, "started_at" = @2, "finished_at" = @3, "window_from" = @4, "window_to" = @5, "rows_read" = @6, "rows_loaded" = @7, "rows_rejected" = @8, "rows_inserted" = @9, "rows_updated" = @10, "rows_unchanged" = @11, "error" = @12 where "run_id" = @13 and "step" = @14 and "entity" = @15
 
 -- startStep (shared/pipeline/run-audit.ts)
 -- identity: insert etl.run_step; columns: entity, error, finished_at, rows_inserted, rows_loaded, rows_read, rows_rejected, rows_unchanged, rows_updated, run_id, started_at, status, step, window_from, window_to
--- parameters: 15 (nvarchar x8, datetime, int x6)
+-- parameters: 15 (nvarchar x8, datetime2, int x6)
 insert into "etl"."run_step" ("run_id", "step", "entity", "status", "started_at", "finished_at", "window_from", "window_to", "rows_read", "rows_loaded", "rows_rejected", "rows_inserted", "rows_updated", "rows_unchanged", "error") values (@1, @2, @3, @4, @5, @6, @7, @8, @9, @10, @11, @12, @13, @14, @15)
 
 -- finishStep (shared/pipeline/run-audit.ts)
 -- identity: update etl.run_step; columns: entity, error, finished_at, run_id, status, step
--- parameters: 6 (nvarchar x5, datetime)
+-- parameters: 6 (nvarchar x5, datetime2)
 update "etl"."run_step" set "status" = @1, "finished_at" = @2, "error" = @3 where "run_id" = @4 and "step" = @5 and "entity" = @6
 
 -- finishRun (shared/pipeline/run-audit.ts)
 -- identity: update etl.run; columns: error, finished_at, report, run_id, status
--- parameters: 5 (nvarchar x4, datetime)
+-- parameters: 5 (nvarchar x4, datetime2)
 update "etl"."run" set "status" = @1, "finished_at" = @2, "error" = @3, "report" = @4 where "run_id" = @5

@@ -22,10 +22,10 @@ select "high_water" from "etl"."watermark" where "entity" = @1
 
 -- advanceWatermark (shared/pipeline/watermark.ts)
 -- identity: insert etl.watermark; columns: entity, high_water, run_id, updated_at
--- parameters: 4 (nvarchar x2, datetime x2)
+-- parameters: 4 (nvarchar x2, datetime2 x2)
 insert into "etl"."watermark" ("entity", "high_water", "run_id", "updated_at") values (@1, @2, @3, @4)
 
 -- advanceWatermark (shared/pipeline/watermark.ts)
 -- identity: update etl.watermark; columns: entity, high_water, run_id, updated_at
--- parameters: 4 (datetime x2, nvarchar x2)
+-- parameters: 4 (datetime2 x2, nvarchar x2)
 update "etl"."watermark" set "high_water" = @1, "run_id" = @2, "updated_at" = @3 where "entity" = @4
