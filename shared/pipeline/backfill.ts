@@ -10,6 +10,7 @@ import { readClock, snapshotIsolation } from '../db/portable-sql.js';
 import { BadRequestError } from './bad-request.js';
 import type { PipelineContext } from './context.js';
 import { ENTITIES, type EntityName } from './entities.js';
+import { changedIn } from './extract.js';
 
 export interface BackfillRequest {
   window: { from: Date; to: Date };
@@ -139,12 +140,10 @@ export async function countBackfillRows(source: Database, window: BackfillReques
     .execute(async (trx) => {
       const rows: Record<string, number> = {};
       for (const def of ENTITIES.filter((e) => entities.includes(e.name))) {
-        const r = await trx
-          .selectFrom(`oltp.${def.table.name}`)
-          .select((eb) => eb.fn.countAll().as('n'))
-          .where('updated_at', '>', window.from)
-          .where('updated_at', '<=', window.to)
-          .executeTakeFirstOrThrow();
+        const r = await changedIn(
+          trx.selectFrom(`oltp.${def.table.name}`).select((eb) => eb.fn.countAll().as('n')),
+          window,
+        ).executeTakeFirstOrThrow();
         rows[def.name] = Number(r.n);
       }
       return rows;

@@ -1,44 +1,32 @@
 // Extract: for each source entity, read the rows changed in its window and write them to Blob
-// storage as an immutable batch. The window follows DESIGN §4.1:
-//   (watermark - overlap, source clock - safety lag]
-// where the upper bound is read from the source's own clock inside the same transaction (one
-// snapshot) that reads the rows. Rows are read in key order, one page at a time, so memory stays
-// bounded whatever the volume.
-import { sql, type Kysely, type Transaction } from 'kysely';
+// storage as an immutable batch. The window (extract-window.ts, DESIGN §4.1) is measured against
+// the source's own clock, read inside the same transaction (one snapshot) that reads the rows.
+// Rows are read in key order, one page at a time, so memory stays bounded whatever the volume.
+import { sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
 import type { Database } from '../db/database.js';
 import { exactDecimal, firstRows, readClock, snapshotIsolation } from '../db/portable-sql.js';
 import type { BatchStore, PartLimits } from '../storage/batch-store.js';
 import type { Manifest } from '../storage/batch-manifest.js';
 import type { EntityDef } from './entities.js';
-
-export interface ExtractWindow {
-  from: Date | null;
-  to: Date;
-}
+import { extractWindow, windowText, type ExtractWindow } from './extract-window.js';
+import { toJsonRow } from './json-row.js';
 
 const PAGE_SIZE = 5000;
-
-/** Turns a driver row into its JSON form: ISO timestamps, decimal strings, plain numbers. */
-function toJsonRow(def: EntityDef, row: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const c of def.table.columns) {
-    const v = row[c.name];
-    if (v instanceof Date) out[c.name] = c.kind === 'date' ? v.toISOString().slice(0, 10) : v.toISOString();
-    else if (typeof v === 'bigint') out[c.name] = Number(v);
-    else out[c.name] = v ?? null;
-  }
-  return out;
-}
 
 function selectColumns(db: Kysely<any>, def: EntityDef) {
   return def.table.columns.map((c) => (c.kind === 'decimal' ? exactDecimal(db, c.name) : sql.ref(c.name).as(c.name)));
 }
 
+/** Source rows changed in the window: updated_at in (from, to]. The extract and a backfill's dry run count the same rows. */
+export function changedIn<O>(q: SelectQueryBuilder<any, any, O>, window: ExtractWindow): SelectQueryBuilder<any, any, O> {
+  const upTo = q.where('updated_at', '<=', window.to);
+  return window.from ? upTo.where('updated_at', '>', window.from) : upTo;
+}
+
 async function* readWindow(trx: Transaction<any>, def: EntityDef, window: ExtractWindow, counter: { rows: number }) {
   let lastId: number | null = null;
   for (;;) {
-    let q = trx.selectFrom(`oltp.${def.table.name}`).select(selectColumns(trx, def)).where('updated_at', '<=', window.to).orderBy('id');
-    if (window.from) q = q.where('updated_at', '>', window.from);
+    let q = changedIn(trx.selectFrom(`oltp.${def.table.name}`).select(selectColumns(trx, def)), window).orderBy('id');
     if (lastId !== null) q = q.where('id', '>', lastId);
     const page = await firstRows(trx, q, PAGE_SIZE).execute();
     for (const row of page) {
@@ -81,11 +69,13 @@ export async function extractEntity(
     .transaction()
     .setIsolationLevel(snapshotIsolation(source.db))
     .execute(async (trx) => {
-      const now = await readClock(trx);
-      const window: ExtractWindow = opts.fixedWindow ?? {
-        from: opts.lowerBound ? new Date(opts.lowerBound.getTime() - opts.overlapMinutes * 60_000) : null,
-        to: new Date(now.getTime() - opts.safetyLagSeconds * 1000),
-      };
+      const window = extractWindow({
+        watermark: opts.lowerBound,
+        sourceClock: await readClock(trx),
+        overlapMinutes: opts.overlapMinutes,
+        safetyLagSeconds: opts.safetyLagSeconds,
+        backfill: opts.fixedWindow,
+      });
       const counter = { rows: 0 };
       const written = await store.writeBatch(
         {
@@ -93,7 +83,7 @@ export async function extractEntity(
           folderRunId: opts.folderRunId,
           entity: def.name,
           runDate: opts.runDate,
-          window: { from: window.from?.toISOString() ?? null, to: window.to.toISOString() },
+          window: windowText(window),
           dateColumns: def.dateColumns,
         },
         readWindow(trx, def, window, counter),

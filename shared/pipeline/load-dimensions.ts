@@ -6,10 +6,11 @@
 // load through its queue.
 import type { Transaction } from 'kysely';
 import type { PipelineContext } from './context.js';
-import { ensureCalendar } from './dimensions/calendar.js';
+import { calendarSpan, ensureCalendar } from './dimensions/calendar.js';
 import { DIMENSION_LOADS, propagateCategoryNames } from './dimensions/definitions.js';
 import { mergeScd1, mergeScd2, type MergeCounts } from './dimensions/scd.js';
 import { entity } from './entities.js';
+import { watermarkAfterLoad, windowOf } from './extract-window.js';
 import { QUEUES, type LoadMessage } from './messages.js';
 import { errorText, finishRun, finishStep, startStep } from './run-audit.js';
 import { quarantine, stageBatch } from './staging.js';
@@ -41,10 +42,8 @@ export async function loadDimensions(ctx: PipelineContext, message: LoadMessage)
       current = load.entity;
       const def = entity(load.entity)!;
       const started = performance.now();
-      await startStep(dw.db, runId, 'dimensions', load.entity, {
-        from: manifest.window.from ? new Date(manifest.window.from) : null,
-        to: new Date(manifest.window.to),
-      });
+      const window = windowOf(manifest.window);
+      await startStep(dw.db, runId, 'dimensions', load.entity, window);
       const { staged, counts } = await retryStep(ctx, { runId, step: 'dimensions', entity: load.entity }, async () => {
         const staged = await stageBatch(dw, store, def, manifest, settings.REJECT_THRESHOLD_PERCENT);
         const counts = await dw.db.transaction().execute(async (trx) => {
@@ -52,8 +51,8 @@ export async function loadDimensions(ctx: PipelineContext, message: LoadMessage)
           const c = load.kind === 'scd2' ? await mergeScd2(trx, load.def, runId) : await mergeScd1(trx, load.def, runId);
           if (load.entity === 'categorias') await propagateCategoryNames(trx);
           await faults.afterMerge?.(load.entity, trx);
-          // a backfill re-reads an old window: it never moves a watermark (DESIGN §4.2)
-          if (message.kind === 'daily') await advanceWatermark(trx, load.entity, new Date(manifest.window.to), runId);
+          const highWater = watermarkAfterLoad(message.kind, window);
+          if (highWater) await advanceWatermark(trx, load.entity, highWater, runId);
           return c;
         });
         return { staged, counts };
@@ -67,7 +66,7 @@ export async function loadDimensions(ctx: PipelineContext, message: LoadMessage)
       };
       await finishStep(dw.db, runId, 'dimensions', load.entity, 'succeeded', {
         rows_read: report.read,
-        rows_loaded: staged.staged,
+        rows_loaded: staged.accepted,
         rows_rejected: report.rejected,
         rows_inserted: report.inserted,
         rows_updated: report.updated,
@@ -80,9 +79,7 @@ export async function loadDimensions(ctx: PipelineContext, message: LoadMessage)
 
     current = 'calendar';
     const ranges = [...manifests.values()].flatMap((m) => (m.dateRange ? [m.dateRange] : []));
-    const today = new Date().toISOString().slice(0, 10);
-    const from = ranges.reduce((min, r) => (r.min < min ? r.min : min), today);
-    const to = ranges.reduce((max, r) => (r.max > max ? r.max : max), today);
+    const { from, to } = calendarSpan(ranges, new Date().toISOString().slice(0, 10));
     const added = await dw.db.transaction().execute((trx) => ensureCalendar(trx, from, to));
     if (added > 0) log.info('calendar extended', { runId, from, to, days: added });
 

@@ -6,12 +6,13 @@ import type { Manifest } from '../storage/batch-manifest.js';
 import type { PipelineContext } from './context.js';
 import { renewLease } from './lease.js';
 import type { LoadMessage } from './messages.js';
+import { resumeRun } from './run-audit.js';
 
 export async function openLoadStep(ctx: PipelineContext, message: LoadMessage): Promise<Map<string, Manifest>> {
   const { dw, store, settings } = ctx;
   const { runId } = message;
   await renewLease(dw.db, runId, settings.RUN_LEASE_MINUTES);
-  await dw.db.updateTable('etl.run').set({ status: 'running', error: null, finished_at: null }).where('run_id', '=', runId).execute();
+  await resumeRun(dw.db, runId);
   const manifests = new Map<string, Manifest>();
   for (const b of message.batches) {
     const manifest = await store.readManifest(b.manifestPath);

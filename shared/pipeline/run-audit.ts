@@ -1,6 +1,8 @@
-// The run report in the warehouse (etl.run, etl.run_step): every run leaves its rows, also when
-// it fails. Steps are written outside the load transactions so a rollback never erases them.
+// The run report in the warehouse (etl.run, etl.run_step, etl.batch): every run leaves its rows,
+// also when it fails. They are written outside the load transactions so a rollback never erases
+// them. Every write to these tables is here; readers are in run-report.ts.
 import type { Kysely } from 'kysely';
+import type { ExtractWindow } from './extract-window.js';
 
 export type RunKind = 'daily' | 'backfill';
 export type Step = 'extract' | 'dimensions' | 'facts';
@@ -23,10 +25,7 @@ export function newRunId(now = new Date()): string {
   return `${now.toISOString().replace(/[-:.]/g, '')}-${Math.random().toString(16).slice(2, 8)}`;
 }
 
-export async function startRun(
-  db: Kysely<any>,
-  run: { runId: string; kind: RunKind; requestedBy?: string; window?: { from: Date | null; to: Date } },
-): Promise<void> {
+export async function startRun(db: Kysely<any>, run: { runId: string; kind: RunKind; requestedBy?: string; window?: ExtractWindow }): Promise<void> {
   await db
     .insertInto('etl.run')
     .values({
@@ -54,8 +53,13 @@ export async function finishRun(db: Kysely<any>, runId: string, status: Exclude<
     .execute();
 }
 
+/** A load step picks the run up again (a retried message after a failure): running, no error. */
+export async function resumeRun(db: Kysely<any>, runId: string): Promise<void> {
+  await db.updateTable('etl.run').set({ status: 'running', error: null, finished_at: null }).where('run_id', '=', runId).execute();
+}
+
 /** Starts (or restarts, on a retried message) one step of one entity. */
-export async function startStep(db: Kysely<any>, runId: string, step: Step, entity: string, window?: { from: Date | null; to: Date }): Promise<void> {
+export async function startStep(db: Kysely<any>, runId: string, step: Step, entity: string, window?: ExtractWindow): Promise<void> {
   const values = {
     status: 'running',
     started_at: new Date(),
@@ -100,4 +104,37 @@ export async function finishStep(
     .where('step', '=', step)
     .where('entity', '=', entity)
     .execute();
+}
+
+/** An extracted batch: its etl.batch row, and its window on the entity's extract step (known only once the source clock was read). */
+export async function recordBatch(
+  db: Kysely<any>,
+  runId: string,
+  batch: { entity: string; manifestPath: string; manifestSha256: string; rowCount: number; partCount: number; window: ExtractWindow },
+): Promise<void> {
+  await db
+    .insertInto('etl.batch')
+    .values({
+      run_id: runId,
+      entity: batch.entity,
+      manifest_path: batch.manifestPath,
+      manifest_sha256: batch.manifestSha256,
+      row_count: batch.rowCount,
+      part_count: batch.partCount,
+      window_from: batch.window.from,
+      window_to: batch.window.to,
+    })
+    .execute();
+  await db
+    .updateTable('etl.run_step')
+    .set({ window_from: batch.window.from, window_to: batch.window.to })
+    .where('run_id', '=', runId)
+    .where('step', '=', 'extract')
+    .where('entity', '=', batch.entity)
+    .execute();
+}
+
+/** Facts of an entity's step re-keyed to members that arrived later (counted after the step finished). */
+export async function recordRekeyed(db: Kysely<any>, runId: string, step: Step, entity: string, rows: number): Promise<void> {
+  await db.updateTable('etl.run_step').set({ rows_rekeyed: rows }).where('run_id', '=', runId).where('step', '=', step).where('entity', '=', entity).execute();
 }

@@ -3,10 +3,11 @@
 // dimension load through its queue. A second trigger while a run holds the lease exits cleanly.
 import type { PipelineContext } from './context.js';
 import { ENTITIES } from './entities.js';
-import { extractEntity, type ExtractWindow } from './extract.js';
+import { extractEntity } from './extract.js';
+import type { ExtractWindow } from './extract-window.js';
 import { acquireLease, releaseLease } from './lease.js';
 import { QUEUES, type LoadMessage } from './messages.js';
-import { errorText, finishRun, finishStep, newRunId, startRun, startStep, type RunKind } from './run-audit.js';
+import { errorText, finishRun, finishStep, newRunId, recordBatch, startRun, startStep, type RunKind } from './run-audit.js';
 import { retryStep } from './step-retry.js';
 import { readWatermark } from './watermark.js';
 
@@ -53,26 +54,14 @@ export async function runExtract(
           fixedWindow: opts.window,
         }),
       );
-      await dw.db
-        .insertInto('etl.batch')
-        .values({
-          run_id: runId,
-          entity: def.name,
-          manifest_path: result.manifestPath,
-          manifest_sha256: result.manifestSha256,
-          row_count: result.manifest.rowCount,
-          part_count: result.manifest.parts.length,
-          window_from: result.window.from,
-          window_to: result.window.to,
-        })
-        .execute();
-      await dw.db
-        .updateTable('etl.run_step')
-        .set({ window_from: result.window.from, window_to: result.window.to })
-        .where('run_id', '=', runId)
-        .where('step', '=', 'extract')
-        .where('entity', '=', def.name)
-        .execute();
+      await recordBatch(dw.db, runId, {
+        entity: def.name,
+        manifestPath: result.manifestPath,
+        manifestSha256: result.manifestSha256,
+        rowCount: result.manifest.rowCount,
+        partCount: result.manifest.parts.length,
+        window: result.window,
+      });
       await finishStep(dw.db, runId, 'extract', def.name, 'succeeded', { rows_read: result.manifest.rowCount });
       rows[def.name] = result.manifest.rowCount;
       batches.push({ entity: def.name, manifestPath: result.manifestPath });

@@ -2,8 +2,7 @@
 // good rows bulk-loaded (COPY / SQL Server bulk copy), bad rows returned for quarantine with
 // the reason. Then duplicate keys in the batch are collapsed to the latest version.
 import type { Transaction } from 'kysely';
-import type { TableSpec } from '../db/database.js';
-import type { Database } from '../db/database.js';
+import type { Database, TableSpec } from '../db/database.js';
 import type { BatchStore } from '../storage/batch-store.js';
 import type { Manifest } from '../storage/batch-manifest.js';
 import { rejectionReason, type EntityDef } from './entities.js';
@@ -38,13 +37,14 @@ export function stagingTable(def: EntityDef): TableSpec {
   return { schema: 'stg', name: def.name, columns: [{ name: '_seq', kind: 'bigint' }, ...def.table.columns] };
 }
 
-export async function stageBatch(
-  dw: Database,
-  store: BatchStore,
-  def: EntityDef,
-  manifest: Manifest,
-  thresholdPercent: number,
-): Promise<{ read: number; staged: number; rejected: RejectedRow[] }> {
+/** What staging did with a batch: rows read, rows that met their contract and were staged, the rest. */
+export interface StagingCounts {
+  read: number;
+  accepted: number;
+  rejected: RejectedRow[];
+}
+
+export async function stageBatch(dw: Database, store: BatchStore, def: EntityDef, manifest: Manifest, thresholdPercent: number): Promise<StagingCounts> {
   await dw.db.deleteFrom(`stg.${def.name}`).execute();
   const limit = Math.floor((manifest.rowCount * thresholdPercent) / 100);
   const rejected: RejectedRow[] = [];
@@ -68,7 +68,7 @@ export async function stageBatch(
       if (rejected.length > limit) throw new RejectThresholdError(def.name, rejected.length, manifest.rowCount, thresholdPercent, rejected);
     }
   }
-  const staged = await dw.bulkInsert(stagingTable(def), valid());
+  const accepted = await dw.bulkInsert(stagingTable(def), valid());
   // Keep only the latest version of each key (DESIGN §4.3; SQL Server MERGE/UPDATE would fail
   // or be nondeterministic on duplicate source keys).
   await dw.db
@@ -88,7 +88,7 @@ export async function stageBatch(
       ),
     )
     .execute();
-  return { read, staged, rejected };
+  return { read, accepted, rejected };
 }
 
 /** Writes an entity's rejected rows for this run (replacing those of an earlier attempt). */

@@ -1,7 +1,8 @@
-// Watermarks (DESIGN §4.2): read before an extract, advanced only inside the transaction that
-// commits the entity's load, and never moved backwards (a backfill re-reads an old window
-// without touching them).
+// Watermarks in the warehouse (etl.watermark, DESIGN §4.2): read before an extract, advanced only
+// inside the transaction that commits the entity's load. The rules (which loads move them, never
+// backwards) are in extract-window.ts.
 import type { Kysely, Transaction } from 'kysely';
+import { laterWatermark } from './extract-window.js';
 
 export async function readWatermark(db: Kysely<any>, entity: string): Promise<Date | null> {
   const row = await db.selectFrom('etl.watermark').select('high_water').where('entity', '=', entity).executeTakeFirst();
@@ -10,9 +11,11 @@ export async function readWatermark(db: Kysely<any>, entity: string): Promise<Da
 
 export async function advanceWatermark(trx: Transaction<any>, entity: string, highWater: Date, runId: string): Promise<void> {
   const current = await readWatermark(trx, entity);
+  const next = laterWatermark(current, highWater);
+  if (next === null) return;
   if (current === null) {
-    await trx.insertInto('etl.watermark').values({ entity, high_water: highWater, run_id: runId, updated_at: new Date() }).execute();
-  } else if (highWater > current) {
-    await trx.updateTable('etl.watermark').set({ high_water: highWater, run_id: runId, updated_at: new Date() }).where('entity', '=', entity).execute();
+    await trx.insertInto('etl.watermark').values({ entity, high_water: next, run_id: runId, updated_at: new Date() }).execute();
+  } else {
+    await trx.updateTable('etl.watermark').set({ high_water: next, run_id: runId, updated_at: new Date() }).where('entity', '=', entity).execute();
   }
 }

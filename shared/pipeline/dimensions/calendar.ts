@@ -29,20 +29,42 @@ export function calendarRow(isoDate: string) {
   };
 }
 
-/** Inserts the missing days of [from, to] (clamped to the sane span). Returns how many were added. */
-export async function ensureCalendar(trx: Transaction<any>, from: string, to: string, today = new Date()): Promise<number> {
+/**
+ * The dates the calendar must hold for these batches: from the earliest to the latest business
+ * date they carry, today included.
+ */
+export function calendarSpan(dateRanges: readonly { min: string; max: string }[], today: string): { from: string; to: string } {
+  return {
+    from: dateRanges.reduce((min, r) => (r.min < min ? r.min : min), today),
+    to: dateRanges.reduce((max, r) => (r.max > max ? r.max : max), today),
+  };
+}
+
+/** Every day of [from, to] (ISO dates), clamped to the sane span: CALENDAR_MIN up to the end of the year CALENDAR_MAX_YEARS_AHEAD after today. */
+export function calendarDays(from: string, to: string, today: Date): string[] {
   const max = `${today.getUTCFullYear() + CALENDAR_MAX_YEARS_AHEAD}-12-31`;
   const lo = from < CALENDAR_MIN ? CALENDAR_MIN : from;
   const hi = to > max ? max : to;
-  if (lo > hi) return 0;
+  const days: string[] = [];
+  for (let d = new Date(`${lo}T00:00:00Z`); d.toISOString().slice(0, 10) <= hi; d.setUTCDate(d.getUTCDate() + 1)) days.push(d.toISOString().slice(0, 10));
+  return days;
+}
+
+/** Inserts the missing days of [from, to] (clamped to the sane span). Returns how many were added. */
+export async function ensureCalendar(trx: Transaction<any>, from: string, to: string, today = new Date()): Promise<number> {
+  const days = calendarDays(from, to, today);
+  if (days.length === 0) return 0;
   const existing = new Set(
-    (await trx.selectFrom('dw.dim_data').select('data_key').where('data', '>=', lo).where('data', '<=', hi).execute()).map((r) => Number(r.data_key)),
+    (
+      await trx
+        .selectFrom('dw.dim_data')
+        .select('data_key')
+        .where('data', '>=', days[0]!)
+        .where('data', '<=', days[days.length - 1]!)
+        .execute()
+    ).map((r) => Number(r.data_key)),
   );
-  const missing = [];
-  for (let d = new Date(`${lo}T00:00:00Z`); d.toISOString().slice(0, 10) <= hi; d.setUTCDate(d.getUTCDate() + 1)) {
-    const row = calendarRow(d.toISOString().slice(0, 10));
-    if (!existing.has(row.data_key)) missing.push(row);
-  }
+  const missing = days.map(calendarRow).filter((row) => !existing.has(row.data_key));
   // modest chunks: SQL Server allows at most 2100 parameters per statement
   for (let i = 0; i < missing.length; i += 150)
     await trx
