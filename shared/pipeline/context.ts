@@ -1,6 +1,7 @@
 // What a pipeline step needs, built once per process by the function host (or a test).
 import type { Settings } from '../config/settings.js';
 import type { Database } from '../db/database.js';
+import type { OltpTables, WarehouseTables } from '../db/schema/index.js';
 import type { BatchStore } from '../storage/batch-store.js';
 import type { QueueSender } from '../storage/queues.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -8,8 +9,8 @@ import type { RetryOptions } from './retry.js';
 
 export interface PipelineContext {
   settings: Settings;
-  oltp: Database;
-  dw: Database;
+  oltp: Database<OltpTables>;
+  dw: Database<WarehouseTables>;
   store: BatchStore;
   queues: QueueSender;
   log: Logger;

@@ -3,6 +3,7 @@
 // a run (extract -> dimensions -> facts). Each step renews it; a crashed run's lease expires
 // after RUN_LEASE_MINUTES so the pipeline never stays stuck.
 import type { Kysely } from 'kysely';
+import type { WarehouseTables } from '../db/schema/index.js';
 
 export const PIPELINE_LEASE = 'pipeline';
 
@@ -16,13 +17,16 @@ export class LeaseLostError extends Error {
   }
 }
 
-/** Takes the lease for runId if it is free or expired. Returns the current holder when it is not. */
+/**
+ * Takes the lease for runId if it is free or expired. Returns the current holder when it is not
+ * (null if that holder released it between the update and the read).
+ */
 export async function acquireLease(
-  db: Kysely<any>,
+  db: Kysely<WarehouseTables>,
   runId: string,
   ttlMinutes: number,
   now = new Date(),
-): Promise<{ acquired: true } | { acquired: false; holder: string; expiresAt: Date }> {
+): Promise<{ acquired: true } | { acquired: false; holder: string | null; expiresAt: Date | null }> {
   const expires = new Date(now.getTime() + ttlMinutes * 60_000);
   const result = await db
     .updateTable('etl.lease')
@@ -32,16 +36,16 @@ export async function acquireLease(
     .executeTakeFirst();
   if (Number(result.numUpdatedRows) === 1) return { acquired: true };
   const row = await db.selectFrom('etl.lease').select(['holder', 'expires_at']).where('name', '=', PIPELINE_LEASE).executeTakeFirstOrThrow();
-  return { acquired: false, holder: row.holder, expiresAt: new Date(row.expires_at) };
+  return { acquired: false, holder: row.holder, expiresAt: row.expires_at && new Date(row.expires_at) };
 }
 
 /** Extends the lease of a run that holds it (or re-takes it if it lapsed and nobody else took it). */
-export async function renewLease(db: Kysely<any>, runId: string, ttlMinutes: number, now = new Date()): Promise<void> {
+export async function renewLease(db: Kysely<WarehouseTables>, runId: string, ttlMinutes: number, now = new Date()): Promise<void> {
   const got = await acquireLease(db, runId, ttlMinutes, now);
   if (!got.acquired) throw new LeaseLostError(runId, got.holder);
 }
 
-export async function releaseLease(db: Kysely<any>, runId: string): Promise<void> {
+export async function releaseLease(db: Kysely<WarehouseTables>, runId: string): Promise<void> {
   await db
     .updateTable('etl.lease')
     .set({ holder: null, expires_at: null, acquired_at: null })

@@ -2,6 +2,7 @@
 // also when it fails. They are written outside the load transactions so a rollback never erases
 // them. Every write to these tables is here; readers are in run-report.ts.
 import type { Kysely } from 'kysely';
+import type { WarehouseTables } from '../db/schema/index.js';
 import type { ExtractWindow } from './extract-window.js';
 
 export type RunKind = 'daily' | 'backfill';
@@ -25,7 +26,10 @@ export function newRunId(now = new Date()): string {
   return `${now.toISOString().replace(/[-:.]/g, '')}-${Math.random().toString(16).slice(2, 8)}`;
 }
 
-export async function startRun(db: Kysely<any>, run: { runId: string; kind: RunKind; requestedBy?: string; window?: ExtractWindow }): Promise<void> {
+export async function startRun(
+  db: Kysely<WarehouseTables>,
+  run: { runId: string; kind: RunKind; requestedBy?: string; window?: ExtractWindow },
+): Promise<void> {
   await db
     .insertInto('etl.run')
     .values({
@@ -40,7 +44,13 @@ export async function startRun(db: Kysely<any>, run: { runId: string; kind: RunK
     .execute();
 }
 
-export async function finishRun(db: Kysely<any>, runId: string, status: Exclude<Status, 'running'>, error?: unknown, report?: unknown): Promise<void> {
+export async function finishRun(
+  db: Kysely<WarehouseTables>,
+  runId: string,
+  status: Exclude<Status, 'running'>,
+  error?: unknown,
+  report?: unknown,
+): Promise<void> {
   await db
     .updateTable('etl.run')
     .set({
@@ -54,12 +64,12 @@ export async function finishRun(db: Kysely<any>, runId: string, status: Exclude<
 }
 
 /** A load step picks the run up again (a retried message after a failure): running, no error. */
-export async function resumeRun(db: Kysely<any>, runId: string): Promise<void> {
+export async function resumeRun(db: Kysely<WarehouseTables>, runId: string): Promise<void> {
   await db.updateTable('etl.run').set({ status: 'running', error: null, finished_at: null }).where('run_id', '=', runId).execute();
 }
 
 /** Starts (or restarts, on a retried message) one step of one entity. */
-export async function startStep(db: Kysely<any>, runId: string, step: Step, entity: string, window?: ExtractWindow): Promise<void> {
+export async function startStep(db: Kysely<WarehouseTables>, runId: string, step: Step, entity: string, window?: ExtractWindow): Promise<void> {
   const values = {
     status: 'running',
     started_at: new Date(),
@@ -89,7 +99,7 @@ export async function startStep(db: Kysely<any>, runId: string, step: Step, enti
 }
 
 export async function finishStep(
-  db: Kysely<any>,
+  db: Kysely<WarehouseTables>,
   runId: string,
   step: Step,
   entity: string,
@@ -108,7 +118,7 @@ export async function finishStep(
 
 /** An extracted batch: its etl.batch row, and its window on the entity's extract step (known only once the source clock was read). */
 export async function recordBatch(
-  db: Kysely<any>,
+  db: Kysely<WarehouseTables>,
   runId: string,
   batch: { entity: string; manifestPath: string; manifestSha256: string; rowCount: number; partCount: number; window: ExtractWindow },
 ): Promise<void> {
@@ -135,6 +145,6 @@ export async function recordBatch(
 }
 
 /** Facts of an entity's step re-keyed to members that arrived later (counted after the step finished). */
-export async function recordRekeyed(db: Kysely<any>, runId: string, step: Step, entity: string, rows: number): Promise<void> {
+export async function recordRekeyed(db: Kysely<WarehouseTables>, runId: string, step: Step, entity: string, rows: number): Promise<void> {
   await db.updateTable('etl.run_step').set({ rows_rekeyed: rows }).where('run_id', '=', runId).where('step', '=', step).where('entity', '=', entity).execute();
 }

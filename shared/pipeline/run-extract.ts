@@ -12,7 +12,8 @@ import { retryStep } from './step-retry.js';
 import { readWatermark } from './watermark.js';
 
 export type ExtractOutcome =
-  { status: 'started'; runId: string; batches: LoadMessage['batches']; rows: Record<string, number> } | { status: 'skipped'; runId: string; heldBy: string };
+  | { status: 'started'; runId: string; batches: LoadMessage['batches']; rows: Record<string, number> }
+  | { status: 'skipped'; runId: string; heldBy: string | null };
 
 export async function runExtract(
   ctx: PipelineContext,
@@ -24,7 +25,11 @@ export async function runExtract(
   const kind = opts.kind ?? 'daily';
   const lease = await acquireLease(dw.db, runId, settings.RUN_LEASE_MINUTES, now);
   if (!lease.acquired) {
-    log.warn('another run holds the pipeline lease; this trigger exits', { runId, heldBy: lease.holder, leaseExpiresAt: lease.expiresAt.toISOString() });
+    log.warn('another run holds the pipeline lease; this trigger exits', {
+      runId,
+      heldBy: lease.holder,
+      leaseExpiresAt: lease.expiresAt?.toISOString() ?? null,
+    });
     await startRun(dw.db, { runId, kind, requestedBy: opts.requestedBy });
     await finishRun(dw.db, runId, 'skipped', `pipeline lease held by run ${lease.holder}`);
     return { status: 'skipped', runId, heldBy: lease.holder };

@@ -1,6 +1,7 @@
 // A run as the warehouse recorded it (etl.run + etl.run_step), for the pipeline command, the
 // runs API and logs.
 import type { Kysely } from 'kysely';
+import type { WarehouseTables } from '../db/schema/index.js';
 import { firstRows } from '../db/portable-sql.js';
 import { BadRequestError } from './bad-request.js';
 
@@ -34,7 +35,7 @@ export interface RunReport extends RunSummary {
 
 const iso = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string).toISOString());
 
-export async function readRunReport(db: Kysely<any>, runId: string): Promise<RunReport | null> {
+export async function readRunReport(db: Kysely<WarehouseTables>, runId: string): Promise<RunReport | null> {
   const run = await db.selectFrom('etl.run').selectAll().where('run_id', '=', runId).executeTakeFirst();
   if (!run) return null;
   const steps = await db.selectFrom('etl.run_step').selectAll().where('run_id', '=', runId).orderBy('started_at').orderBy('step').orderBy('entity').execute();
@@ -77,7 +78,7 @@ export function parseRunsLimit(raw: string | null): number {
 }
 
 /** The latest runs, newest first. */
-export async function listRuns(db: Kysely<any>, limit: number): Promise<RunSummary[]> {
+export async function listRuns(db: Kysely<WarehouseTables>, limit: number): Promise<RunSummary[]> {
   const q = db
     .selectFrom('etl.run')
     .select(['run_id', 'kind', 'status', 'started_at', 'finished_at', 'error'])

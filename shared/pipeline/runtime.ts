@@ -2,7 +2,7 @@
 // connections (see shared/db/connections.ts), the batch store and the queue sender. Handlers
 // get it with their invocation's logger.
 import { loadSettings } from '../config/settings.js';
-import { getDatabase } from '../db/connections.js';
+import { getOltpDatabase, getWarehouseDatabase } from '../db/connections.js';
 import { BatchStore } from '../storage/batch-store.js';
 import { QueueSender } from '../storage/queues.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -10,7 +10,7 @@ import type { PipelineContext } from './context.js';
 
 export async function pipelineContext(log: Logger): Promise<PipelineContext> {
   const settings = loadSettings();
-  const [oltp, dw] = await Promise.all([getDatabase('oltp'), getDatabase('dw')]);
+  const [oltp, dw] = await Promise.all([getOltpDatabase(), getWarehouseDatabase()]);
   return {
     settings,
     oltp,

@@ -2,14 +2,15 @@
 // inside the transaction that commits the entity's load. The rules (which loads move them, never
 // backwards) are in extract-window.ts.
 import type { Kysely, Transaction } from 'kysely';
+import type { WarehouseTables } from '../db/schema/index.js';
 import { laterWatermark } from './extract-window.js';
 
-export async function readWatermark(db: Kysely<any>, entity: string): Promise<Date | null> {
+export async function readWatermark(db: Kysely<WarehouseTables>, entity: string): Promise<Date | null> {
   const row = await db.selectFrom('etl.watermark').select('high_water').where('entity', '=', entity).executeTakeFirst();
   return row ? new Date(row.high_water) : null;
 }
 
-export async function advanceWatermark(trx: Transaction<any>, entity: string, highWater: Date, runId: string): Promise<void> {
+export async function advanceWatermark(trx: Transaction<WarehouseTables>, entity: string, highWater: Date, runId: string): Promise<void> {
   const current = await readWatermark(trx, entity);
   const next = laterWatermark(current, highWater);
   if (next === null) return;

@@ -1,7 +1,9 @@
 // A complete pipeline context for tests: fresh OLTP and warehouse databases on one engine, an
 // isolated set of Azurite containers/queues, and a way to receive what a step enqueued.
+import { sql } from 'kysely';
 import { loadSettings, type Settings } from '../../shared/config/settings.js';
 import { migrate } from '../../shared/db/migrate.js';
+import type { WarehouseTables } from '../../shared/db/schema/index.js';
 import type { PipelineContext } from '../../shared/pipeline/context.js';
 import { loadDimensions } from '../../shared/pipeline/load-dimensions.js';
 import { loadFacts } from '../../shared/pipeline/load-facts.js';
@@ -50,10 +52,13 @@ export async function testPipeline(engine: TestEngine, env: Record<string, strin
 }
 
 /** Every row of the given tables, ordered by key, without load bookkeeping (run id, load time). */
-async function snapshot(ctx: PipelineContext, tables: readonly (readonly [name: string, table: string, key: string])[]): Promise<Record<string, unknown[]>> {
+async function snapshot(
+  ctx: PipelineContext,
+  tables: readonly (readonly [name: string, table: keyof WarehouseTables, key: string])[],
+): Promise<Record<string, unknown[]>> {
   const out: Record<string, unknown[]> = {};
   for (const [name, table, key] of tables) {
-    const rows = await ctx.dw.db.selectFrom(table).selectAll().orderBy(key).execute();
+    const rows = await ctx.dw.db.selectFrom(table).selectAll().orderBy(sql.ref(key)).execute();
     out[name] = rows.map((r) => {
       const { run_id: _r, loaded_at: _l, ...rest } = r as Record<string, unknown>;
       return Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v]));
