@@ -32,6 +32,20 @@ const intSetting = (fallback: number, min: number, max: number, unit: string) =>
         .pipe(z.number().min(min, `expected at least ${min} ${unit}`).max(max, `expected at most ${max} ${unit}`)),
     );
 
+/** 'YYYY-MM-DD' as 00:00 UTC, or null; the round trip refuses dates JavaScript rolls over (2026-02-30 would be 2026-03-02). */
+const utcDay = (v: string): Date | null => {
+  const ms = /^\d{4}-\d{2}-\d{2}$/.test(v) ? Date.parse(`${v}T00:00:00Z`) : NaN;
+  return Number.isNaN(ms) || !new Date(ms).toISOString().startsWith(v) ? null : new Date(ms);
+};
+
+const dateSetting = (fallback: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? fallback : v.trim()))
+    .refine((v) => utcDay(v) !== null, { message: 'expected a date as YYYY-MM-DD, e.g. 2000-01-01' })
+    .transform((v) => utcDay(v)!);
+
 const schema = z.object({
   OLTP_CONNECTION_STRING: connection('OLTP_CONNECTION_STRING', 'pglite:.data/oltp'),
   DW_CONNECTION_STRING: connection('DW_CONNECTION_STRING', 'pglite:.data/dw'),
@@ -72,6 +86,8 @@ const schema = z.object({
   RUN_LEASE_MINUTES: intSetting(30, 1, 24 * 60, 'minutes'),
   /** the longest window one POST /api/backfill may re-extract */
   BACKFILL_MAX_DAYS: intSetting(92, 1, 3660, 'days'),
+  /** no POST /api/backfill window may start before this date: older ones are typos (0000-01-01), not history */
+  BACKFILL_MIN_DATE: dateSetting('2000-01-01'),
 });
 
 export type Settings = z.output<typeof schema>;

@@ -46,3 +46,30 @@ describe('settings', () => {
     expect(() => loadSettings({ OLTP_CONNECTION_STRING: 'x', DW_CONNECTION_STRING: 'y' })).toThrow(/OLTP_CONNECTION_STRING[\s\S]*DW_CONNECTION_STRING/);
   });
 });
+
+describe('BACKFILL_MIN_DATE', () => {
+  it('defaults to 2000-01-01 and reads an ISO date as 00:00 UTC', () => {
+    expect(loadSettings({}).BACKFILL_MIN_DATE).toEqual(new Date('2000-01-01T00:00:00Z'));
+    expect(loadSettings({ BACKFILL_MIN_DATE: ' 2024-02-29 ' }).BACKFILL_MIN_DATE).toEqual(new Date('2024-02-29T00:00:00Z'));
+  });
+
+  it.each(['2023-02-29', '2026-13-01', '01/01/2000', '2000-01-01T00:00:00Z', 'yesterday', '+02000-01-01'])(
+    'refuses %j naming the setting and the format',
+    (value) => {
+      expect(() => loadSettings({ BACKFILL_MIN_DATE: value })).toThrow(/BACKFILL_MIN_DATE: expected a date as YYYY-MM-DD/);
+    },
+  );
+});
+
+describe('local.settings.example.json', () => {
+  it('lists every setting the app reads, and nothing else but the worker runtime', async () => {
+    const { readFileSync } = await import('node:fs');
+    const example = JSON.parse(readFileSync('local.settings.example.json', 'utf8')) as { Values: Record<string, string> };
+    const names = Object.keys(example.Values).filter((n) => n !== 'FUNCTIONS_WORKER_RUNTIME');
+    // (an optional setting left empty is absent from loadSettings' result, so give it a value)
+    const all = loadSettings({ APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=00000000-0000-0000-0000-000000000000' });
+    expect(names.sort()).toEqual(Object.keys(all).sort());
+    // and each value in it is valid as written
+    expect(() => loadSettings(example.Values)).not.toThrow();
+  });
+});
