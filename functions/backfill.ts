@@ -1,25 +1,31 @@
 // POST /api/backfill — re-extract a window of the source: {"from", "to", "entities"?, "dryRun"?}.
-// 400 for a bad request (nothing is started), 200 with per-entity row counts for a dry run,
-// 202 with the run's status URL once the extract is done and the load queued, 409 while another
-// run holds the pipeline lease. Validation and counting live in shared/pipeline/backfill.ts.
+// Refused before any database is touched: 415 unless the body is application/json, 413 when it is
+// larger than 16 KiB, 400 for a bad body or window (only "later than the source's clock" needs
+// the source). Then 200 with per-entity row counts for a dry run, 202 with the run's status URL
+// once the extract is done and the load queued, 409 while another run holds the pipeline lease.
+// Validation and counting live in shared/pipeline/backfill.ts, the body's form in shared/http/.
 import { app, type HttpMethod, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { countBackfillRows, planBackfill, type BackfillRequest } from '../shared/pipeline/backfill.js';
-import { BadRequestError } from '../shared/pipeline/bad-request.js';
+import { loadSettings } from '../shared/config/settings.js';
+import { readJsonBody } from '../shared/http/json-body.js';
+import { checkAgainstSourceClock, countBackfillRows, parseBackfillRequest, type BackfillRequest } from '../shared/pipeline/backfill.js';
 import { pipelineContext } from '../shared/pipeline/runtime.js';
 import { runExtract } from '../shared/pipeline/run-extract.js';
 import { invocationLogger } from '../shared/telemetry/invocation-logger.js';
+import { refusal } from './runtime/refusal.js';
 import { underFunctionsHost } from './runtime/functions-host.js';
 
 export async function backfillHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const log = invocationLogger(context);
-  const ctx = await pipelineContext(log);
   let plan: BackfillRequest;
+  let ctx: Awaited<ReturnType<typeof pipelineContext>>;
   try {
-    plan = await planBackfill(ctx, await request.text());
+    plan = parseBackfillRequest(await readJsonBody(request), loadSettings());
+    ctx = await pipelineContext(log);
+    await checkAgainstSourceClock(ctx.oltp, plan);
   } catch (e) {
-    if (!(e instanceof BadRequestError)) throw e;
-    log.warn('backfill request rejected', { error: e.message });
-    return { status: 400, jsonBody: { error: e.message } };
+    const answer = refusal(e);
+    log.warn('backfill request rejected', { status: answer.status, error: (e as Error).message });
+    return answer;
   }
   const window = { from: plan.window.from.toISOString(), to: plan.window.to.toISOString() };
   if (plan.dryRun) {

@@ -5,6 +5,7 @@
 // after `from` and at or before `to`. A date without a time means 00:00 UTC; a datetime must say
 // its offset (Z or +hh:mm) — timestamps are UTC end to end, a naive one would be a guess.
 import { z } from 'zod';
+import type { Settings } from '../config/settings.js';
 import type { Database } from '../db/database.js';
 import { readClock, snapshotIsolation } from '../db/portable-sql.js';
 import { BadRequestError } from './bad-request.js';
@@ -123,12 +124,35 @@ export function checkWindowEnd(request: BackfillRequest, now: Date): void {
 }
 
 /**
- * Validates a backfill request against the settings and the source clock, read at request time.
- * Throws BadRequestError. A malformed body never reaches the database.
+ * A backfill may not start before BACKFILL_MIN_DATE (`floor`): a window in year 0000 is a typo,
+ * and the source has no rows that old to re-read. Throws BadRequestError.
+ */
+export function checkWindowStart(request: BackfillRequest, floor: Date): void {
+  const { from } = request.window;
+  if (from.getTime() < floor.getTime()) {
+    throw new BadRequestError(`from (${from.toISOString()}) is before ${floor.toISOString().slice(0, 10)} (BACKFILL_MIN_DATE)`);
+  }
+}
+
+/** Everything that can be checked without a database: the body, the window's length and its floor. Throws BadRequestError. */
+export function parseBackfillRequest(bodyText: string, settings: Pick<Settings, 'BACKFILL_MAX_DAYS' | 'BACKFILL_MIN_DATE'>): BackfillRequest {
+  const request = parseBackfillBody(bodyText, settings.BACKFILL_MAX_DAYS);
+  checkWindowStart(request, settings.BACKFILL_MIN_DATE);
+  return request;
+}
+
+/** The one check that needs the source: its clock, read at request time. Throws BadRequestError. */
+export async function checkAgainstSourceClock(source: Database, request: BackfillRequest): Promise<void> {
+  checkWindowEnd(request, await readClock(source.db));
+}
+
+/**
+ * Validates a backfill request against the settings and the source clock. Throws
+ * BadRequestError. A malformed body never reaches the database.
  */
 export async function planBackfill(ctx: Pick<PipelineContext, 'oltp' | 'settings'>, bodyText: string): Promise<BackfillRequest> {
-  const request = parseBackfillBody(bodyText, ctx.settings.BACKFILL_MAX_DAYS);
-  checkWindowEnd(request, await readClock(ctx.oltp.db));
+  const request = parseBackfillRequest(bodyText, ctx.settings);
+  await checkAgainstSourceClock(ctx.oltp, request);
   return request;
 }
 
