@@ -25,6 +25,13 @@ const ENTITY_NAMES = ENTITIES.map((e) => e.name);
 const FIELDS = ['from', 'to', 'entities', 'dryRun'];
 const INSTANT_FORMAT = 'an ISO date (2026-10-01, meaning 00:00 UTC) or a datetime with its offset (2026-10-01T12:00:00Z)';
 
+/** 'a', 'b' and 3 more: at most 5 names, each cut at 40 characters, so an answer stays short whatever was sent. */
+const quoteSome = (names: readonly string[]) =>
+  `${names
+    .slice(0, 5)
+    .map((n) => `'${n.slice(0, 40)}'`)
+    .join(', ')}${names.length > 5 ? ` and ${names.length - 5} more` : ''}`;
+
 const isoDate = z.iso.date();
 const isoDateTime = z.iso.datetime({ offset: true });
 
@@ -65,7 +72,7 @@ const requestSchema = z.strictObject(
         if (unknown.length) {
           ctx.addIssue({
             code: 'custom',
-            message: `unknown entit${unknown.length === 1 ? 'y' : 'ies'} ${unknown.map((n) => `'${n.slice(0, 40)}'`).join(', ')}; valid: ${ENTITY_NAMES.join(', ')}`,
+            message: `unknown entit${unknown.length === 1 ? 'y' : 'ies'} ${quoteSome(unknown)}; valid: ${ENTITY_NAMES.join(', ')}`,
           });
         }
       })
@@ -75,7 +82,7 @@ const requestSchema = z.strictObject(
   {
     error: (issue) =>
       issue.code === 'unrecognized_keys'
-        ? `unknown field${issue.keys.length === 1 ? '' : 's'} ${issue.keys.map((k) => `'${k.slice(0, 40)}'`).join(', ')}; expected ${FIELDS.join(', ')}`
+        ? `unknown field${issue.keys.length === 1 ? '' : 's'} ${quoteSome(issue.keys)}; expected ${FIELDS.join(', ')}`
         : undefined,
   },
 );
