@@ -4,10 +4,9 @@
 import { readFileSync } from 'node:fs';
 import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from 'kysely';
 import type { Database } from '../../shared/db/database.js';
-import { migrate } from '../../shared/db/migrate.js';
 import { renderAllSchemas, TS_TYPES } from '../../shared/db/schema/generate.js';
 import { tablesOf, type WarehouseTables } from '../../shared/db/schema/index.js';
-import { testEngines } from '../helpers/engines.js';
+import { testEngines, withFreshDatabase } from '../helpers/engines.js';
 
 describe('typed schema', () => {
   it('matches the migrated databases (after changing a migration: npx tsx shared/db/schema/generate.ts)', async () => {
@@ -64,10 +63,8 @@ const IS: Record<string, (v: unknown) => boolean> = {
 
 describe.each(testEngines().filter((e) => e.name !== 'mssql'))('typed schema on $name', (engine) => {
   it('every SQL type comes back as the TypeScript type the schema declares', async () => {
-    const { database, close } = await engine.fresh();
-    try {
+    await withFreshDatabase(engine, 'dw', async (database) => {
       const dw = database as Database<WarehouseTables>;
-      await migrate(dw, 'dw');
       // The migrations seed the dimensions' unknown members, the calendar's and the lease; a run adds text columns.
       await dw.db
         .insertInto('etl.run')
@@ -91,8 +88,6 @@ describe.each(testEngines().filter((e) => e.name !== 'mssql'))('typed schema on 
         }
       }
       expect([...seen].sort()).toEqual(Object.keys(TS_TYPES).sort());
-    } finally {
-      await close();
-    }
+    });
   });
 });

@@ -1,13 +1,12 @@
 import { sql } from 'kysely';
 import { migrate } from '../../shared/db/migrate.js';
-import { testEngines } from '../helpers/engines.js';
+import { testEngines, withFreshDatabase } from '../helpers/engines.js';
 
 const TABLES = ['categorias', 'vendedores', 'clientes', 'produtos', 'campanhas', 'pedidos', 'itens_pedido', 'pagamentos', 'metas'];
 
 describe.each(testEngines())('OLTP migrations on $name', (engine) => {
   it('creates every OLTP table once and is a no-op the second time', async () => {
-    const { database, close } = await engine.fresh();
-    try {
+    await withFreshDatabase(engine, 'empty', async (database) => {
       const first = await migrate(database, 'oltp');
       expect(first.applied).toEqual(['0001_oltp_schema']);
       const second = await migrate(database, 'oltp');
@@ -26,14 +25,11 @@ describe.each(testEngines())('OLTP migrations on $name', (engine) => {
       // The migration log records exactly one application.
       const log = await sql<{ n: number | string }>`select count(*) as n from kysely_migration`.execute(database.db);
       expect(Number(log.rows[0]!.n)).toBe(1);
-    } finally {
-      await close();
-    }
+    });
   });
 
   it('creates the warehouse control tables and dimensions with their unknown members, idempotently', async () => {
-    const { database, close } = await engine.fresh();
-    try {
+    await withFreshDatabase(engine, 'empty', async (database) => {
       expect((await migrate(database, 'dw')).applied).toEqual(['0001_etl_control', '0002_dimensions', '0003_staging', '0004_facts']);
       expect((await migrate(database, 'dw')).applied).toEqual([]);
       const tables = (await database.db.introspection.getTables()).map((t) => `${t.schema}.${t.name}`).sort();
@@ -89,15 +85,11 @@ describe.each(testEngines())('OLTP migrations on $name', (engine) => {
           .values({ ...version, cliente_key: 2, cliente_id: 7, valid_from: new Date('2024-02-01T00:00:00Z') })
           .execute(),
       ).rejects.toThrow();
-    } finally {
-      await close();
-    }
+    });
   });
 
   it('stores money as exact decimals and timestamps as UTC instants', async () => {
-    const { database, close } = await engine.fresh();
-    try {
-      await migrate(database, 'oltp');
+    await withFreshDatabase(engine, 'oltp', async (database) => {
       await database.bulkInsert(
         {
           schema: 'oltp',
@@ -126,8 +118,6 @@ describe.each(testEngines())('OLTP migrations on $name', (engine) => {
       const cat = await database.db.selectFrom('oltp.categorias').selectAll().executeTakeFirstOrThrow();
       expect(new Date(cat.updated_at).toISOString()).toBe('2024-01-31T23:59:59.123Z');
       expect(cat.nome).toBe('Cama, mesa & banho\t"x"');
-    } finally {
-      await close();
-    }
+    });
   });
 });
