@@ -9,11 +9,10 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import { sql, type RawBuilder } from 'kysely';
 import type { Database } from '../../shared/db/database.js';
-import { migrate } from '../../shared/db/migrate.js';
 import { importSuperstore, readSuperstore, SuperstoreImportError } from '../../shared/import/superstore.js';
 import { formatMoney, parseMoney } from '../../shared/model/money.js';
 import { superstorePath } from '../helpers/datasets.js';
-import { testEngines } from '../helpers/engines.js';
+import { freshDatabaseForAll, testEngines, withFreshDatabase } from '../helpers/engines.js';
 
 // jest runs from the repository root (rootDir); the datasets live next to it.
 const REPO = process.cwd();
@@ -67,20 +66,17 @@ async function scalar(database: Database, query: RawBuilder<{ v: unknown }>): Pr
 
 describe.each(testEngines())('Superstore import on $name', (engine) => {
   describe('the real file', () => {
-    let database: Database;
-    let close: () => Promise<void>;
     const facts = fileFacts();
-
+    // Imported once in beforeAll; the tests only read the result (a refused import writes nothing).
+    const oltp = freshDatabaseForAll(engine, 'oltp');
+    let database: Database;
+    let report: Awaited<ReturnType<typeof importSuperstore>>;
     beforeAll(async () => {
-      ({ database, close } = await engine.fresh());
-      await migrate(database, 'oltp');
-    });
-    afterAll(async () => {
-      if (close) await close();
+      database = oltp.database;
+      report = await importSuperstore(database, REAL_FILE, { at: AT });
     });
 
     it("loads every line with the file's exact Sales and Profit totals", async () => {
-      const report = await importSuperstore(database, REAL_FILE, { at: AT });
       expect(report).toMatchObject({
         gzip: true,
         encoding: 'utf-8',
@@ -212,9 +208,7 @@ describe.each(testEngines())('Superstore import on $name', (engine) => {
   });
 
   it('fails on broken files naming what and where, and writes nothing', async () => {
-    const { database, close } = await engine.fresh();
-    try {
-      await migrate(database, 'oltp');
+    await withFreshDatabase(engine, 'oltp', async (database) => {
       const cases: [string, RegExp][] = [
         ['does-not-exist.csv', /File not found: .*does-not-exist\.csv/],
         ['wrong-header.csv', /wrong header on line 1: missing column\(s\) 'Row ID', 'Sales'; unexpected column\(s\) 'Revenue'/],
@@ -228,15 +222,11 @@ describe.each(testEngines())('Superstore import on $name', (engine) => {
         await expect(importSuperstore(database, join(FIXTURES, file), { at: AT })).rejects.toThrow(message);
       }
       expect(Object.values(await counts(database)).every((n) => n === 0)).toBe(true);
-    } finally {
-      await close();
-    }
+    });
   });
 
   it('imports a true Windows-1252 file with the right characters', async () => {
-    const { database, close } = await engine.fresh();
-    try {
-      await migrate(database, 'oltp');
+    await withFreshDatabase(engine, 'oltp', async (database) => {
       const report = await importSuperstore(database, join(FIXTURES, 'windows-1252.csv'), { at: AT });
       expect(report).toMatchObject({
         encoding: 'windows-1252',
@@ -262,15 +252,11 @@ describe.each(testEngines())('Superstore import on $name', (engine) => {
         ['Technology', true],
         ['Technology/Phones', false],
       ]);
-    } finally {
-      await close();
-    }
+    });
   });
 
   it('continues ids on a non-empty OLTP, reuses existing categories, and undoes a load that fails midway', async () => {
-    const { database, close } = await engine.fresh();
-    try {
-      await migrate(database, 'oltp');
+    await withFreshDatabase(engine, 'oltp', async (database) => {
       const old = '2020-01-01T00:00:00.000Z';
       await database.db.insertInto('oltp.categorias').values({ id: 7, codigo: 'Technology', nome: 'Tech', created_at: old, updated_at: old }).execute();
       await database.db
@@ -300,9 +286,7 @@ describe.each(testEngines())('Superstore import on $name', (engine) => {
       ]);
       const seller = await database.db.selectFrom('oltp.vendedores').select(['id']).where('codigo', '=', 'SUPERSTORE').executeTakeFirstOrThrow();
       expect(Number(seller.id)).toBe(4);
-    } finally {
-      await close();
-    }
+    });
   });
 
   if (engine.name === 'pglite') {

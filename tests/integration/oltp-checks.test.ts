@@ -4,13 +4,12 @@
 import { sql, type Kysely } from 'kysely';
 import type { Engine } from '../../shared/db/connection-string.js';
 import type { Database } from '../../shared/db/database.js';
-import { migrate } from '../../shared/db/migrate.js';
 import { offlineKysely } from '../../shared/db/offline-compile.js';
 import { OLTP_TABLES } from '../../shared/model/oltp-tables.js';
 import { OLTP_CHECKS } from '../../shared/oltp/check-catalogue.js';
 import { formatCheckTable } from '../../shared/oltp/check-report.js';
 import { checkExitCode, countQuery, hasBlockingFailure, runChecks, sampleQuery, type CheckResult } from '../../shared/oltp/check-runner.js';
-import { testEngines } from '../helpers/engines.js';
+import { freshDatabaseForAll, testEngines } from '../helpers/engines.js';
 
 const created_at = new Date('2024-03-01T10:00:00Z');
 const updated_at = new Date('2024-03-02T10:00:00Z');
@@ -506,20 +505,12 @@ describe('OLTP check definitions', () => {
 });
 
 describe.each(testEngines())('OLTP checks on $name', (engine) => {
-  let database: Database;
-  let close: () => Promise<void>;
-
-  beforeAll(async () => {
-    ({ database, close } = await engine.fresh());
-    await migrate(database, 'oltp');
-    await seedGoodData(database.db);
-  });
-  afterAll(async () => {
-    await close?.();
-  });
+  // One consistent dataset for every test; each breakage is rolled back (checksOnBrokenCopy).
+  const oltp = freshDatabaseForAll(engine, 'oltp');
+  beforeAll(() => seedGoodData(oltp.database.db));
 
   it('passes every check on a consistent dataset, and the CLI would exit 0', async () => {
-    const results = await runChecks(database.db);
+    const results = await runChecks(oltp.database.db);
     expect(results.map((r) => r.name)).toEqual(OLTP_CHECKS.map((c) => c.name));
     expect(failing(results)).toEqual({});
     expect(results.every((r) => r.samples.length === 0)).toBe(true);
@@ -528,7 +519,7 @@ describe.each(testEngines())('OLTP checks on $name', (engine) => {
   });
 
   it.each(BLOCKING_BREAKAGES.map((b) => [b.title, b] as const))('fails the blocking check for %s', async (_title, breakage) => {
-    const results = await checksOnBrokenCopy(database, breakage);
+    const results = await checksOnBrokenCopy(oltp.database, breakage);
     expect(failing(results)).toEqual(breakage.expected);
     expect(hasBlockingFailure(results)).toBe(true);
     expect(checkExitCode(results)).toBe(1);
@@ -539,7 +530,7 @@ describe.each(testEngines())('OLTP checks on $name', (engine) => {
   });
 
   it.each(WARNING_BREAKAGES.map((b) => [b.title, b] as const))('only warns for %s (exit code 0)', async (_title, breakage) => {
-    const results = await checksOnBrokenCopy(database, breakage);
+    const results = await checksOnBrokenCopy(oltp.database, breakage);
     expect(failing(results)).toEqual(breakage.expected);
     for (const name of Object.keys(breakage.expected)) expect(results.find((r) => r.name === name)!.severity).toBe('warning');
     expect(hasBlockingFailure(results)).toBe(false);
@@ -549,7 +540,7 @@ describe.each(testEngines())('OLTP checks on $name', (engine) => {
 
   it('reports samples that identify the failing rows, and a table with status and summary', async () => {
     const breakage = BLOCKING_BREAKAGES.find((b) => b.title.startsWith('updated_at earlier'))!;
-    const results = await checksOnBrokenCopy(database, breakage);
+    const results = await checksOnBrokenCopy(oltp.database, breakage);
     const r = results.find((x) => x.name === 'updated_before_created')!;
     expect(r.samples).toHaveLength(2);
     expect(r.samples[0]).toMatch(/^tabela=clientes, id=1, created_at=/);
@@ -562,6 +553,7 @@ describe.each(testEngines())('OLTP checks on $name', (engine) => {
   });
 
   it('leaves the data untouched after the rolled-back breakages', async () => {
-    expect(failing(await runChecks(database.db))).toEqual({});
+    for (const breakage of [...BLOCKING_BREAKAGES, ...WARNING_BREAKAGES]) await checksOnBrokenCopy(oltp.database, breakage);
+    expect(failing(await runChecks(oltp.database.db))).toEqual({});
   });
 });

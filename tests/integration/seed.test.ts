@@ -2,7 +2,6 @@
 // consistent (money to the cent, statuses vs timestamps, nothing at or after --as-of).
 import { spawnSync } from 'node:child_process';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
-import { migrate } from '../../shared/db/migrate.js';
 import type { Database } from '../../shared/db/database.js';
 import { OLTP_TABLES, PAID_STATUSES } from '../../shared/model/oltp-tables.js';
 import { seedBase, seedSizes } from '../../shared/seed/base.js';
@@ -10,13 +9,11 @@ import { UFS } from '../../shared/seed/brazil.js';
 import { SeedError } from '../../shared/seed/errors.js';
 import { parseSeedFlags } from '../../shared/seed/options.js';
 import { snapshotOltp, type OltpSnapshot } from '../../shared/seed/snapshot.js';
-import { testEngines, type TestEngine } from '../helpers/engines.js';
+import { freshDatabaseForAll, testEngines, withFreshDatabase } from '../helpers/engines.js';
 
 const AS_OF = new Date('2026-03-01T00:00:00.000Z');
 const SMALL = 0.02;
 const DOUBLE = 0.04;
-
-type Fresh = Awaited<ReturnType<TestEngine['fresh']>>;
 
 async function count(db: Kysely<any>, query: RawBuilder<any>): Promise<number> {
   const r = await query.execute(db);
@@ -84,31 +81,23 @@ async function expectMoneyRules(db: Kysely<any>): Promise<void> {
 }
 
 describe.each(testEngines())('base seed on $name', (engine) => {
-  let a: Fresh;
-  let b: Fresh;
-
-  // Two databases for the whole file: each PGlite instance costs ~300 MB.
+  const SEED_42 = { scale: SMALL, seed: 42, asOf: AS_OF };
+  // One seeded database that the tests only read; tests that seed again get their own database.
+  const a = freshDatabaseForAll(engine, 'oltp');
+  let countsA: Awaited<ReturnType<typeof seedBase>>;
   beforeAll(async () => {
-    a = await engine.fresh();
-    b = await engine.fresh();
-    await migrate(a.database, 'oltp');
-    await migrate(b.database, 'oltp');
-  });
-  afterAll(async () => {
-    await a?.close();
-    await b?.close();
+    countsA = await seedBase(a.database, SEED_42);
   });
 
   it('writes the same rows, byte for byte, for the same seed, scale and as-of', async () => {
-    const options = { scale: SMALL, seed: 42, asOf: AS_OF };
-    const countsA = await seedBase(a.database, options);
-    const countsB = await seedBase(b.database, options);
-    expect(countsB).toEqual(countsA);
-    expectSameRows(await snapshotOltp(a.database), await snapshotOltp(b.database));
+    await withFreshDatabase(engine, 'oltp', async (b) => {
+      expect(await seedBase(b, SEED_42)).toEqual(countsA);
+      expectSameRows(await snapshotOltp(a.database), await snapshotOltp(b));
+    });
   });
 
   it('refuses to seed an OLTP that already has rows', async () => {
-    await expect(seedBase(a.database, { scale: SMALL, seed: 42, asOf: AS_OF })).rejects.toThrow(/OLTP database is not empty \(categorias: \d+.*pedidos: \d+/);
+    await expect(seedBase(a.database, SEED_42)).rejects.toThrow(/OLTP database is not empty \(categorias: \d+.*pedidos: \d+/);
   });
 
   it('fills every table with the sizes --scale promises', async () => {
@@ -242,28 +231,29 @@ describe.each(testEngines())('base seed on $name', (engine) => {
   });
 
   it('gives different rows for another seed, and orders double with the scale', async () => {
-    await emptyOltp(b.database);
-    await seedBase(b.database, { scale: SMALL, seed: 7, asOf: AS_OF });
-    const a42 = await snapshotOltp(a.database);
-    const b7 = await snapshotOltp(b.database);
-    for (const t of ['clientes', 'produtos', 'pedidos', 'itens_pedido'] as const) {
-      const same = [...a42[t]].filter(([id, row]) => b7[t].get(id) === row).length;
-      expect({ table: t, same }).toEqual({ table: t, same: 0 });
-    }
-    await expectMoneyRules(b.database.db);
+    await withFreshDatabase(engine, 'oltp', async (b) => {
+      await seedBase(b, { scale: SMALL, seed: 7, asOf: AS_OF });
+      const a42 = await snapshotOltp(a.database);
+      const b7 = await snapshotOltp(b);
+      for (const t of ['clientes', 'produtos', 'pedidos', 'itens_pedido'] as const) {
+        const same = [...a42[t]].filter(([id, row]) => b7[t].get(id) === row).length;
+        expect({ table: t, same }).toEqual({ table: t, same: 0 });
+      }
+      await expectMoneyRules(b.db);
 
-    await emptyOltp(b.database);
-    const big = await seedBase(b.database, { scale: DOUBLE, seed: 7, asOf: AS_OF, chunkOrders: 97 });
-    const small = seedSizes(SMALL);
-    expect(big.pedidos).toBe(2 * small.pedidos);
-    expect(big.clientes).toBe(2 * small.clientes);
-    expect(big.produtos).toBe(2 * small.produtos);
-    expect(big.vendedores).toBe(seedSizes(DOUBLE).vendedores);
-    expect(big.campanhas).toBe(Math.round(40 * Math.sqrt(DOUBLE)));
-    expect(big.itens_pedido).toBeGreaterThan(big.pedidos * 1.1);
-    expect(big.itens_pedido).toBeLessThan(big.pedidos * 1.6);
-    // Small chunks (97 orders) exercise many bulk calls and still keep the rules.
-    await expectMoneyRules(b.database.db);
+      await emptyOltp(b);
+      const big = await seedBase(b, { scale: DOUBLE, seed: 7, asOf: AS_OF, chunkOrders: 97 });
+      const small = seedSizes(SMALL);
+      expect(big.pedidos).toBe(2 * small.pedidos);
+      expect(big.clientes).toBe(2 * small.clientes);
+      expect(big.produtos).toBe(2 * small.produtos);
+      expect(big.vendedores).toBe(seedSizes(DOUBLE).vendedores);
+      expect(big.campanhas).toBe(Math.round(40 * Math.sqrt(DOUBLE)));
+      expect(big.itens_pedido).toBeGreaterThan(big.pedidos * 1.1);
+      expect(big.itens_pedido).toBeLessThan(big.pedidos * 1.6);
+      // Small chunks (97 orders) exercise many bulk calls and still keep the rules.
+      await expectMoneyRules(b.db);
+    });
   });
 });
 
