@@ -9,6 +9,7 @@ import { loadFacts } from '../../shared/pipeline/load-facts.js';
 import { QUEUES } from '../../shared/pipeline/messages.js';
 import { runExtract } from '../../shared/pipeline/run-extract.js';
 import { listRuns, readRunReport } from '../../shared/pipeline/run-report.js';
+import { readClock } from '../../shared/db/portable-sql.js';
 import { goldenIdentities } from '../../shared/db/statement-golden.js';
 import { seedBase } from '../../shared/seed/base.js';
 import { runIncrementalDay } from '../../shared/seed/incremental.js';
@@ -24,7 +25,9 @@ describe('golden T-SQL coverage', () => {
     const p = await testPipeline(testEngines()[0]!);
     try {
       const source = p.ctx.oltp;
-      const asOf = new Date(new Date().toISOString().slice(0, 10) + 'T00:00:00.000Z');
+      // Rows are stamped from the source's clock, as the extract windows are: yesterday's base,
+      // then today's changes.
+      const asOf = new Date((await readClock(source.db)).toISOString().slice(0, 10) + 'T00:00:00.000Z');
       asOf.setUTCDate(asOf.getUTCDate() - 1);
       await seedBase(source, { scale: 0.01, seed: 7, asOf });
 
@@ -33,10 +36,11 @@ describe('golden T-SQL coverage', () => {
       p.ctx.dw = capturingDatabase(p.ctx.dw, seen);
       // the first run (no watermarks yet), then the next day's (watermarks advanced)
       await dailyRun(p);
-      await runIncrementalDay(source, { at: new Date(), seed: 7 });
+      await runIncrementalDay(source, { at: await readClock(source.db), seed: 7 });
       const { runId } = await dailyRun(p);
       // POST /api/backfill: a dry run, then a backfill of orders and items
-      const plan = await planBackfill(p.ctx, JSON.stringify({ from: asOf.toISOString(), to: new Date().toISOString(), entities: ['pedidos', 'itens_pedido'] }));
+      const to = (await readClock(source.db)).toISOString();
+      const plan = await planBackfill(p.ctx, JSON.stringify({ from: asOf.toISOString(), to, entities: ['pedidos', 'itens_pedido'] }));
       expect(Object.values(await countBackfillRows(p.ctx.oltp, plan.window, plan.entities)).some((n) => n > 0)).toBe(true);
       const backfill = await runExtract(p.ctx, { kind: 'backfill', window: plan.window, entities: plan.entities, requestedBy: 'api' });
       expect(backfill.status).toBe('started');
