@@ -1,0 +1,99 @@
+// The pipeline process the kill -9 / server-restart / storage-stop fault cases start as a child
+// (tests/helpers/fault-child.ts starts it; run with `node --import tsx`). It does what
+// `npm run pipeline` does (scripts/pipeline.ts runPipelineOnce): the local Functions host fires
+// the extract timer, then polls the queues with host.json's retry semantics until the run is
+// settled, and exits 0 if the run succeeded, 1 if not. Databases and storage come from the usual
+// settings (OLTP_CONNECTION_STRING, DW_CONNECTION_STRING, AzureWebJobsStorage, BLOB_CONTAINER).
+//
+// FAULT_PAUSE_AT stops it at one point of the run, prints `FAULT-PAUSED <stage>` and waits for a
+// `continue` line on stdin (or a kill -9):
+//   extract        before the third entity's batch is written (two batches and their etl rows done)
+//   after-extract  right after the extract queued the dimension load
+//   dimensions     inside the clientes merge's transaction (after the merge, before the commit)
+//   facts          inside the sales transaction (after the facts, before the commit)
+// FAULT_HOST_JSON: the host.json to read (tests make retries fast). The last stdout line is
+// `FAULT-REPORT <run report as JSON>`.
+import { createInterface } from 'node:readline';
+import { startLocalHost } from '../../dev/host.js';
+import { closeAllDatabases, getWarehouseDatabase } from '../../shared/db/connections.js';
+import { factFaults } from '../../shared/pipeline/facts/steps.js';
+import { faults } from '../../shared/pipeline/load-dimensions.js';
+import { QUEUES } from '../../shared/pipeline/messages.js';
+import { readRunReport, type RunReport } from '../../shared/pipeline/run-report.js';
+import { BatchStore } from '../../shared/storage/batch-store.js';
+import { QueueSender } from '../../shared/storage/queues.js';
+
+const stage = process.env.FAULT_PAUSE_AT ?? '';
+const resumers: (() => void)[] = [];
+const input = createInterface({ input: process.stdin });
+input.on('line', (line) => {
+  if (line.trim() === 'continue') resumers.shift()?.();
+});
+
+let paused = false;
+async function pause(at: string): Promise<void> {
+  if (paused) return; // once per process
+  paused = true;
+  console.log(`FAULT-PAUSED ${at}`);
+  await new Promise<void>((resume) => resumers.push(resume));
+  console.log(`FAULT-RESUMED ${at}`);
+}
+
+if (stage === 'extract') {
+  const writeBatch = BatchStore.prototype.writeBatch;
+  let calls = 0;
+  BatchStore.prototype.writeBatch = async function (this: BatchStore, ...args: Parameters<BatchStore['writeBatch']>) {
+    if (++calls === 3) await pause('extract');
+    return writeBatch.apply(this, args);
+  };
+} else if (stage === 'after-extract') {
+  const send = QueueSender.prototype.send;
+  QueueSender.prototype.send = async function (this: QueueSender, queueName: string, message: object) {
+    await send.call(this, queueName, message);
+    if (queueName === QUEUES.dimensions) await pause('after-extract');
+  };
+} else if (stage === 'dimensions') {
+  faults.afterMerge = async (entity) => {
+    if (entity === 'clientes') await pause('dimensions');
+  };
+} else if (stage === 'facts') {
+  factFaults.afterSales = () => pause('facts');
+} else if (stage !== '') {
+  throw new Error(`unknown FAULT_PAUSE_AT '${stage}'`);
+}
+
+async function runOnce(): Promise<RunReport> {
+  const host = await startLocalHost({
+    storageConnectionString: process.env.AzureWebJobsStorage!,
+    hostJsonPath: process.env.FAULT_HOST_JSON,
+    log: (line) => console.log(line),
+  });
+  try {
+    const dw = await getWarehouseDatabase();
+    const before = await dw.db.selectFrom('etl.run').select('run_id').orderBy('run_id', 'desc').executeTakeFirst();
+    await host.fireTimer('extract');
+    const run = await dw.db.selectFrom('etl.run').select('run_id').orderBy('run_id', 'desc').executeTakeFirstOrThrow();
+    if (run.run_id === before?.run_id) throw new Error('the extract did not start a run');
+    for (;;) {
+      const handled = await host.pollOnce();
+      const report = (await readRunReport(dw.db, run.run_id))!;
+      if (report.status !== 'running' && handled === 0) return report;
+      if (handled === 0) await new Promise((r) => setTimeout(r, 300));
+    }
+  } finally {
+    await host.stop();
+  }
+}
+
+let code = 1;
+try {
+  const report = await runOnce();
+  console.log(`FAULT-REPORT ${JSON.stringify(report)}`);
+  code = report.status === 'succeeded' ? 0 : 1;
+} catch (e) {
+  console.log(`FAULT-ERROR ${e instanceof Error ? e.stack : String(e)}`);
+} finally {
+  await closeAllDatabases().catch(() => undefined);
+  input.close();
+}
+process.exit(code);
