@@ -4,6 +4,7 @@
 // Rows are read in key order, one page at a time, so memory stays bounded whatever the volume.
 import { sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
 import type { Database } from '../db/database.js';
+import { tablesOf, type OltpTables, type SharedTables, type TablesIn } from '../db/schema/index.js';
 import { exactDecimal, firstRows, readClock, snapshotIsolation } from '../db/portable-sql.js';
 import type { BatchStore, PartLimits } from '../storage/batch-store.js';
 import type { Manifest } from '../storage/batch-manifest.js';
@@ -13,20 +14,26 @@ import { toJsonRow } from './json-row.js';
 
 const PAGE_SIZE = 5000;
 
-function selectColumns(db: Kysely<any>, def: EntityDef) {
+/** Every source table, seen with the columns all of them have (id, created_at, updated_at). */
+type SourceTable = TablesIn<OltpTables, 'oltp'>;
+type SourceQuery<O> = SelectQueryBuilder<SharedTables<OltpTables, SourceTable>, SourceTable, O>;
+
+/** The entity's columns, listed at run time by the entity (def.table), hence sql.ref. */
+function selectColumns(db: Kysely<OltpTables>, def: EntityDef) {
   return def.table.columns.map((c) => (c.kind === 'decimal' ? exactDecimal(db, c.name) : sql.ref(c.name).as(c.name)));
 }
 
 /** Source rows changed in the window: updated_at in (from, to]. The extract and a backfill's dry run count the same rows. */
-export function changedIn<O>(q: SelectQueryBuilder<any, any, O>, window: ExtractWindow): SelectQueryBuilder<any, any, O> {
+export function changedIn<O>(q: SourceQuery<O>, window: ExtractWindow): SourceQuery<O> {
   const upTo = q.where('updated_at', '<=', window.to);
   return window.from ? upTo.where('updated_at', '>', window.from) : upTo;
 }
 
-async function* readWindow(trx: Transaction<any>, def: EntityDef, window: ExtractWindow, counter: { rows: number }) {
+async function* readWindow(trx: Transaction<OltpTables>, def: EntityDef, window: ExtractWindow, counter: { rows: number }) {
+  const source = tablesOf(trx, 'oltp');
   let lastId: number | null = null;
   for (;;) {
-    let q = changedIn(trx.selectFrom(`oltp.${def.table.name}`).select(selectColumns(trx, def)), window).orderBy('id');
+    let q = changedIn(source.selectFrom(`oltp.${def.name}`).select(selectColumns(trx, def)), window).orderBy('id');
     if (lastId !== null) q = q.where('id', '>', lastId);
     const page = await firstRows(trx, q, PAGE_SIZE).execute();
     for (const row of page) {
@@ -51,7 +58,7 @@ export interface ExtractResult {
  * a backfill passes its own window instead.
  */
 export async function extractEntity(
-  source: Database,
+  source: Database<OltpTables>,
   store: BatchStore,
   def: EntityDef,
   opts: {

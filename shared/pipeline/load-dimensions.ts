@@ -5,6 +5,7 @@
 // Then the calendar is extended to the dates the batches need and the run is handed to the fact
 // load through its queue.
 import type { Transaction } from 'kysely';
+import type { WarehouseTables } from '../db/schema/index.js';
 import type { PipelineContext } from './context.js';
 import { calendarSpan, ensureCalendar } from './dimensions/calendar.js';
 import { DIMENSION_LOADS, propagateCategoryNames } from './dimensions/definitions.js';
@@ -26,7 +27,7 @@ export interface EntityLoadReport extends MergeCounts {
 }
 
 /** Test seam: lets a test fail a merge half-way to prove the rollback. Never set in production. */
-export const faults: { afterMerge?: (entity: string, trx: Transaction<any>) => Promise<void> } = {};
+export const faults: { afterMerge?: (entity: string, trx: Transaction<WarehouseTables>) => Promise<void> } = {};
 
 export async function loadDimensions(ctx: PipelineContext, message: LoadMessage): Promise<EntityLoadReport[]> {
   const { dw, store, settings, log } = ctx;

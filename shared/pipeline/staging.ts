@@ -1,11 +1,12 @@
 // Loads one extracted batch into its staging table: every row checked against its contract,
 // good rows bulk-loaded (COPY / SQL Server bulk copy), bad rows returned for quarantine with
 // the reason. Then duplicate keys in the batch are collapsed to the latest version.
-import type { Transaction } from 'kysely';
+import { sql, type Selectable, type Transaction } from 'kysely';
 import type { Database, TableSpec } from '../db/database.js';
+import { tablesOf, type WarehouseTables } from '../db/schema/index.js';
 import type { BatchStore } from '../storage/batch-store.js';
 import type { Manifest } from '../storage/batch-manifest.js';
-import { rejectionReason, type EntityDef } from './entities.js';
+import { rejectionReason, type EntityDef, type EntityName } from './entities.js';
 
 export interface RejectedRow {
   seq: number;
@@ -44,8 +45,15 @@ export interface StagingCounts {
   rejected: RejectedRow[];
 }
 
-export async function stageBatch(dw: Database, store: BatchStore, def: EntityDef, manifest: Manifest, thresholdPercent: number): Promise<StagingCounts> {
-  await dw.db.deleteFrom(`stg.${def.name}`).execute();
+export async function stageBatch(
+  dw: Database<WarehouseTables>,
+  store: BatchStore,
+  def: EntityDef,
+  manifest: Manifest,
+  thresholdPercent: number,
+): Promise<StagingCounts> {
+  const stg = tablesOf(dw.db, 'stg');
+  await stg.deleteFrom(`stg.${def.name}`).execute();
   const limit = Math.floor((manifest.rowCount * thresholdPercent) / 100);
   const rejected: RejectedRow[] = [];
   let read = 0;
@@ -71,18 +79,21 @@ export async function stageBatch(dw: Database, store: BatchStore, def: EntityDef
   const accepted = await dw.bulkInsert(stagingTable(def), valid());
   // Keep only the latest version of each key (DESIGN §4.3; SQL Server MERGE/UPDATE would fail
   // or be nondeterministic on duplicate source keys).
-  await dw.db
+  // The table deleted from is not aliased (T-SQL's DELETE takes no alias): Kysely cannot type a
+  // reference to it by its bare name, so those go through sql.ref.
+  const kept = <C extends 'id' | 'updated_at' | '_seq'>(column: C) => sql.ref<Selectable<WarehouseTables[`stg.${EntityName}`]>[C]>(`${def.name}.${column}`);
+  await stg
     .deleteFrom(`stg.${def.name}`)
     .where((eb) =>
       eb.exists(
         eb
           .selectFrom(`stg.${def.name} as n`)
           .select('n.id')
-          .whereRef('n.id', '=', `${def.name}.id`)
+          .whereRef('n.id', '=', kept('id'))
           .where((w) =>
             w.or([
-              w(w.ref('n.updated_at'), '>', w.ref(`${def.name}.updated_at`)),
-              w.and([w(w.ref('n.updated_at'), '=', w.ref(`${def.name}.updated_at`)), w(w.ref('n._seq'), '>', w.ref(`${def.name}._seq`))]),
+              w(w.ref('n.updated_at'), '>', kept('updated_at')),
+              w.and([w(w.ref('n.updated_at'), '=', kept('updated_at')), w(w.ref('n._seq'), '>', kept('_seq'))]),
             ]),
           ),
       ),
@@ -92,7 +103,7 @@ export async function stageBatch(dw: Database, store: BatchStore, def: EntityDef
 }
 
 /** Writes an entity's rejected rows for this run (replacing those of an earlier attempt). */
-export async function quarantine(trx: Transaction<any>, runId: string, entityName: string, rows: RejectedRow[]): Promise<void> {
+export async function quarantine(trx: Transaction<WarehouseTables>, runId: string, entityName: string, rows: RejectedRow[]): Promise<void> {
   await trx.deleteFrom('etl.rejected_row').where('run_id', '=', runId).where('entity', '=', entityName).execute();
   for (let i = 0; i < rows.length; i += 200) {
     await trx

@@ -2,7 +2,7 @@
 // `Kysely<WarehouseTables>` for the warehouse (dw, etl, ods, stg). A renamed or mistyped table
 // or column is then a type error. oltp.ts and warehouse.ts are generated from the migrations
 // (see generate.ts). Migrations themselves keep Kysely<any>: the schema changes while they run.
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { DatabaseRole } from '../../../sql/migrations/index.js';
 import type { OltpTables } from './oltp.js';
 import type { WarehouseTables } from './warehouse.js';
@@ -37,7 +37,8 @@ export type SharedTables<DB, T extends keyof DB> = { [K in T]: SharedColumns<DB,
  * Only types change, so it works on a transaction too: every table of the group really has these columns.
  */
 export function tablesOf<DB, S extends string, N extends NamesIn<DB, S> = NamesIn<DB, S>>(
-  db: Kysely<DB>,
+  // a Transaction is listed so that DB is inferred from it (structural inference from Kysely<DB> fails)
+  db: Kysely<DB> | Transaction<DB>,
   _schema: S,
   _names?: readonly N[],
 ): Kysely<SharedTables<DB, Extract<keyof DB, `${S}.${N}`>>> {

@@ -1,6 +1,7 @@
 // dim_data: one row per day, key yyyymmdd, with Brazilian Portuguese names. The loader adds
 // whatever days the data needs that the calendar does not have yet.
 import type { Transaction } from 'kysely';
+import type { WarehouseTables } from '../../db/schema/index.js';
 
 const MESES = ['Janeiro', 'Fevereiro', 'Março', 'Abril', 'Maio', 'Junho', 'Julho', 'Agosto', 'Setembro', 'Outubro', 'Novembro', 'Dezembro'];
 const DIAS = ['Domingo', 'Segunda-feira', 'Terça-feira', 'Quarta-feira', 'Quinta-feira', 'Sexta-feira', 'Sábado'];
@@ -51,7 +52,7 @@ export function calendarDays(from: string, to: string, today: Date): string[] {
 }
 
 /** Inserts the missing days of [from, to] (clamped to the sane span). Returns how many were added. */
-export async function ensureCalendar(trx: Transaction<any>, from: string, to: string, today = new Date()): Promise<number> {
+export async function ensureCalendar(trx: Transaction<WarehouseTables>, from: string, to: string, today = new Date()): Promise<number> {
   const days = calendarDays(from, to, today);
   if (days.length === 0) return 0;
   const existing = new Set(

@@ -7,27 +7,44 @@
 // (source_updated_at), so re-running a batch or an overlapping window changes nothing.
 // Surrogate keys: max(key) + row_number() in business-key order — no gaps after a rollback, the
 // same keys for the same input.
-import { sql, type Expression, type SqlBool, type Transaction } from 'kysely';
+import { sql, type AliasedSelectQueryBuilder, type Expression, type SqlBool, type Transaction } from 'kysely';
 import { boolLit } from '../../db/portable-sql.js';
+import type { NamesIn, WarehouseTables } from '../../db/schema/index.js';
 
 export const FAR_PAST = new Date('1900-01-01T00:00:00.000Z');
 export const FAR_FUTURE = new Date('9999-12-31T00:00:00.000Z');
 
-export interface DimensionDef {
+/** The dimensions the merges load (dim_data, the calendar, is loaded apart). */
+export type DimensionTable = Exclude<Extract<NamesIn<WarehouseTables, 'dw'>, `dim_${string}`>, 'dim_data'>;
+type ColumnOf<T extends DimensionTable> = T extends DimensionTable ? keyof WarehouseTables[`dw.${T}`] & string : never;
+
+/** A dimension and how it is fed, checked against the schema by dimension(). */
+export interface DimensionDef<T extends DimensionTable = DimensionTable, C extends string = string> {
   /** e.g. 'dim_vendedor' in schema dw */
-  table: string;
-  key: string;
+  table: T;
+  key: ColumnOf<T>;
   /** business key column in the dimension (the source id) */
-  id: string;
+  id: ColumnOf<T>;
   /**
    * The staged rows as the dimension sees them, aliased "s": must select `id`, `updated_at` and
    * every column in `columns` under the dimension's column names.
    */
-  source: (trx: Transaction<any>) => any;
-  columns: readonly string[];
+  source: (trx: Transaction<WarehouseTables>) => AliasedSelectQueryBuilder<Record<'id' | 'updated_at' | C, unknown>, 's'>;
+  columns: readonly C[];
   /** SCD2 only: columns whose change opens a new version */
-  tracked?: readonly string[];
+  tracked?: readonly C[];
 }
+
+/** A dimension's definition, checked: its key, id and columns exist in the table, and the source selects them all. */
+export const dimension = <T extends DimensionTable, C extends ColumnOf<T>>(def: DimensionDef<T, C>): DimensionDef => def;
+
+/**
+ * The merges are one generic shape for every dimension: their table and column names are
+ * assembled at run time (`dw.${t}`, `s.${c}`, `dim_cliente.${c}`), which Kysely cannot type, so
+ * they are built on the untyped view of the transaction. The names were checked where the
+ * dimension was defined (dimension()).
+ */
+type Untyped = Transaction<any>;
 
 export interface MergeCounts {
   inserted: number;
@@ -38,7 +55,7 @@ export interface MergeCounts {
 const differs = (eb: any, table: string, columns: readonly string[]): Expression<SqlBool> =>
   eb.or(columns.map((c) => eb(eb.ref(`s.${c}`), 'is distinct from', eb.ref(`${table}.${c}`))));
 
-async function stagedCount(trx: Transaction<any>, def: DimensionDef): Promise<number> {
+async function stagedCount(trx: Untyped, def: DimensionDef): Promise<number> {
   const r = await trx
     .selectFrom(def.source(trx))
     .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -46,7 +63,7 @@ async function stagedCount(trx: Transaction<any>, def: DimensionDef): Promise<nu
   return Number(r.n);
 }
 
-function nextKeys(trx: Transaction<any>, def: DimensionDef) {
+function nextKeys(trx: Untyped, def: DimensionDef) {
   // keys of real members start at 1; -1 is the unknown member
   return trx
     .selectFrom(`dw.${def.table}`)
@@ -54,9 +71,10 @@ function nextKeys(trx: Transaction<any>, def: DimensionDef) {
     .where(def.key, '>', 0);
 }
 
-export async function mergeScd1(trx: Transaction<any>, def: DimensionDef, runId: string): Promise<MergeCounts> {
+export async function mergeScd1(typed: Transaction<WarehouseTables>, def: DimensionDef, runId: string): Promise<MergeCounts> {
+  const trx: Untyped = typed;
   const total = await stagedCount(trx, def);
-  const t = def.table;
+  const t: string = def.table;
   const updated = await trx
     .updateTable(`dw.${t}`)
     .from(def.source(trx))
@@ -99,11 +117,13 @@ export async function mergeScd1(trx: Transaction<any>, def: DimensionDef, runId:
   return { inserted: i, updated: u, unchanged: total - u - i };
 }
 
-export async function mergeScd2(trx: Transaction<any>, def: DimensionDef, runId: string): Promise<MergeCounts> {
+export async function mergeScd2(typed: Transaction<WarehouseTables>, def: DimensionDef, runId: string): Promise<MergeCounts> {
+  const trx: Untyped = typed;
   const tracked = def.tracked ?? [];
   const type1 = def.columns.filter((c) => !tracked.includes(c));
   const total = await stagedCount(trx, def);
-  const t = def.table;
+  const t: string = def.table;
+  const isCurrent: string = `${t}.is_current`;
 
   // 1. Close the current version of members whose tracked columns changed.
   const closed = await trx
@@ -111,7 +131,7 @@ export async function mergeScd2(trx: Transaction<any>, def: DimensionDef, runId:
     .from(def.source(trx))
     .set((eb) => ({ valid_to: eb.ref('s.updated_at'), is_current: false, run_id: runId, loaded_at: new Date() }))
     .whereRef('s.id', '=', `${t}.${def.id}`)
-    .where(`${t}.is_current`, '=', true)
+    .where(isCurrent, '=', true)
     .whereRef('s.updated_at', '>', `${t}.source_updated_at`)
     .where((eb) => differs(eb, t, tracked))
     .executeTakeFirst();
@@ -173,7 +193,7 @@ export async function mergeScd2(trx: Transaction<any>, def: DimensionDef, runId:
         loaded_at: new Date(),
       }))
       .whereRef('s.id', '=', `${t}.${def.id}`)
-      .where(`${t}.is_current`, '=', true)
+      .where(isCurrent, '=', true)
       .whereRef('s.updated_at', '>', `${t}.source_updated_at`)
       .where((eb) => differs(eb, t, type1))
       .executeTakeFirst();

@@ -1,12 +1,19 @@
 // Late-arriving members: facts that point to the unknown member (-1) are re-keyed once their
 // dimension row exists, and facts of customers/products whose history changed in this run are
 // pointed again at the version valid at their order time. Returns rows re-keyed per fact table.
-import { sql, type Transaction } from 'kysely';
+import { sql, type Selectable, type Transaction } from 'kysely';
+import type { DateOnly, DwFactDescontos, WarehouseTables } from '../../db/schema/index.js';
 
-type Trx = Transaction<any>;
+type Trx = Transaction<WarehouseTables>;
+/**
+ * Re-keying is one generic shape per fact column: the dimension, fact and column names are
+ * assembled at run time (`d.${dim}_key`, `fact_vendas.${dim}_id`), which Kysely cannot type, so
+ * those statements are built on the untyped view of the transaction.
+ */
+type Untyped = Transaction<any>;
 
 /** The version of an SCD2 member valid at the fact's order time, or -1. */
-const pointInTime = (trx: Trx, dim: 'cliente' | 'produto', fact: string) =>
+const pointInTime = (trx: Untyped, dim: 'cliente' | 'produto', fact: string) =>
   sql<number>`coalesce((${trx
     .selectFrom(`dw.dim_${dim} as d`)
     .select(`d.${dim}_key`)
@@ -15,17 +22,17 @@ const pointInTime = (trx: Trx, dim: 'cliente' | 'produto', fact: string) =>
     .whereRef('d.valid_to', '>', `${fact}.data_pedido`)}), -1)`;
 
 /** An SCD1 member's key, or -1. */
-const current = (trx: Trx, dim: 'vendedor' | 'campanha', fact: string) =>
+const current = (trx: Untyped, dim: 'vendedor' | 'campanha', fact: string) =>
   sql<number>`coalesce((${trx.selectFrom(`dw.dim_${dim} as d`).select(`d.${dim}_key`).whereRef(`d.${dim}_id`, '=', `${fact}.${dim}_id`)}), -1)`;
 
 const dateKey = (trx: Trx, column: string) =>
   sql<number>`coalesce((${trx
     .selectFrom('dw.dim_data as d')
     .select('d.data_key')
-    .where('d.data', '=', sql`cast(${sql.ref(column)} as date)`)}), -1)`;
+    .where('d.data', '=', sql<DateOnly>`cast(${sql.ref(column)} as date)`)}), -1)`;
 
 async function rekeyColumn(
-  trx: Trx,
+  trx: Untyped,
   fact: string,
   keyColumn: string,
   idColumn: string | null,
@@ -53,14 +60,16 @@ export async function rekeyFacts(trx: Trx): Promise<Record<'fact_vendas' | 'fact
   vendas += await rekeyColumn(trx, v, 'campanha_key', 'campanha_id', current(trx, 'campanha', v));
   vendas += await rekeyColumn(trx, v, 'data_pedido_key', 'data_pedido', dateKey(trx, `${v}.data_pedido`));
 
-  // discount facts carry the same keys as the sale of their item
+  // discount facts carry the same keys as the sale of their item; the updated table is not
+  // aliased (T-SQL's UPDATE ... FROM names it by its bare name), hence sql.ref for its columns
+  const descontosRef = <C extends keyof DwFactDescontos>(c: C) => sql.ref<Selectable<DwFactDescontos>[C]>(`fact_descontos.${c}`);
   const keys = ['data_pedido_key', 'cliente_key', 'produto_key', 'vendedor_key', 'campanha_key'] as const;
   const descontos = await trx
     .updateTable('dw.fact_descontos')
     .from('dw.fact_vendas as v')
     .set((eb) => Object.fromEntries(keys.map((k) => [k, eb.ref(`v.${k}`)])))
-    .whereRef('v.item_id', '=', 'fact_descontos.item_id')
-    .where((eb) => eb.or(keys.map((k) => eb(eb.ref(`v.${k}`), '<>', eb.ref(`fact_descontos.${k}`)))))
+    .whereRef('v.item_id', '=', descontosRef('item_id'))
+    .where((eb) => eb.or(keys.map((k) => eb(eb.ref(`v.${k}`), '<>', descontosRef(k)))))
     .executeTakeFirst();
 
   let metas = 0;

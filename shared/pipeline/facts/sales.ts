@@ -6,6 +6,7 @@
 //     status 'desconhecido', date and customer -1 — nothing is dropped.
 import { sql, type Transaction } from 'kysely';
 import { boolLit } from '../../db/portable-sql.js';
+import type { Decimal, WarehouseTables } from '../../db/schema/index.js';
 import { upsert, type UpsertCounts } from '../upsert.js';
 
 export const SALES_COLUMNS = [
@@ -54,14 +55,17 @@ export const DISCOUNT_COLUMNS = [
   'source_updated_at',
 ] as const;
 
+/** Zero as the integer parameter these statements have always sent; a decimal column compares with it exactly. */
+const ZERO = sql<Decimal>`${0}`;
+
 /** Orders touched by this batch: changed headers and orders of changed items. */
-function affectedOrders(trx: Transaction<any>) {
+function affectedOrders(trx: Transaction<WarehouseTables>) {
   return trx.selectFrom('stg.pedidos').select('id').union(trx.selectFrom('stg.itens_pedido').select('pedido_id as id'));
 }
 
 /** Items of the affected orders with every fact column, aliased "s". */
-function salesSource(trx: Transaction<any>) {
-  const at = sql`coalesce(${sql.ref('o.data_pedido')}, ${sql.ref('i.created_at')})`;
+function salesSource(trx: Transaction<WarehouseTables>) {
+  const at = sql<Date>`coalesce(${sql.ref('o.data_pedido')}, ${sql.ref('i.created_at')})`;
   return trx
     .selectFrom('ods.itens_pedido as i')
     .leftJoin('ods.pedidos as o', 'o.id', 'i.pedido_id')
@@ -111,15 +115,18 @@ function salesSource(trx: Transaction<any>) {
     ]);
 }
 
-export async function loadSales(trx: Transaction<any>, runId: string): Promise<{ vendas: UpsertCounts; descontos: UpsertCounts & { deleted: number } }> {
+export async function loadSales(
+  trx: Transaction<WarehouseTables>,
+  runId: string,
+): Promise<{ vendas: UpsertCounts; descontos: UpsertCounts & { deleted: number } }> {
   const stamp = { run_id: runId, loaded_at: new Date() };
   const vendas = await upsert(trx, { target: 'dw.fact_vendas', key: 'item_id', columns: SALES_COLUMNS, source: (t) => salesSource(t).as('s'), stamp });
   // a discount fact per item that carries a discount (a campaign, or an amount off)
-  const discounted = (t: Transaction<any>) =>
+  const discounted = (t: Transaction<WarehouseTables>) =>
     t
       .selectFrom(salesSource(t).as('v'))
       .selectAll()
-      .where((eb) => eb.or([eb('v.campanha_id', 'is not', null), eb('v.valor_desconto', '>', 0)]));
+      .where((eb) => eb.or([eb('v.campanha_id', 'is not', null), eb('v.valor_desconto', '>', ZERO)]));
   const descontos = await upsert(trx, { target: 'dw.fact_descontos', key: 'item_id', columns: DISCOUNT_COLUMNS, source: (t) => discounted(t).as('s'), stamp });
   // an affected item whose discount was taken away no longer has a discount fact
   const removed = await trx
@@ -130,9 +137,10 @@ export async function loadSales(trx: Transaction<any>, runId: string): Promise<{
         eb
           .selectFrom('ods.itens_pedido as i')
           .select('i.id')
-          .whereRef('i.id', '=', 'fact_descontos.item_id')
+          // the deleted table is not aliased (T-SQL's DELETE takes no alias), so Kysely cannot type a reference to it
+          .whereRef('i.id', '=', sql.ref('fact_descontos.item_id'))
           .where('i.campanha_id', 'is', null)
-          .where('i.valor_desconto', '<=', 0),
+          .where('i.valor_desconto', '<=', ZERO),
       ),
     )
     .executeTakeFirst();

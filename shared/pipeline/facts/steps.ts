@@ -4,7 +4,8 @@
 // Orders and items are one step because a sale is recomputed from both; re-keying runs last, once
 // every member this run brought has arrived.
 import type { Transaction } from 'kysely';
-import { entity, type EntityName } from '../entities.js';
+import type { WarehouseTables } from '../../db/schema/index.js';
+import type { EntityName } from '../entities.js';
 import type { UpsertCounts } from '../upsert.js';
 import { upsertOds } from './ods.js';
 import { rekeyFacts } from './rekey.js';
@@ -27,11 +28,11 @@ export interface FactStep {
   /** the entities it stages; the step is skipped when the run has none of them (a step that stages nothing always runs) */
   stages: readonly EntityName[];
   /** the load, inside the step's transaction; `staged` are the entities of `stages` this run brought */
-  load(trx: Transaction<any>, runId: string, staged: ReadonlySet<EntityName>): Promise<FactLoadResult>;
+  load(trx: Transaction<WarehouseTables>, runId: string, staged: ReadonlySet<EntityName>): Promise<FactLoadResult>;
 }
 
 /** Test seam: lets a test fail the fact load half-way to prove the rollback. Never set in production. */
-export const factFaults: { afterSales?: (trx: Transaction<any>) => Promise<void> } = {};
+export const factFaults: { afterSales?: (trx: Transaction<WarehouseTables>) => Promise<void> } = {};
 
 const NOTHING: UpsertCounts = { inserted: 0, updated: 0 };
 
@@ -40,8 +41,8 @@ export const FACT_STEPS: readonly FactStep[] = [
     name: 'orders and items',
     stages: ['pedidos', 'itens_pedido'],
     async load(trx, runId, staged) {
-      const pedidos = staged.has('pedidos') ? await upsertOds(trx, entity('pedidos')!) : NOTHING;
-      if (staged.has('itens_pedido')) await upsertOds(trx, entity('itens_pedido')!);
+      const pedidos = staged.has('pedidos') ? await upsertOds(trx, 'pedidos') : NOTHING;
+      if (staged.has('itens_pedido')) await upsertOds(trx, 'itens_pedido');
       // every order touched by either batch: its sales and discount facts are recomputed
       const sales = await loadSales(trx, runId);
       await factFaults.afterSales?.(trx);
@@ -52,7 +53,7 @@ export const FACT_STEPS: readonly FactStep[] = [
   {
     name: 'payments',
     stages: ['pagamentos'],
-    load: async (trx) => ({ written: { pagamentos: await upsertOds(trx, entity('pagamentos')!) } }),
+    load: async (trx) => ({ written: { pagamentos: await upsertOds(trx, 'pagamentos') } }),
   },
   {
     name: 'targets',

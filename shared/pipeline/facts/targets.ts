@@ -1,10 +1,11 @@
 // fact_metas: one row per seller and month, keyed on the source's target id.
 import { sql, type Transaction } from 'kysely';
+import type { WarehouseTables } from '../../db/schema/index.js';
 import { upsert, type UpsertCounts } from '../upsert.js';
 
 export const TARGET_COLUMNS = ['vendedor_id', 'vendedor_key', 'mes', 'mes_key', 'valor_meta', 'quantidade_meta', 'source_updated_at'] as const;
 
-export function loadTargets(trx: Transaction<any>, runId: string): Promise<UpsertCounts> {
+export function loadTargets(trx: Transaction<WarehouseTables>, runId: string): Promise<UpsertCounts> {
   return upsert(trx, {
     target: 'dw.fact_metas',
     key: 'meta_id',
