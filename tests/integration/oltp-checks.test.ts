@@ -459,20 +459,23 @@ const WARNING_BREAKAGES: Breakage[] = [
 
 class Rollback extends Error {}
 
-/** Applies a breakage in a transaction, runs the checks inside it, and rolls everything back. */
-async function checksOnBrokenCopy(database: Database, breakage: Breakage): Promise<CheckResult[]> {
-  let results: CheckResult[] | undefined;
+/** Applies a breakage in a transaction, runs `inside` in it, and rolls everything back. */
+async function onBrokenCopy<T>(database: Database, breakage: Breakage, inside: (trx: Kysely<any>) => Promise<T>): Promise<T> {
+  let result: { value: T } | undefined;
   try {
     await database.db.transaction().execute(async (trx) => {
       await breakage.apply(trx, database.engine);
-      results = await runChecks(trx);
+      result = { value: await inside(trx) };
       throw new Rollback();
     });
   } catch (e) {
     if (!(e instanceof Rollback)) throw e;
   }
-  return results!;
+  return result!.value;
 }
+
+/** The checks' results on the data with a breakage applied (rolled back afterwards). */
+const checksOnBrokenCopy = (database: Database, breakage: Breakage): Promise<CheckResult[]> => onBrokenCopy(database, breakage, runChecks);
 
 const failing = (results: CheckResult[]) => Object.fromEntries(results.filter((r) => r.failing > 0).map((r) => [r.name, r.failing]));
 
@@ -553,7 +556,7 @@ describe.each(testEngines())('OLTP checks on $name', (engine) => {
   });
 
   it('leaves the data untouched after the rolled-back breakages', async () => {
-    for (const breakage of [...BLOCKING_BREAKAGES, ...WARNING_BREAKAGES]) await checksOnBrokenCopy(oltp.database, breakage);
+    for (const breakage of [...BLOCKING_BREAKAGES, ...WARNING_BREAKAGES]) await onBrokenCopy(oltp.database, breakage, async () => {});
     expect(failing(await runChecks(oltp.database.db))).toEqual({});
   });
 });
