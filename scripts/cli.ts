@@ -5,6 +5,7 @@ import { loadSettings, SettingsError } from '../shared/config/settings.js';
 import type { Database } from '../shared/db/database.js';
 import { migrate } from '../shared/db/migrate.js';
 import { openDatabase } from '../shared/db/open.js';
+import type { SchemaOf } from '../shared/db/schema/index.js';
 import { SeedError } from '../shared/seed/errors.js';
 import { parseSeedFlags } from '../shared/seed/options.js';
 import type { DatabaseRole } from '../sql/migrations/index.js';
@@ -12,9 +13,9 @@ import type { DatabaseRole } from '../sql/migrations/index.js';
 /** Raised for bad command-line input: printed without a stack trace. */
 export class UsageError extends Error {}
 
-export async function openMigrated(role: DatabaseRole): Promise<Database> {
+export async function openMigrated<R extends DatabaseRole>(role: R): Promise<Database<SchemaOf<R>>> {
   const settings = loadSettings();
-  const database = await openDatabase(role === 'oltp' ? settings.OLTP_CONNECTION_STRING : settings.DW_CONNECTION_STRING);
+  const database = await openDatabase<SchemaOf<R>>(role === 'oltp' ? settings.OLTP_CONNECTION_STRING : settings.DW_CONNECTION_STRING);
   try {
     await migrate(database, role);
   } catch (e) {

@@ -4,7 +4,7 @@
 // checks, print row counts per table, then run one daily load through the queue chain, print
 // its report and reconcile the sales facts with the source. Exits 1 when a blocking check or the run fails.
 import { seedIfEmpty, oltpRowCounts, startLocalStorage } from '../dev/local-env.js';
-import { closeAllDatabases, getDatabase } from '../shared/db/connections.js';
+import { closeAllDatabases, getOltpDatabase, getWarehouseDatabase } from '../shared/db/connections.js';
 import { printCheckTable } from '../shared/oltp/check-report.js';
 import { hasBlockingFailure, runChecks } from '../shared/oltp/check-runner.js';
 import { formatMoney, parseMoney } from '../shared/model/money.js';
@@ -21,7 +21,7 @@ runCli(async () => {
   const log = (line: string) => console.log(line);
   const storage = await startLocalStorage(log);
   try {
-    const oltp = await getDatabase('oltp');
+    const oltp = await getOltpDatabase();
     log(`OLTP: ${oltp.description}`);
     if (!(await seedIfEmpty(scale, log))) log('OLTP already seeded');
     try {
@@ -46,7 +46,7 @@ runCli(async () => {
     if (report.status !== 'succeeded') return 1;
 
     // the warehouse against its source, to the cent (items not removed from their orders)
-    const dw = await getDatabase('dw');
+    const dw = await getWarehouseDatabase();
     const source = await oltp.db
       .selectFrom('oltp.itens_pedido')
       .select((eb) => [eb.fn.countAll().as('n'), eb.fn.sum('valor_liquido').as('net')])

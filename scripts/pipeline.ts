@@ -5,7 +5,7 @@
 // an empty OLTP first (a fresh clone).
 import { startLocalHost } from '../dev/host.js';
 import { startLocalStorage, seedIfEmpty } from '../dev/local-env.js';
-import { closeAllDatabases, getDatabase } from '../shared/db/connections.js';
+import { closeAllDatabases, getWarehouseDatabase } from '../shared/db/connections.js';
 import { formatRunReport, readRunReport, type RunReport } from '../shared/pipeline/run-report.js';
 import { parseCliArgs, runCli, scaleFlag, UsageError } from './cli.js';
 
@@ -13,7 +13,7 @@ import { parseCliArgs, runCli, scaleFlag, UsageError } from './cli.js';
 export async function runPipelineOnce(log: (line: string) => void): Promise<RunReport> {
   const host = await startLocalHost({ storageConnectionString: process.env.AzureWebJobsStorage!, log });
   try {
-    const dw = await getDatabase('dw');
+    const dw = await getWarehouseDatabase();
     const before = await dw.db.selectFrom('etl.run').select('run_id').orderBy('run_id', 'desc').executeTakeFirst();
     await host.fireTimer('extract');
     const run = await dw.db.selectFrom('etl.run').select('run_id').orderBy('run_id', 'desc').executeTakeFirstOrThrow();

@@ -1,7 +1,7 @@
 // Health of the app's dependencies, for GET /api/health and monitoring probes.
 import { sql } from 'kysely';
 import type { DatabaseRole } from '../sql/migrations/index.js';
-import { getDatabase } from './db/connections.js';
+import { getOltpDatabase, getWarehouseDatabase } from './db/connections.js';
 
 export interface DependencyHealth {
   name: DatabaseRole;
@@ -18,7 +18,7 @@ export async function checkHealth(): Promise<{ ok: boolean; dependencies: Depend
     (['oltp', 'dw'] as const).map(async (name): Promise<DependencyHealth> => {
       const started = performance.now();
       try {
-        const database = await getDatabase(name);
+        const database = await (name === 'oltp' ? getOltpDatabase() : getWarehouseDatabase());
         await sql`select 1 as ok`.execute(database.db);
         return { name, ok: true, engine: database.engine, target: database.description, latencyMs: Math.round(performance.now() - started) };
       } catch (e) {

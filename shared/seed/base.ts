@@ -13,6 +13,7 @@
 // are plans, not events, and may lie after it: pedidos.data_entrega_prevista (the promised
 // delivery of a recent order) and campanhas.fim (a campaign still running).
 import type { BulkRow, Database } from '../db/database.js';
+import { tablesOf, type OltpTables } from '../db/schema/index.js';
 import { OLTP, OLTP_TABLES, type OltpTable } from '../model/oltp-tables.js';
 import { MONTHS, seedWindow } from './base/calendar.js';
 import { generateCampaigns } from './base/campaigns.js';
@@ -81,10 +82,10 @@ export function validateSeedOptions(o: Pick<SeedBaseOptions, 'scale' | 'seed' | 
 }
 
 /** Refuses to seed on top of existing rows: ids are explicit and would collide. */
-async function assertEmpty(database: Database): Promise<void> {
+async function assertEmpty(database: Database<OltpTables>): Promise<void> {
   const nonEmpty: string[] = [];
   for (const table of OLTP_TABLES) {
-    const row = await database.db
+    const row = await tablesOf(database.db, 'oltp')
       .selectFrom(`oltp.${table}`)
       .select((eb) => eb.fn.countAll().as('n'))
       .executeTakeFirstOrThrow();
@@ -131,7 +132,7 @@ async function writeOrders(
 }
 
 /** Seeds the base data into an empty, migrated OLTP; returns the rows written per table. */
-export async function seedBase(database: Database, options: SeedBaseOptions): Promise<TableCounts> {
+export async function seedBase(database: Database<OltpTables>, options: SeedBaseOptions): Promise<TableCounts> {
   validateSeedOptions(options);
   await assertEmpty(database);
   const log = options.log ?? (() => {});

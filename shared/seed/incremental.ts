@@ -18,6 +18,7 @@
 // campaign's codigo 'DIA-YYYY-MM-DD' marks the day as applied.
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
+import { tablesOf, type OltpTables } from '../db/schema/index.js';
 import { instantParam } from '../db/portable-sql.js';
 import { parseMoney } from '../model/money.js';
 import { OLTP_TABLES, type OltpTable } from '../model/oltp-tables.js';
@@ -70,8 +71,8 @@ export function incrementalSizes(orders: number) {
 
 const ms = (v: unknown): number => (v instanceof Date ? v.getTime() : new Date(String(v)).getTime());
 
-async function maxId(db: Kysely<any>, table: OltpTable): Promise<number> {
-  const r = await db
+async function maxId(db: Kysely<OltpTables>, table: OltpTable): Promise<number> {
+  const r = await tablesOf(db, 'oltp')
     .selectFrom(`oltp.${table}`)
     .select((eb) => eb.fn.max('id').as('m'))
     .executeTakeFirstOrThrow();
@@ -79,7 +80,7 @@ async function maxId(db: Kysely<any>, table: OltpTable): Promise<number> {
 }
 
 /** Refuses a day already applied, an empty OLTP, and a window that reaches back over existing rows; returns the order count. */
-async function checkPreconditions(db: Kysely<any>, day: string, at: number, windowStart: number): Promise<number> {
+async function checkPreconditions(db: Kysely<OltpTables>, day: string, at: number, windowStart: number): Promise<number> {
   const marker = dayMarker(day);
   const applied = await db.selectFrom('oltp.campanhas').select('id').where('codigo', '=', marker).executeTakeFirst();
   if (applied) throw new SeedError(`incremental day ${day} already applied (campaign ${marker} exists); pick an --at on another UTC date`);
@@ -96,7 +97,7 @@ async function checkPreconditions(db: Kysely<any>, day: string, at: number, wind
 
   let latest = 0;
   for (const table of OLTP_TABLES) {
-    const r = await db
+    const r = await tablesOf(db, 'oltp')
       .selectFrom(`oltp.${table}`)
       .select((eb) => eb.fn.max('updated_at').as('m'))
       .executeTakeFirstOrThrow();
@@ -111,7 +112,7 @@ async function checkPreconditions(db: Kysely<any>, day: string, at: number, wind
   return orderCount;
 }
 
-async function readProducts(db: Kysely<any>, ids: number[]): Promise<Map<number, DayProduct>> {
+async function readProducts(db: Kysely<OltpTables>, ids: number[]): Promise<Map<number, DayProduct>> {
   const rows = await db.selectFrom('oltp.produtos').select(['id', 'preco_lista', 'custo', 'peso_g', 'categoria_id']).where('id', 'in', ids).execute();
   return new Map(
     rows.map((r) => [
@@ -126,12 +127,12 @@ async function readProducts(db: Kysely<any>, ids: number[]): Promise<Map<number,
   );
 }
 
-async function readChildCategories(db: Kysely<any>): Promise<number[]> {
+async function readChildCategories(db: Kysely<OltpTables>): Promise<number[]> {
   const rows = await db.selectFrom('oltp.categorias').select('id').where('categoria_pai_id', 'is not', null).orderBy('id').execute();
   return rows.map((c) => Number(c.id));
 }
 
-async function readOpenOrders(db: Kysely<any>) {
+async function readOpenOrders(db: Kysely<OltpTables>) {
   const rows = await db
     .selectFrom('oltp.pedidos')
     .select(['id', 'status', 'valor_total'])
@@ -141,13 +142,13 @@ async function readOpenOrders(db: Kysely<any>) {
   return rows.map((o) => ({ id: Number(o.id), status: String(o.status) as OrderStatus, total: parseMoney(String(o.valor_total)) }));
 }
 
-async function readResidences(db: Kysely<any>, ids: number[]): Promise<Map<number, Residence>> {
+async function readResidences(db: Kysely<OltpTables>, ids: number[]): Promise<Map<number, Residence>> {
   const rows = await db.selectFrom('oltp.clientes').select(['id', 'cidade', 'estado', 'regiao']).where('id', 'in', ids).execute();
   return new Map(rows.map((p) => [Number(p.id), { cidade: String(p.cidade), estado: String(p.estado), regiao: p.regiao as Residence['regiao'] }]));
 }
 
 /** Reads the OLTP and decides every change of the incremental day, without writing anything. */
-export async function planIncrementalDay(database: Database, options: IncrementalOptions): Promise<IncrementalPlan> {
+export async function planIncrementalDay(database: Database<OltpTables>, options: IncrementalOptions): Promise<IncrementalPlan> {
   const db = database.db;
   const at = options.at.getTime();
   if (Number.isNaN(at)) throw new SeedError('--at must be a valid instant');
@@ -233,11 +234,16 @@ export async function planIncrementalDay(database: Database, options: Incrementa
 }
 
 /** A planned row with its timestamps as parameters the engine's column type takes. */
-function toRow(db: Kysely<any>, row: PlannedRow): Record<string, Value> {
+function toRow(db: Kysely<OltpTables>, row: PlannedRow): Record<string, Value> {
   return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, isInstant(v) ? instantParam(db, new Date(v.ms)) : v]));
 }
 
-async function write(db: Kysely<any>, w: PlannedWrite): Promise<void> {
+/**
+ * Executes one planned write. The planners (day/) describe rows as column -> value records for
+ * any table, so the statement is built on the untyped view of the connection.
+ */
+async function write(typed: Kysely<OltpTables>, w: PlannedWrite): Promise<void> {
+  const db: Kysely<any> = typed;
   if (w.kind === 'insert') {
     await db.insertInto(`oltp.${w.table}`).values(toRow(db, w.row)).execute();
     return;
@@ -254,7 +260,7 @@ async function write(db: Kysely<any>, w: PlannedWrite): Promise<void> {
  * Applies a plan: the main writes in one transaction, then the late row in a second one.
  * Returns the ids it inserted or updated per table.
  */
-export async function applyIncrementalDay(database: Database, plan: IncrementalPlan): Promise<ChangeSet> {
+export async function applyIncrementalDay(database: Database<OltpTables>, plan: IncrementalPlan): Promise<ChangeSet> {
   // The marker campaign is the first insert: a concurrent run of the same day fails on its
   // unique codigo and rolls back instead of writing the day twice.
   await database.db.transaction().execute(async (trx) => {
@@ -269,7 +275,7 @@ export async function applyIncrementalDay(database: Database, plan: IncrementalP
 }
 
 /** plan + apply, for the CLI and the local host. */
-export async function runIncrementalDay(database: Database, options: IncrementalOptions): Promise<{ plan: IncrementalPlan; changes: ChangeSet }> {
+export async function runIncrementalDay(database: Database<OltpTables>, options: IncrementalOptions): Promise<{ plan: IncrementalPlan; changes: ChangeSet }> {
   const plan = await planIncrementalDay(database, options);
   const changes = await applyIncrementalDay(database, plan);
   return { plan, changes };

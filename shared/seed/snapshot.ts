@@ -3,6 +3,7 @@
 // same data compares equal whatever types the engine's driver returns. Meant for tests and
 // small scales (it reads whole tables).
 import type { Database } from '../db/database.js';
+import { tablesOf, type OltpTables } from '../db/schema/index.js';
 import { OLTP, OLTP_TABLES, type OltpTable } from '../model/oltp-tables.js';
 
 export type TableSnapshot = Map<number, string>;
@@ -15,11 +16,17 @@ function canonical(v: unknown): string | null {
   return String(v);
 }
 
-export async function snapshotOltp(database: Database): Promise<OltpSnapshot> {
+export async function snapshotOltp(database: Database<OltpTables>): Promise<OltpSnapshot> {
+  const source = tablesOf(database.db, 'oltp');
   const out = {} as OltpSnapshot;
   for (const table of OLTP_TABLES) {
     const columns = OLTP[table].columns.map((c) => c.name);
-    const rows = await database.db.selectFrom(`oltp.${table}`).select(columns).orderBy('id').execute();
+    // the table's columns, listed at run time: dynamic references (plain column names in the SQL)
+    const rows = await source
+      .selectFrom(`oltp.${table}`)
+      .select(columns.map((c) => source.dynamic.ref<string>(c)))
+      .orderBy('id')
+      .execute();
     out[table] = new Map(rows.map((r) => [Number(r.id), JSON.stringify(columns.map((c) => canonical(r[c])))]));
   }
   return out;
