@@ -8,7 +8,8 @@
 // Money is compared in SQL on the decimal(19,4) columns: exact, never a binary float.
 import { sql, type Expression, type ExpressionBuilder, type Kysely, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import { dayOfMonth, nowUtc } from '../db/portable-sql.js';
-import { ORDER_STATUSES, PAID_STATUSES, OLTP_TABLES } from '../model/oltp-tables.js';
+import { tablesOf, type Decimal, type OltpTables, type SharedTables, type TablesIn } from '../db/schema/index.js';
+import { ORDER_STATUSES, PAID_STATUSES, OLTP_TABLES, type OltpTable } from '../model/oltp-tables.js';
 
 export type Severity = 'blocking' | 'warning';
 
@@ -23,40 +24,52 @@ export interface OltpCheck {
    * table). `db` may be a transaction or the offline compiler: engine-specific SQL comes from
    * shared/db/portable-sql.ts, which asks it for its dialect.
    */
-  failingRows(db: Kysely<any>): SelectQueryBuilder<any, any, any>;
+  failingRows(db: Kysely<OltpTables>): SelectQueryBuilder<any, any, any>;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Building blocks
 
-const t = (name: string) => `oltp.${name}`;
+const t = <N extends OltpTable>(name: N) => `oltp.${name}` as const;
+
+/** Zero as the integer parameter the checks have always sent; a decimal column compares with it exactly. */
+const ZERO = sql<Decimal>`${0}`;
+/** Zero written into the SQL as the literal 0, typed as a decimal. */
+const ZERO_LITERAL = sql<Decimal>`${sql.lit(0)}`;
+
+/**
+ * Checks over a table and columns chosen at run time (orphans, duplicate keys): those names
+ * are assembled when the catalogue is built, which Kysely cannot type, so these queries use the
+ * untyped view of the connection. The lists they come from are checked against the schema.
+ */
+type Untyped = Kysely<any>;
 
 /** child.column points at a parent id that does not exist (NULL references are fine). */
-function orphan(name: string, child: string, column: string, parent: string, description: string): OltpCheck {
+function orphan(name: string, child: OltpTable, column: string, parent: OltpTable, description: string): OltpCheck {
+  const [c, p]: string[] = [t(child), t(parent)];
   return {
     name,
     severity: 'blocking',
     description,
     keys: ['id'],
-    failingRows: (db) =>
-      db
-        .selectFrom(`${t(child)} as c`)
+    failingRows: (typed) => {
+      const db: Untyped = typed;
+      return db
+        .selectFrom(`${c} as c`)
         .select(['c.id as id', `c.${column} as ${column}`])
         .where(`c.${column}`, 'is not', null)
-        .where((eb) =>
-          eb.not(
-            eb.exists(
-              eb
-                .selectFrom(`${t(parent)} as p`)
-                .select(sql.lit(1).as('one'))
-                .whereRef('p.id', '=', `c.${column}`),
-            ),
-          ),
-        ),
+        .where((eb) => eb.not(eb.exists(eb.selectFrom(`${p} as p`).select(sql.lit(1).as('one')).whereRef('p.id', '=', `c.${column}`))));
+    },
   };
 }
 
-const FOREIGN_KEYS: readonly (readonly [child: string, column: string, parent: string])[] = [
+/** A column of the OLTP table N. */
+type ColumnOf<N extends OltpTable> = keyof OltpTables[`oltp.${N}`] & string;
+
+/** child.column -> parent.id, the column checked against the child table. */
+type ForeignKey = { [C in OltpTable]: readonly [child: C, column: ColumnOf<C>, parent: OltpTable] }[OltpTable];
+
+const FOREIGN_KEYS: readonly ForeignKey[] = [
   ['produtos', 'categoria_id', 'categorias'],
   ['categorias', 'categoria_pai_id', 'categorias'],
   ['pedidos', 'cliente_id', 'clientes'],
@@ -69,32 +82,37 @@ const FOREIGN_KEYS: readonly (readonly [child: string, column: string, parent: s
 ];
 
 /** Rows whose business key is shared with another row of the same table (all of them fail). */
-function duplicates(table: string, keys: readonly string[]): OltpCheck {
+function duplicates<N extends OltpTable>(table: N, keys: readonly ColumnOf<N>[]): OltpCheck {
+  const x: string = t(table);
   return {
     name: `duplicate_${table}_${keys.join('_')}`,
     severity: 'blocking',
     description: `${table}: (${keys.join(', ')}) is the business key but appears on more than one row`,
     keys: [...keys, 'id'],
-    failingRows: (db) =>
-      db
-        .selectFrom(`${t(table)} as x`)
+    failingRows: (typed) => {
+      const db: Untyped = typed;
+      return db
+        .selectFrom(`${x} as x`)
         .innerJoin(
           db
-            .selectFrom(t(table))
+            .selectFrom(x)
             .select([...keys])
             .groupBy([...keys])
             .having((eb) => eb(eb.fn.countAll(), '>', 1))
             .as('d'),
           (join) => keys.reduce((j, k) => j.onRef(`d.${k}`, '=', `x.${k}`), join),
         )
-        .select(['x.id as id', ...keys.map((k) => `x.${k} as ${k}`)]),
+        .select(['x.id as id', ...keys.map((k) => `x.${k} as ${k}`)]);
+    },
   };
 }
 
 /** One query over every OLTP table: rows matching `where`, tagged with their table name. */
-function everyTable(db: Kysely<any>, where: (eb: ExpressionBuilder<any, any>) => Expression<SqlBool>) {
+type SourceTable = TablesIn<OltpTables, 'oltp'>;
+function everyTable(db: Kysely<OltpTables>, where: (eb: ExpressionBuilder<SharedTables<OltpTables, SourceTable>, SourceTable>) => Expression<SqlBool>) {
+  const source = tablesOf(db, 'oltp');
   const [first, ...rest] = OLTP_TABLES.map((table) =>
-    db
+    source
       .selectFrom(t(table))
       // a literal of our own table list, not a value: compiles to 'clientes' on every engine
       .select([sql.lit(table).as('tabela'), 'id', 'created_at', 'updated_at'])
@@ -105,12 +123,17 @@ function everyTable(db: Kysely<any>, where: (eb: ExpressionBuilder<any, any>) =>
 
 const ref = (r: string) => sql.ref(r);
 /** Σ live items per order: valor_bruto, valor_desconto (soft-deleted items excluded) */
-const liveItemSums = (db: Kysely<any>) =>
+const liveItemSums = (db: Kysely<OltpTables>) =>
   db
     .selectFrom(t('itens_pedido'))
     .where('deleted_at', 'is', null)
     .groupBy('pedido_id')
-    .select((eb) => ['pedido_id', eb.fn.sum('valor_bruto').as('bruto'), eb.fn.sum('valor_desconto').as('desconto'), eb.fn.countAll().as('itens')])
+    .select((eb) => [
+      'pedido_id',
+      eb.fn.sum<Decimal>('valor_bruto').as('bruto'),
+      eb.fn.sum<Decimal>('valor_desconto').as('desconto'),
+      eb.fn.countAll().as('itens'),
+    ])
     .as('i');
 /** pedidos.valor_total as the items and freight say it should be */
 const expectedTotal = sql<string>`coalesce(${ref('i.bruto')}, 0) - coalesce(${ref('i.desconto')}, 0) + ${ref('p.valor_frete')}`;
@@ -136,7 +159,10 @@ export const OLTP_CHECKS: readonly OltpCheck[] = [
         .selectFrom(t('itens_pedido'))
         .select(['id', 'pedido_id', 'quantidade', 'preco_unitario', 'valor_liquido'])
         .where((eb) =>
-          eb.or([eb('quantidade', '<=', 0), ...['preco_unitario', 'valor_bruto', 'valor_desconto', 'valor_liquido', 'valor_frete'].map((c) => eb(c, '<', 0))]),
+          eb.or([
+            eb('quantidade', '<=', 0),
+            ...(['preco_unitario', 'valor_bruto', 'valor_desconto', 'valor_liquido', 'valor_frete'] as const).map((c) => eb(c, '<', ZERO)),
+          ]),
         ),
   },
   {
@@ -148,7 +174,7 @@ export const OLTP_CHECKS: readonly OltpCheck[] = [
       db
         .selectFrom(t('produtos'))
         .select(['id', 'codigo', 'preco_lista'])
-        .where((eb) => eb.or([eb('preco_lista', '<', 0), eb('custo', '<', 0)])),
+        .where((eb) => eb.or([eb('preco_lista', '<', ZERO), eb('custo', '<', ZERO)])),
   },
   {
     name: 'negative_order_amount',
@@ -159,14 +185,14 @@ export const OLTP_CHECKS: readonly OltpCheck[] = [
       db
         .selectFrom(t('pedidos'))
         .select(['id', 'codigo', 'valor_total'])
-        .where((eb) => eb.or(['valor_produtos', 'valor_desconto', 'valor_frete', 'valor_total'].map((c) => eb(c, '<', 0)))),
+        .where((eb) => eb.or((['valor_produtos', 'valor_desconto', 'valor_frete', 'valor_total'] as const).map((c) => eb(c, '<', ZERO)))),
   },
   {
     name: 'negative_payment_value',
     severity: 'blocking',
     description: 'pagamentos: negative valor',
     keys: ['id'],
-    failingRows: (db) => db.selectFrom(t('pagamentos')).select(['id', 'pedido_id', 'valor']).where('valor', '<', 0),
+    failingRows: (db) => db.selectFrom(t('pagamentos')).select(['id', 'pedido_id', 'valor']).where('valor', '<', ZERO),
   },
   {
     name: 'order_total_mismatch',
@@ -222,7 +248,7 @@ export const OLTP_CHECKS: readonly OltpCheck[] = [
   },
 
   // --- business keys -----------------------------------------------------------------------------
-  ...['clientes', 'vendedores', 'produtos', 'categorias', 'campanhas', 'pedidos'].map((table) => duplicates(table, ['codigo'])),
+  ...(['clientes', 'vendedores', 'produtos', 'categorias', 'campanhas', 'pedidos'] as const).map((table) => duplicates(table, ['codigo'])),
   duplicates('itens_pedido', ['pedido_id', 'numero_item']),
   duplicates('pagamentos', ['pedido_id', 'sequencial']),
   duplicates('metas', ['vendedor_id', 'mes']),
@@ -283,7 +309,10 @@ export const OLTP_CHECKS: readonly OltpCheck[] = [
         .leftJoin(liveItemSums(db), 'i.pedido_id', 'p.id')
         .select(['p.id as id', 'p.codigo as codigo', 'p.valor_produtos as valor_produtos', 'p.valor_desconto as valor_desconto'])
         .where((eb) =>
-          eb.or([eb('p.valor_produtos', '<>', eb.fn.coalesce('i.bruto', sql.lit(0))), eb('p.valor_desconto', '<>', eb.fn.coalesce('i.desconto', sql.lit(0)))]),
+          eb.or([
+            eb('p.valor_produtos', '<>', eb.fn.coalesce('i.bruto', ZERO_LITERAL)),
+            eb('p.valor_desconto', '<>', eb.fn.coalesce('i.desconto', ZERO_LITERAL)),
+          ]),
         ),
   },
   {
@@ -323,7 +352,7 @@ export const OLTP_CHECKS: readonly OltpCheck[] = [
       db
         .selectFrom(t('pedidos'))
         .select(['id', 'codigo', 'data_pedido'])
-        .where((eb) => eb.or(['data_aprovacao', 'data_envio', 'data_entrega', 'data_cancelamento'].map((c) => eb(c, '<', eb.ref('data_pedido'))))),
+        .where((eb) => eb.or((['data_aprovacao', 'data_envio', 'data_entrega', 'data_cancelamento'] as const).map((c) => eb(c, '<', eb.ref('data_pedido'))))),
   },
   {
     name: 'campaign_ends_before_start',

@@ -2,6 +2,7 @@
 // of them as samples, and the verdict the CLI turns into its exit code.
 import type { Kysely } from 'kysely';
 import { firstRows } from '../db/portable-sql.js';
+import type { OltpTables } from '../db/schema/index.js';
 import { OLTP_CHECKS, type OltpCheck, type Severity } from './check-catalogue.js';
 
 export interface CheckResult {
@@ -27,12 +28,12 @@ export class OltpCheckError extends Error {
 }
 
 /** select count(*) from (<failing rows>) */
-export function countQuery(check: OltpCheck, db: Kysely<any>) {
+export function countQuery(check: OltpCheck, db: Kysely<OltpTables>) {
   return db.selectFrom(check.failingRows(db).as('f')).select((eb) => eb.fn.countAll().as('n'));
 }
 
 /** the first SAMPLE_SIZE failing rows, ordered by the check's keys */
-export function sampleQuery(check: OltpCheck, db: Kysely<any>) {
+export function sampleQuery(check: OltpCheck, db: Kysely<OltpTables>) {
   let q = db.selectFrom(check.failingRows(db).as('f')).selectAll();
   for (const k of check.keys) q = q.orderBy(`f.${k}`);
   return firstRows(db, q, SAMPLE_SIZE);
@@ -54,7 +55,7 @@ export function formatSample(row: Record<string, unknown>): string {
  * Runs the checks one after the other (PGlite has a single connection) and returns one result
  * per check. `db` may be a transaction.
  */
-export async function runChecks(db: Kysely<any>, checks: readonly OltpCheck[] = OLTP_CHECKS): Promise<CheckResult[]> {
+export async function runChecks(db: Kysely<OltpTables>, checks: readonly OltpCheck[] = OLTP_CHECKS): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   for (const check of checks) {
     try {
