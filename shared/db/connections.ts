@@ -12,8 +12,9 @@ const open = new Map<DatabaseRole, Promise<Database>>();
 
 /**
  * The migrated database for a role, opened on first use with the current settings. Untyped
- * (Kysely<any>) while some callers still address tables by plain strings; typed code uses
- * getOltpDatabase() / getWarehouseDatabase(), which return the same connection.
+ * (Kysely<any>) while callers outside shared/ and scripts/ (dev/, some tests) still address
+ * tables by plain strings; typed code uses getOltpDatabase() / getWarehouseDatabase(), which
+ * return the same connection.
  */
 export function getDatabase(role: DatabaseRole): Promise<Database> {
   let p = open.get(role);

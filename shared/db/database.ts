@@ -34,8 +34,9 @@ export type BulkRow = readonly BulkValue[];
 /**
  * An open database. DB is its typed Kysely schema (OltpTables or WarehouseTables from
  * ./schema/index.js) where the role is known, as getOltpDatabase() / getWarehouseDatabase()
- * return it. The `any` default keeps code that still uses Kysely<any> compiling until it moves
- * to the typed schema.
+ * return it. The `any` default keeps untyped callers compiling (the test engines, the recording
+ * database that stands for both schemas, migrations, and code outside shared/ and scripts/ that
+ * still names tables by plain strings) until they move to the typed schema.
  */
 export interface Database<DB = any> {
   readonly engine: Engine;

@@ -55,6 +55,10 @@ class RecordingDriver implements Driver {
 
 export type Dialect = 'mssql' | 'postgres';
 
+// Both are untyped (Kysely<any>) by design: they compile the migrations, which see the database
+// untyped, and the statements of either schema (the recording database stands for the OLTP and
+// the warehouse at once).
+
 /** A Kysely that compiles for `dialect` and appends every statement it would send to `out`. */
 export function offlineKysely(dialect: Dialect, out: CompiledQuery[]): Kysely<any> {
   return scriptedKysely(dialect, (q) => {
