@@ -18,6 +18,8 @@ export interface PipelineChild {
   readonly pid: number;
   /** resolves when the child printed FAULT-PAUSED <stage>; rejects if it exits first or after timeoutMs */
   paused(timeoutMs: number): Promise<void>;
+  /** resolves when the child printed `text`; rejects if it exits first or after timeoutMs */
+  printed(text: string, timeoutMs: number): Promise<void>;
   /** lets a paused child go on */
   resume(): void;
   /** SIGKILL, then waits for the exit */
@@ -66,11 +68,14 @@ export function startPipelineChild(env: Record<string, string>, pauseAt?: PauseS
   const handle: PipelineChild = {
     pid: child.pid!,
     paused(timeoutMs) {
+      return handle.printed(`FAULT-PAUSED ${pauseAt}`, timeoutMs);
+    },
+    printed(text, timeoutMs) {
       return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => finish(new Error(`child did not pause at ${pauseAt} within ${timeoutMs} ms:\n${out.slice(-3000)}`)), timeoutMs);
+        const timer = setTimeout(() => finish(new Error(`child did not print '${text}' within ${timeoutMs} ms:\n${out.slice(-3000)}`)), timeoutMs);
         const check = () => {
-          if (out.includes(`FAULT-PAUSED ${pauseAt}`)) finish();
-          else if (exitedAlready) finish(new Error(`child exited before pausing at ${pauseAt}:\n${out.slice(-3000)}`));
+          if (out.includes(text)) finish();
+          else if (exitedAlready) finish(new Error(`child exited before printing '${text}':\n${out.slice(-3000)}`));
         };
         const finish = (e?: Error) => {
           clearTimeout(timer);

@@ -1,0 +1,84 @@
+// The storage emulator stopped (and started again) while a run is in the middle of its dimension
+// load: the step retries, the pipeline process does not crash, and the run converges (the
+// warehouse reconciles with the source). The pipeline is a child process
+// (tests/helpers/fault-pipeline-child.ts), paused inside the clientes merge's transaction while
+// storage goes away; its databases are on a throwaway PostgreSQL cluster (fault-postgres.ts).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { startAzurite, type Azurite } from '../../dev/azurite.js';
+import type { Database } from '../../shared/db/database.js';
+import { migrate } from '../../shared/db/migrate.js';
+import { openDatabase } from '../../shared/db/open.js';
+import type { OltpTables, WarehouseTables } from '../../shared/db/schema/index.js';
+import { seedBase } from '../../shared/seed/base.js';
+import { fastHostJson, startPipelineChild, stopAllChildren } from '../helpers/fault-child.js';
+import { startThrowawayPostgres, type ThrowawayPostgres } from '../helpers/fault-postgres.js';
+import { expectReconciled, reconcile } from '../helpers/reconcile.js';
+
+describe('dependencies stopped mid-run', () => {
+  let server: ThrowawayPostgres | undefined;
+  let azurite: Azurite | undefined;
+  let azuriteDir: string | undefined;
+  let oltp: Database<OltpTables> | undefined;
+  let dw: Database<WarehouseTables> | undefined;
+  let hostJson: ReturnType<typeof fastHostJson> | undefined;
+  let env: Record<string, string>;
+
+  beforeEach(async () => {
+    server = await startThrowawayPostgres();
+    const urls: string[] = [];
+    for (const _ of ['oltp', 'dw']) {
+      const name = `t_${randomBytes(6).toString('hex')}`;
+      const admin = new pg.Client({ connectionString: server.url });
+      await admin.connect();
+      await admin.query(`CREATE DATABASE ${name}`);
+      await admin.end();
+      const url = new URL(server.url);
+      url.pathname = `/${name}`;
+      urls.push(url.toString());
+    }
+    oltp = (await openDatabase({ engine: 'postgres', url: urls[0]! })) as Database<OltpTables>;
+    dw = (await openDatabase({ engine: 'postgres', url: urls[1]! })) as Database<WarehouseTables>;
+    await migrate(oltp, 'oltp');
+    await migrate(dw, 'dw');
+    await seedBase(oltp, { scale: 0.05, seed: 9, asOf: new Date(Date.now() - 86_400_000) });
+    // persisted, so a restart on the same ports finds the batches and messages again
+    azuriteDir = mkdtempSync(join(tmpdir(), 'fault-azurite-'));
+    azurite = await startAzurite({ location: azuriteDir });
+    hostJson = fastHostJson();
+    env = { OLTP_CONNECTION_STRING: urls[0]!, DW_CONNECTION_STRING: urls[1]!, AzureWebJobsStorage: azurite.connectionString, FAULT_HOST_JSON: hostJson.path };
+  });
+
+  afterEach(async () => {
+    await stopAllChildren();
+    await oltp?.close().catch(() => undefined);
+    await dw?.close().catch(() => undefined);
+    await azurite?.stop();
+    server?.destroy();
+    hostJson?.remove();
+    if (azuriteDir) rmSync(azuriteDir, { recursive: true, force: true });
+    server = azurite = azuriteDir = oltp = dw = hostJson = undefined;
+  });
+
+  it('the storage emulator stopped mid-run: the step retries (transient), storage comes back, the same run converges', async () => {
+    const child = startPipelineChild(env, 'dimensions');
+    await child.paused(90_000);
+    const { blobPort, queuePort } = azurite!;
+    await azurite!.stop();
+    child.resume();
+    // the next blob read fails and the step classifies it as transient ...
+    await child.printed('"code":"ECONNREFUSED","source":"storage"', 60_000);
+    expect((await reconcile(oltp!.db, dw!.db)).watermarkViolations).toEqual([]);
+    // ... storage comes back on the same ports with the same data: a retry goes through
+    azurite = await startAzurite({ location: azuriteDir, blobPort, queuePort });
+    const exit = await child.exited(120_000);
+    expect({ exit, status: child.report()?.status }).toEqual({ exit: { code: 0, signal: null }, status: 'succeeded' });
+    const r = await reconcile(oltp!.db, dw!.db);
+    expectReconciled(r, 'after the storage outage');
+    expect(r.watermarkViolations).toEqual([]);
+    expect((await dw!.db.selectFrom('etl.lease').select('holder').executeTakeFirstOrThrow()).holder).toBeNull();
+  });
+});
