@@ -88,6 +88,12 @@ const schema = z.object({
   BACKFILL_MAX_DAYS: intSetting(92, 1, 3660, 'days'),
   /** no POST /api/backfill window may start before this date: older ones are typos (0000-01-01), not history */
   BACKFILL_MIN_DATE: dateSetting('2000-01-01'),
+  /** a source transaction open longer than this holds the extract window back: say so in the run report and logs */
+  EXTRACT_OPEN_TRANSACTION_WARN_MINUTES: intSetting(60, 1, 7 * 24 * 60, 'minutes'),
+  /** row contracts: a source date before this day is a data error, not history */
+  SOURCE_DATE_MIN: dateSetting('2000-01-01'),
+  /** row contracts: a source date more than this far after the extract's end is a data error */
+  SOURCE_DATE_MAX_FUTURE_HOURS: intSetting(24, 0, 366 * 24, 'hours'),
 });
 
 export type Settings = z.output<typeof schema>;
