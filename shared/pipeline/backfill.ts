@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { Settings } from '../config/settings.js';
 import type { Database } from '../db/database.js';
+import { tablesOf, type OltpTables } from '../db/schema/index.js';
 import { readClock, snapshotIsolation } from '../db/portable-sql.js';
 import { BadRequestError } from './bad-request.js';
 import type { PipelineContext } from './context.js';
@@ -149,7 +150,7 @@ export function parseBackfillRequest(bodyText: string, settings: Pick<Settings, 
 }
 
 /** The one check that needs the source: its clock, read at request time. Throws BadRequestError. */
-export async function checkAgainstSourceClock(source: Database, request: BackfillRequest): Promise<void> {
+export async function checkAgainstSourceClock(source: Database<OltpTables>, request: BackfillRequest): Promise<void> {
   checkWindowEnd(request, await readClock(source.db));
 }
 
@@ -164,7 +165,11 @@ export async function planBackfill(ctx: Pick<PipelineContext, 'oltp' | 'settings
 }
 
 /** Dry run: per entity, the source rows a backfill of this window would extract (updated_at in (from, to]), in one snapshot. */
-export async function countBackfillRows(source: Database, window: BackfillRequest['window'], entities: readonly EntityName[]): Promise<Record<string, number>> {
+export async function countBackfillRows(
+  source: Database<OltpTables>,
+  window: BackfillRequest['window'],
+  entities: readonly EntityName[],
+): Promise<Record<string, number>> {
   return source.db
     .transaction()
     .setIsolationLevel(snapshotIsolation(source.db))
@@ -172,7 +177,9 @@ export async function countBackfillRows(source: Database, window: BackfillReques
       const rows: Record<string, number> = {};
       for (const def of ENTITIES.filter((e) => entities.includes(e.name))) {
         const r = await changedIn(
-          trx.selectFrom(`oltp.${def.table.name}`).select((eb) => eb.fn.countAll().as('n')),
+          tablesOf(trx, 'oltp')
+            .selectFrom(`oltp.${def.name}`)
+            .select((eb) => eb.fn.countAll().as('n')),
           window,
         ).executeTakeFirstOrThrow();
         rows[def.name] = Number(r.n);
