@@ -37,6 +37,7 @@ export function parseConnectionString(value: string): ConnectionTarget {
     return { engine: 'postgres', url: v };
   }
   if (lower.startsWith('mssql://') || lower.startsWith('sqlserver://')) {
+    parseMssqlUrl(v); // throws on a malformed URL now, not at the first connection
     return { engine: 'mssql', connectionString: v };
   }
   if (/(^|;)\s*(server|data source|address|addr)\s*=/i.test(v)) {
@@ -69,4 +70,51 @@ export function describeTarget(t: ConnectionTarget): string {
       }
     }
   }
+}
+
+/** What a SQL Server connection needs, from either connection-string form. */
+export interface MssqlUrlConfig {
+  server: string;
+  port: number;
+  database: string;
+  user?: string;
+  password?: string;
+  /** encrypt / trustServerCertificate from the query string (?encrypt=false&trustServerCertificate=true) */
+  options: { encrypt?: boolean; trustServerCertificate?: boolean };
+}
+
+const BOOL_OPTIONS: Record<string, keyof MssqlUrlConfig['options']> = { encrypt: 'encrypt', trustservercertificate: 'trustServerCertificate' };
+
+/**
+ * Parses the URL form 'mssql://user:password@host:1433/database?encrypt=true' (also
+ * 'sqlserver://'); user and password are percent-decoded, the port defaults to 1433. The
+ * key=value form goes through the mssql package's own parser instead (shared/db/mssql.ts).
+ */
+export function parseMssqlUrl(value: string): MssqlUrlConfig {
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    throw new ConnectionStringError('is not a valid mssql:// URL');
+  }
+  if (!url.hostname) throw new ConnectionStringError('mssql URL has no host');
+  const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (database === '' || database.includes('/')) throw new ConnectionStringError('mssql URL has no database name (mssql://user:password@host:1433/database)');
+  const port = url.port === '' ? 1433 : Number(url.port);
+  const options: MssqlUrlConfig['options'] = {};
+  for (const [k, v] of url.searchParams) {
+    const option = BOOL_OPTIONS[k.toLowerCase()];
+    if (!option) throw new ConnectionStringError(`mssql URL has an unknown option '${k}' (known: encrypt, trustServerCertificate)`);
+    if (!/^(true|false)$/i.test(v)) throw new ConnectionStringError(`mssql URL option '${k}' must be true or false`);
+    options[option] = v.toLowerCase() === 'true';
+  }
+  return {
+    // a bracketed IPv6 host keeps no brackets for the driver
+    server: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port,
+    database,
+    ...(url.username ? { user: decodeURIComponent(url.username) } : {}),
+    ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+    options,
+  };
 }

@@ -6,6 +6,7 @@ import mssql from 'mssql';
 import * as tedious from 'tedious';
 import * as tarn from 'tarn';
 import { Kysely, MssqlDialect } from 'kysely';
+import { parseMssqlUrl } from './connection-string.js';
 import { batches, type ColumnSpec, type Database } from './database.js';
 
 function sqlType(c: ColumnSpec): mssql.ISqlType | (() => mssql.ISqlType) {
@@ -44,10 +45,27 @@ function bulkValue(c: ColumnSpec, v: unknown): MssqlValue {
   return typeof v === 'bigint' ? Number(v) : (v as MssqlValue);
 }
 
+/**
+ * The mssql config of either documented form: the URL 'mssql://user:password@host:1433/db' (the
+ * mssql package's parser only reads the key=value form and returns no server for a URL) or
+ * 'Server=tcp:host,1433;Database=db;...'.
+ */
+export function mssqlConfig(connectionString: string): mssql.config {
+  if (/^(mssql|sqlserver):\/\//i.test(connectionString.trim())) {
+    const u = parseMssqlUrl(connectionString);
+    return { server: u.server, port: u.port, database: u.database, user: u.user, password: u.password, options: u.options };
+  }
+  return mssql.ConnectionPool.parseConnectionString(connectionString);
+}
+
 export async function openMssql<DB = any>(connectionString: string, description: string): Promise<Database<DB>> {
-  const config = mssql.ConnectionPool.parseConnectionString(connectionString);
+  const config = mssqlConfig(connectionString);
   const options = { encrypt: true, trustServerCertificate: false, ...(config.options ?? {}), useUTC: true };
-  const pool = await new mssql.ConnectionPool({ ...config, options }).connect();
+  const pool = new mssql.ConnectionPool({ ...config, options });
+  // A pooled connection that fails outside a request emits 'error' on the pool; without a
+  // listener Node would exit. The broken connection is discarded and the next request opens one.
+  pool.on('error', (e: Error & { code?: string }) => console.warn(`${description}: connection lost (${e.code ?? e.message}); it will be replaced`));
+  await pool.connect();
   const db = new Kysely<DB>({
     dialect: new MssqlDialect({
       tarn: { ...tarn, options: { min: 0, max: 5 } },

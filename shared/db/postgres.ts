@@ -8,6 +8,37 @@ import { batches, type Database } from './database.js';
 import { copyStatement, encodeCopyRow } from './copy-text.js';
 import { PG_PARSERS } from './pg-types.js';
 
+/**
+ * A parameter as sent to the server: a Date as UTC ISO-8601 text. pg's own default is local time
+ * with an offset rounded to whole minutes, which moves instants in zones whose offset had
+ * seconds (1900-01-01 in America/Sao_Paulo: LMT -03:06:28 sent as -03:06, 28 s off); UTC text is
+ * the same instant whatever the process's TZ and, read into timestamptz, whatever the server's.
+ */
+export function utcParameter(value: unknown): unknown {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? value : value.toISOString();
+  return Array.isArray(value) ? value.map(utcParameter) : value;
+}
+
+type Queryable = { query: (...args: any[]) => any };
+
+/** The pool Kysely uses: its clients send Date parameters as UTC (utcParameter). */
+function utcDatesPool(pool: pg.Pool): pg.Pool {
+  const wrapClient = (client: pg.PoolClient): pg.PoolClient =>
+    new Proxy(client, {
+      get(target, prop, receiver) {
+        if (prop !== 'query') return Reflect.get(target, prop, receiver);
+        return (text: unknown, values?: unknown, ...rest: unknown[]) =>
+          (target as Queryable).query(text, Array.isArray(values) ? values.map(utcParameter) : values, ...rest);
+      },
+    });
+  return new Proxy(pool, {
+    get(target, prop, receiver) {
+      if (prop === 'connect') return async () => wrapClient(await target.connect());
+      return Reflect.get(target, prop, receiver);
+    },
+  });
+}
+
 export async function openPostgres<DB = any>(url: string, description: string): Promise<Database<DB>> {
   const pool = new pg.Pool({
     connectionString: url,
@@ -21,10 +52,18 @@ export async function openPostgres<DB = any>(url: string, description: string): 
   // drops it and opens a new one on demand. Without a listener Node would treat the 'error' event
   // as fatal and bring the whole worker down.
   pool.on('error', (e: Error & { code?: string }) => console.warn(`${description}: idle connection closed (${e.code ?? e.message}); it will be replaced`));
+  // pg-pool listens on a client only while it is idle: a client checked out (held by a
+  // transaction between two statements, or by a COPY) whose connection is closed emits 'error'
+  // with no listener, and Node would exit. Every client gets a listener of its own for its whole
+  // life; the statement in flight (or the next one) still fails with the error, which
+  // shared/db/transient.ts classifies as transient, and the pool discards the broken client.
+  pool.on('connect', (client) => {
+    client.on('error', (e: Error & { code?: string }) => console.warn(`${description}: connection lost (${e.code ?? e.message})`));
+  });
   // Fail fast with a clear message instead of on the first query.
   const probe = await pool.connect();
   probe.release();
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: utcDatesPool(pool) }) });
   return {
     engine: 'postgres',
     description,

@@ -7,8 +7,9 @@
 //   isTransient(e)     true when a later retry of the same operation may succeed
 //   describeError(e)   the same verdict plus the code and the layer that decided it, for logs
 //
-// Errors are classified by duck typing on the drivers' documented fields, never by message text
-// and without importing the drivers (a pglite-only process never loads tedious or the Azure SDK).
+// Errors are classified by duck typing on the drivers' documented fields, not by message text
+// (one exception: node-postgres raises a lost connection as a plain Error with no code, so its
+// few exact messages are listed in PG_CODELESS_TRANSIENT) and without importing the drivers (a pglite-only process never loads tedious or the Azure SDK).
 // Our own wrappers (DatabaseConnectError sets `cause`) and the drivers' wrappers (mssql's
 // `originalError` and `precedingErrors`, AggregateError's `errors`) are walked: an error is
 // transient when any error in that tree is transient, because a wrapper adds context, not a
@@ -59,6 +60,19 @@ const PG_TRANSIENT_CODES = new Map<string, string>([
   // lock_timeout / NOWAIT: another session holds the lock; it will be released when that
   // session's transaction ends.
   ['55P03', 'lock_not_available'],
+]);
+
+/**
+ * node-postgres's own errors for a connection that went away, which carry no code: the socket
+ * closed mid-statement (server restart, pg_terminate_backend after its 57P01 notice, network
+ * drop), a statement sent on a client that already lost its connection, and connect/acquire
+ * timeouts. Matched on the exact message of a plain Error, nothing looser.
+ */
+const PG_CODELESS_TRANSIENT = new Set([
+  'Connection terminated unexpectedly',
+  'Client has encountered a connection error and is not queryable',
+  'Connection terminated due to connection timeout',
+  'timeout exceeded when trying to connect',
 ]);
 
 function isSqlState(code: string): boolean {
@@ -202,6 +216,9 @@ function classifyOne(e: Record<PropertyKey, unknown>): Verdict | undefined {
   // PostgreSQL (pg's DatabaseError and PGlite's error both carry the server's `severity`).
   if (code !== undefined && isSqlState(code) && typeof e.severity === 'string') {
     return { transient: classifyPostgres(code), code, source: 'postgres' };
+  }
+  if (code === undefined && e.name === 'Error' && typeof e.message === 'string' && PG_CODELESS_TRANSIENT.has(e.message)) {
+    return { transient: true, code: 'connection_lost', source: 'postgres' };
   }
   return undefined;
 }
