@@ -221,6 +221,8 @@ function answer(world: World, s: RecordedStatement): ScriptedAnswer {
   const q = s.compiled!;
   const target = s.identity.split(';')[0]!;
   const [kind, table] = target.split(' ');
+  // the source's open transactions (the late-commit cap): one open for 20 minutes, so the cap holds
+  if (kind === 'raw' && s.identity.includes('open_transactions')) return { rows: [{ observed_at: NOW, oldest: at('2026-11-29T02:40:00.000Z'), hidden: 0 }] };
   if (kind === 'raw') return { rows: [{ now: NOW }] };
   if (target === 'update etl.lease') return { numAffectedRows: world.leaseFree ? 1n : 0n };
   if (target === 'select etl.lease') return { rows: [{ holder: '20261129T020000000Z-0c0ffe', expires_at: at('2026-11-29T03:10:00.000Z') }] };

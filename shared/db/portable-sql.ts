@@ -3,6 +3,7 @@
 // instance (or transaction) which adapter compiles it, so the same call works on a live
 // database, inside a transaction and on the offline T-SQL compiler. No file outside shared/db/
 // looks at the engine's name.
+import { describeError } from './transient.js';
 import { MssqlAdapter, sql, type Expression, type IsolationLevel, type Kysely, type RawBuilder, type SelectQueryBuilder } from 'kysely';
 
 export const isMssql = (db: Kysely<any>) => db.getExecutor().adapter instanceof MssqlAdapter;
@@ -60,4 +61,75 @@ export function dayOfMonth(db: Kysely<any>, date: Expression<unknown>): RawBuild
 export function instantParam(db: Kysely<any>, instant: Date): string {
   const text = instant.toISOString();
   return isMssql(db) ? text.slice(0, -1) : text;
+}
+
+/**
+ * The source's open transactions as the extract's upper-bound cap needs them (DESIGN §4.1,
+ * extract-window.ts cappedExtractWindow): the start of the oldest transaction still open in this
+ * database, by any session but this one, and the source clock when it looked. One row:
+ * observed_at, oldest (null: none open), hidden (sessions whose transaction this login cannot see).
+ *
+ * PostgreSQL: pg_stat_activity of the current database, client backends other than this one.
+ * xact_start, not backend_xmin: backend_xmin is a transaction-id horizon, not a time, and a READ
+ * COMMITTED session idle in transaction has none between statements although it can still write
+ * rows stamped with its start (now()). So every open transaction counts, idle in transaction
+ * included (it can still commit), read-only ones too (nothing says they will stay read-only); an
+ * aborted one cannot commit and is left out. Another user's xact_start is visible only to members
+ * of pg_read_all_stats (or of that user's role): such sessions (whose backend_type is hidden too,
+ * hence `or backend_type is null`) are counted as hidden.
+ *
+ * SQL Server: sys.dm_tran_active_transactions joined to the sessions of this database (and any
+ * transaction already touching it), other than @@spid; begin times are local server time, shifted
+ * to UTC. Needs VIEW SERVER STATE (VIEW SERVER PERFORMANCE STATE on SQL Server 2022+) or, on
+ * Azure SQL Database, VIEW DATABASE STATE; without it the query fails (Msg 297/300), which
+ * readOpenTransactions reports as unavailable.
+ */
+export function openTransactionsQuery(db: Kysely<any>): RawBuilder<unknown> {
+  const source = isMssql(db)
+    ? sql`(select sysutcdatetime() as observed_at,
+        (select min(dateadd(millisecond, datediff_big(millisecond, sysdatetime(), sysutcdatetime()), t.transaction_begin_time))
+           from sys.dm_tran_active_transactions t
+           join sys.dm_tran_session_transactions st on st.transaction_id = t.transaction_id
+           left join sys.dm_exec_sessions s on s.session_id = st.session_id
+          where st.session_id <> @@spid
+            and (s.database_id = db_id()
+                 or exists (select 1 from sys.dm_tran_database_transactions d where d.transaction_id = t.transaction_id and d.database_id = db_id()))) as oldest,
+        0 as hidden)`
+    : sql`(select clock_timestamp() as observed_at,
+        min(a.xact_start) filter (where a.state is distinct from 'idle in transaction (aborted)') as oldest,
+        count(*) filter (where not (pg_has_role('pg_read_all_stats', 'USAGE') or pg_has_role(a.usesysid, 'USAGE'))) as hidden
+        from pg_stat_activity a
+       where a.datname = current_database() and a.pid <> pg_backend_pid() and (a.backend_type = 'client backend' or a.backend_type is null))`;
+  return sql`select * from ${source} as open_transactions`;
+}
+
+export type OpenTransactionsRead = { status: 'visible'; oldestStart: Date | null; observedAt: Date } | { status: 'unavailable'; reason: string };
+
+/** Permission denied: PostgreSQL SQLSTATE 42501; SQL Server 297/300 (VIEW ... STATE denied), 262 (permission denied in database). */
+const PERMISSION_DENIED = new Set(['42501', '297', '300', '262']);
+
+/**
+ * Reads the source's open transactions (see openTransactionsQuery). A login that may not see
+ * other sessions gives 'unavailable' with the reason, never an error: the extract falls back to
+ * the overlap and says so. Any other error is thrown (transient ones for the step's retry; a bug
+ * must not switch the cap off quietly).
+ */
+export async function readOpenTransactions(db: Kysely<any>): Promise<OpenTransactionsRead> {
+  let row: { observed_at: Date | string; oldest: Date | string | null; hidden: number | string } | undefined;
+  try {
+    row = (await openTransactionsQuery(db).execute(db)).rows[0] as typeof row;
+  } catch (e) {
+    const code = describeError(e).code;
+    if (code === undefined || !PERMISSION_DENIED.has(code)) throw e;
+    return { status: 'unavailable', reason: `the source login cannot read its open transactions: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  if (!row) throw new Error('the source returned no open-transaction row');
+  const hidden = Number(row.hidden);
+  if (hidden > 0) {
+    return {
+      status: 'unavailable',
+      reason: `the source login cannot see the transactions of ${hidden} other session(s) (PostgreSQL: grant pg_read_all_stats)`,
+    };
+  }
+  return { status: 'visible', oldestStart: row.oldest === null ? null : new Date(row.oldest), observedAt: new Date(row.observed_at) };
 }

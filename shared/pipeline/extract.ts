@@ -1,15 +1,16 @@
 // Extract: for each source entity, read the rows changed in its window and write them to Blob
 // storage as an immutable batch. The window (extract-window.ts, DESIGN §4.1) is measured against
-// the source's own clock, read inside the same transaction (one snapshot) that reads the rows.
+// the source's own clock, read inside the same transaction (one snapshot) that reads the rows,
+// and capped by the oldest transaction still open on the source (late commits, DESIGN §10).
 // Rows are read in key order, one page at a time, so memory stays bounded whatever the volume.
 import { sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
 import type { Database } from '../db/database.js';
 import { tablesOf, type OltpTables, type SharedTables, type TablesIn } from '../db/schema/index.js';
-import { exactDecimal, firstRows, readClock, snapshotIsolation } from '../db/portable-sql.js';
+import { exactDecimal, firstRows, readClock, readOpenTransactions, snapshotIsolation } from '../db/portable-sql.js';
 import type { BatchStore, PartLimits } from '../storage/batch-store.js';
 import type { Manifest } from '../storage/batch-manifest.js';
 import type { EntityDef } from './entities.js';
-import { extractWindow, windowText, type ExtractWindow } from './extract-window.js';
+import { cappedExtractWindow, windowText, type ExtractWindow, type WindowCap } from './extract-window.js';
 import { toJsonRow } from './json-row.js';
 
 const PAGE_SIZE = 5000;
@@ -29,7 +30,22 @@ export function changedIn<O>(q: SourceQuery<O>, window: ExtractWindow): SourceQu
   return window.from ? upTo.where('updated_at', '>', window.from) : upTo;
 }
 
-async function* readWindow(trx: Transaction<OltpTables>, def: EntityDef, window: ExtractWindow, counter: { rows: number }) {
+/** Rows read, and how many of them fall in the two ranges the late-row check compares (extract-window.ts lateRowsAtLeast). */
+interface ReadCounts {
+  rows: number;
+  /** rows at or below the previous window's end (the watermark): the overlap re-read */
+  overlapRows: number;
+  /** rows in (to - overlap, to]: what the next run's overlap will re-read */
+  tailRows: number;
+}
+
+async function* readWindow(
+  trx: Transaction<OltpTables>,
+  def: EntityDef,
+  window: ExtractWindow,
+  counter: ReadCounts,
+  ranges: { watermark: Date | null; tailFrom: Date },
+) {
   const source = tablesOf(trx, 'oltp');
   let lastId: number | null = null;
   for (;;) {
@@ -38,6 +54,9 @@ async function* readWindow(trx: Transaction<OltpTables>, def: EntityDef, window:
     const page = await firstRows(trx, q, PAGE_SIZE).execute();
     for (const row of page) {
       counter.rows++;
+      const updatedAt = new Date(row.updated_at as Date | string).getTime();
+      if (ranges.watermark && updatedAt <= ranges.watermark.getTime()) counter.overlapRows++;
+      if (updatedAt > ranges.tailFrom.getTime()) counter.tailRows++;
       yield toJsonRow(def, row);
     }
     if (page.length < PAGE_SIZE) return;
@@ -51,6 +70,12 @@ export interface ExtractResult {
   manifest: Manifest;
   manifestPath: string;
   manifestSha256: string;
+  /** how the open-transaction cap shaped the window */
+  cap: WindowCap;
+  /** rows read at or below the watermark (the overlap re-read), see ReadCounts */
+  overlapRows: number;
+  /** rows read in (to - overlap, to] */
+  tailRows: number;
 }
 
 /**
@@ -72,18 +97,28 @@ export async function extractEntity(
     fixedWindow?: ExtractWindow;
   },
 ): Promise<ExtractResult> {
+  // The open transactions are read BEFORE the snapshot transaction starts, on purpose. A
+  // transaction T whose rows the snapshot cannot see either was open when we looked (so the cap
+  // is at or before its start) or began after we looked (so its start is after observed_at, which
+  // also caps). Read inside the snapshot, T could commit between the snapshot (taken at the start
+  // of the first statement) and the moment pg_stat_activity is scanned: invisible to the
+  // snapshot and absent from the list, its rows would be lost. A backfill reads the window it
+  // asked for and needs no cap.
+  const openTransactions = opts.fixedWindow ? { status: 'unavailable' as const, reason: 'backfill' } : await readOpenTransactions(source.db);
   return source.db
     .transaction()
     .setIsolationLevel(snapshotIsolation(source.db))
     .execute(async (trx) => {
-      const window = extractWindow({
+      const { window, cap } = cappedExtractWindow({
         watermark: opts.lowerBound,
         sourceClock: await readClock(trx),
         overlapMinutes: opts.overlapMinutes,
         safetyLagSeconds: opts.safetyLagSeconds,
+        openTransactions,
         backfill: opts.fixedWindow,
       });
-      const counter = { rows: 0 };
+      const counter: ReadCounts = { rows: 0, overlapRows: 0, tailRows: 0 };
+      const ranges = { watermark: opts.fixedWindow ? null : opts.lowerBound, tailFrom: new Date(window.to.getTime() - opts.overlapMinutes * 60_000) };
       const written = await store.writeBatch(
         {
           runId: opts.runId,
@@ -93,9 +128,9 @@ export async function extractEntity(
           window: windowText(window),
           dateColumns: def.dateColumns,
         },
-        readWindow(trx, def, window, counter),
+        readWindow(trx, def, window, counter, ranges),
         opts.limits,
       );
-      return { entity: def.name, window, ...written };
+      return { entity: def.name, window, ...written, cap, overlapRows: counter.overlapRows, tailRows: counter.tailRows };
     });
 }

@@ -4,15 +4,35 @@
 import type { PipelineContext } from './context.js';
 import { ENTITIES } from './entities.js';
 import { extractEntity } from './extract.js';
-import type { ExtractWindow } from './extract-window.js';
+import { heldBackTooLong, type ExtractWindow, type WindowCap } from './extract-window.js';
 import { acquireLease, releaseLease } from './lease.js';
 import { QUEUES, type LoadMessage } from './messages.js';
 import { errorText, finishRun, finishStep, newRunId, recordBatch, startRun, startStep, type RunKind } from './run-audit.js';
 import { retryStep } from './step-retry.js';
 import { readWatermark } from './watermark.js';
 
+/** Per entity: how the open-transaction cap shaped the window, and the counts of the late-row check (extract-window.ts lateRowsAtLeast). */
+export interface EntityCapReport {
+  cap: WindowCap['status'];
+  oldestOpenTransaction: string | null;
+  heldBackMinutes: number;
+  reason?: string;
+  /** rows read at or below the watermark (re-read by the overlap) */
+  overlapRows: number;
+  /** rows read in (to - overlap, to]: the next run's overlap */
+  tailRows: number;
+}
+
 export type ExtractOutcome =
-  | { status: 'started'; runId: string; batches: LoadMessage['batches']; rows: Record<string, number> }
+  | {
+      status: 'started';
+      runId: string;
+      batches: LoadMessage['batches'];
+      rows: Record<string, number>;
+      caps: Record<string, EntityCapReport>;
+      /** what the run report must say: the cap unavailable (overlap only), or a window held back too long */
+      warnings: string[];
+    }
   | { status: 'skipped'; runId: string; heldBy: string | null };
 
 export async function runExtract(
@@ -38,6 +58,8 @@ export async function runExtract(
   log.info('run started', { runId, kind });
   const batches: LoadMessage['batches'] = [];
   const rows: Record<string, number> = {};
+  const caps: Record<string, EntityCapReport> = {};
+  const warnings: string[] = [];
   let current = '';
   try {
     await ctx.store.ensureContainer();
@@ -69,6 +91,35 @@ export async function runExtract(
       });
       await finishStep(dw.db, runId, 'extract', def.name, 'succeeded', { rows_read: result.manifest.rowCount });
       rows[def.name] = result.manifest.rowCount;
+      const cap = result.cap;
+      caps[def.name] = {
+        cap: cap.status,
+        oldestOpenTransaction: cap.oldestOpenTransaction?.toISOString() ?? null,
+        heldBackMinutes: Math.round(cap.heldBackMs / 6000) / 10,
+        ...(cap.reason ? { reason: cap.reason } : {}),
+        overlapRows: result.overlapRows,
+        tailRows: result.tailRows,
+      };
+      if (cap.status === 'unavailable' && !warnings.some((w) => w.startsWith('late-commit cap unavailable'))) {
+        // once per run, at its start: every entity of the run reads the same source with the same login
+        const warning = `late-commit cap unavailable, the window relies on the ${settings.EXTRACT_OVERLAP_MINUTES}-minute overlap only: ${cap.reason}`;
+        warnings.push(warning);
+        log.warn(warning, { runId, entity: def.name });
+      }
+      if (heldBackTooLong(cap, settings.EXTRACT_OPEN_TRANSACTION_WARN_MINUTES)) {
+        const warning =
+          `${def.name}: a source transaction open since ${cap.oldestOpenTransaction!.toISOString()} holds the window back by ` +
+          `${caps[def.name]!.heldBackMinutes} min (more than EXTRACT_OPEN_TRANSACTION_WARN_MINUTES=${settings.EXTRACT_OPEN_TRANSACTION_WARN_MINUTES}); ` +
+          `nothing is lost, its rows are read once it ends`;
+        warnings.push(warning);
+        log.warn('open source transaction holds the extract window back', {
+          runId,
+          entity: def.name,
+          oldestOpenTransaction: cap.oldestOpenTransaction!.toISOString(),
+          heldBackMinutes: caps[def.name]!.heldBackMinutes,
+          warnMinutes: settings.EXTRACT_OPEN_TRANSACTION_WARN_MINUTES,
+        });
+      }
       batches.push({ entity: def.name, manifestPath: result.manifestPath });
       log.info('entity extracted', {
         runId,
@@ -77,12 +128,16 @@ export async function runExtract(
         parts: result.manifest.parts.length,
         windowFrom: result.window.from?.toISOString() ?? null,
         windowTo: result.window.to.toISOString(),
+        cap: cap.status,
+        heldBackMinutes: caps[def.name]!.heldBackMinutes,
+        overlapRows: result.overlapRows,
+        tailRows: result.tailRows,
         ms: Math.round(performance.now() - started),
       });
     }
     const message: LoadMessage = { runId, kind, batches };
     await ctx.queues.send(QUEUES.dimensions, message);
-    return { status: 'started', runId, batches, rows };
+    return { status: 'started', runId, batches, rows, caps, warnings };
   } catch (e) {
     log.error('extract failed', { runId, entity: current, error: errorText(e) });
     if (current) await finishStep(dw.db, runId, 'extract', current, 'failed', {}, e).catch(() => undefined);

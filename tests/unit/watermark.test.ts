@@ -1,6 +1,15 @@
 // The extract window and the watermark rules (DESIGN §4.1, §4.2) without a database: which rows a
 // run reads, and where it leaves the watermark.
-import { extractWindow, laterWatermark, watermarkAfterLoad, windowOf, windowText } from '../../shared/pipeline/extract-window.js';
+import {
+  cappedExtractWindow,
+  extractWindow,
+  heldBackTooLong,
+  lateRowsAtLeast,
+  laterWatermark,
+  watermarkAfterLoad,
+  windowOf,
+  windowText,
+} from '../../shared/pipeline/extract-window.js';
 
 const at = (iso: string) => new Date(iso);
 const settings = { overlapMinutes: 10, safetyLagSeconds: 30 };
@@ -48,6 +57,107 @@ describe('extractWindow', () => {
   it('does not trim a backfill window that ends in the future of the source clock (the request check refuses it, see backfill.ts)', () => {
     const backfill = { from: at('2026-10-01T00:00:00Z'), to: at('2026-10-05T00:00:00Z') };
     expect(extractWindow({ ...settings, watermark: null, sourceClock: at('2026-10-03T00:00:00Z'), backfill })).toEqual(backfill);
+  });
+});
+
+describe('cappedExtractWindow: the oldest open source transaction caps the window end (late commits)', () => {
+  const clock = at('2026-10-02T03:00:00Z');
+  const watermark = at('2026-10-01T03:00:00Z');
+  const visible = (oldestStart: Date | null, observedAt = clock) => ({ status: 'visible' as const, oldestStart, observedAt });
+
+  it('ends the window just before a transaction that started before the lag bound, so none of its rows is in it', () => {
+    // open since 02:40:00.123456 at the source; as a Date, 02:40:00.123
+    const { window, cap } = cappedExtractWindow({ ...settings, watermark, sourceClock: clock, openTransactions: visible(at('2026-10-02T02:40:00.123Z')) });
+    expect(window).toEqual({ from: at('2026-10-01T02:50:00Z'), to: at('2026-10-02T02:40:00.122Z') });
+    // a row it stamps with its start is after the (inclusive) end, for the next window
+    expect(at('2026-10-02T02:40:00.123Z') > window.to).toBe(true);
+    expect(cap).toEqual({ status: 'open-transaction', oldestOpenTransaction: at('2026-10-02T02:40:00.123Z'), heldBackMs: 19 * 60_000 + 29_878 });
+  });
+
+  it('leaves the lag bound alone when the oldest open transaction started after it', () => {
+    const { window, cap } = cappedExtractWindow({ ...settings, watermark, sourceClock: clock, openTransactions: visible(at('2026-10-02T02:59:50Z')) });
+    expect(window).toEqual({ from: at('2026-10-01T02:50:00Z'), to: at('2026-10-02T02:59:30Z') });
+    expect(cap).toEqual({ status: 'none', oldestOpenTransaction: at('2026-10-02T02:59:50Z'), heldBackMs: 0 });
+  });
+
+  it('is the plain lag window when no transaction is open', () => {
+    const { window, cap } = cappedExtractWindow({ ...settings, watermark, sourceClock: clock, openTransactions: visible(null) });
+    expect(window).toEqual(extractWindow({ ...settings, watermark, sourceClock: clock }));
+    expect(cap).toEqual({ status: 'none', oldestOpenTransaction: null, heldBackMs: 0 });
+  });
+
+  it('never ends after the moment the source was looked at (a transaction that began later is not in the list)', () => {
+    const { window } = cappedExtractWindow({
+      overlapMinutes: 10,
+      safetyLagSeconds: 0,
+      watermark,
+      sourceClock: clock,
+      openTransactions: visible(null, at('2026-10-02T02:59:59.500Z')),
+    });
+    expect(window.to).toEqual(at('2026-10-02T02:59:59.499Z'));
+  });
+
+  it('gives an empty window at its start, never a backwards one, when the transaction began before the window', () => {
+    // open since before the watermark minus the overlap: a forgotten session
+    const { window, cap } = cappedExtractWindow({ ...settings, watermark, sourceClock: clock, openTransactions: visible(at('2026-10-01T01:00:00Z')) });
+    expect(window).toEqual({ from: at('2026-10-01T02:50:00Z'), to: at('2026-10-01T02:50:00Z') });
+    expect(cap.status).toBe('open-transaction');
+    // loading it leaves the watermark where it was
+    expect(laterWatermark(watermark, watermarkAfterLoad('daily', window)!)).toBeNull();
+  });
+
+  it('caps the first run too (no lower bound)', () => {
+    const { window } = cappedExtractWindow({ ...settings, watermark: null, sourceClock: clock, openTransactions: visible(at('2026-10-02T01:00:00Z')) });
+    expect(window).toEqual({ from: null, to: at('2026-10-02T00:59:59.999Z') });
+  });
+
+  it('falls back to the lag window and says why when the open transactions cannot be seen', () => {
+    const { window, cap } = cappedExtractWindow({
+      ...settings,
+      watermark,
+      sourceClock: clock,
+      openTransactions: { status: 'unavailable', reason: 'no pg_read_all_stats' },
+    });
+    expect(window).toEqual({ from: at('2026-10-01T02:50:00Z'), to: at('2026-10-02T02:59:30Z') });
+    expect(cap).toEqual({ status: 'unavailable', oldestOpenTransaction: null, heldBackMs: 0, reason: 'no pg_read_all_stats' });
+  });
+
+  it('does not cap a backfill, which reads the window it asked for', () => {
+    const backfill = { from: at('2026-09-01T00:00:00Z'), to: at('2026-10-01T00:00:00Z') };
+    const { window, cap } = cappedExtractWindow({
+      ...settings,
+      watermark,
+      sourceClock: clock,
+      openTransactions: visible(at('2026-09-15T00:00:00Z')),
+      backfill,
+    });
+    expect(window).toEqual(backfill);
+    expect(cap.status).toBe('backfill');
+  });
+
+  it('warns only when the cap holds the window back longer than the setting', () => {
+    const held = (minutes: number) =>
+      cappedExtractWindow({
+        ...settings,
+        safetyLagSeconds: 0,
+        watermark,
+        sourceClock: clock,
+        openTransactions: visible(new Date(clock.getTime() - minutes * 60_000)),
+      }).cap;
+    expect(heldBackTooLong(held(61), 60)).toBe(true);
+    expect(heldBackTooLong(held(59), 60)).toBe(false);
+    expect(heldBackTooLong({ status: 'unavailable', oldestOpenTransaction: null, heldBackMs: 0 }, 60)).toBe(false);
+  });
+});
+
+describe('lateRowsAtLeast: rows that appeared at or below the previous window end', () => {
+  it('counts the rows the overlap found beyond what the previous batch held in the same range', () => {
+    expect(lateRowsAtLeast(5, 7)).toBe(2);
+    expect(lateRowsAtLeast(5, 5)).toBe(0);
+  });
+  it('never reports a negative count (rows updated again leave the range) and says nothing without a previous count', () => {
+    expect(lateRowsAtLeast(5, 3)).toBe(0);
+    expect(lateRowsAtLeast(null, 3)).toBeNull();
   });
 });
 

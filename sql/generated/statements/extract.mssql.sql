@@ -15,6 +15,19 @@
 
 -- the extract of a daily run (timer): every entity, one entity read past a full page, one extracted for the first time
 
+-- extractEntity (shared/pipeline/extract.ts)
+-- identity: raw; text: select * from ? as open_transactions
+-- parameters: none
+select * from (select sysutcdatetime() as observed_at,
+        (select min(dateadd(millisecond, datediff_big(millisecond, sysdatetime(), sysutcdatetime()), t.transaction_begin_time))
+           from sys.dm_tran_active_transactions t
+           join sys.dm_tran_session_transactions st on st.transaction_id = t.transaction_id
+           left join sys.dm_exec_sessions s on s.session_id = st.session_id
+          where st.session_id <> @@spid
+            and (s.database_id = db_id()
+                 or exists (select 1 from sys.dm_tran_database_transactions d where d.transaction_id = t.transaction_id and d.database_id = db_id()))) as oldest,
+        0 as hidden) as open_transactions
+
 -- withRetry (shared/pipeline/retry.ts)
 -- identity: raw; text: select ? as now
 -- parameters: none
