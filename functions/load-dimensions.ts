@@ -3,7 +3,7 @@
 // so lands in load-dimensions-poison after maxDequeueCount (host.json), never loops forever.
 import { app, type InvocationContext } from '@azure/functions';
 import { loadDimensions } from '../shared/pipeline/load-dimensions.js';
-import { QUEUES, receiveLoadMessage } from '../shared/pipeline/messages.js';
+import { deliveryOf, QUEUES, receiveLoadMessage } from '../shared/pipeline/messages.js';
 import { pipelineContext } from '../shared/pipeline/runtime.js';
 import { invocationLogger } from '../shared/telemetry/invocation-logger.js';
 import { underFunctionsHost } from './runtime/functions-host.js';
@@ -11,7 +11,8 @@ import { underFunctionsHost } from './runtime/functions-host.js';
 export async function loadDimensionsHandler(message: unknown, context: InvocationContext): Promise<void> {
   const log = invocationLogger(context);
   const parsed = receiveLoadMessage(message, log, context.triggerMetadata?.dequeueCount);
-  await loadDimensions(await pipelineContext(log), parsed);
+  // the attempt's dequeue count: on the last one (or an error no retry can fix) the run is given up
+  await loadDimensions(await pipelineContext(log, deliveryOf(context.triggerMetadata?.dequeueCount)), parsed);
 }
 
 export const loadDimensionsQueue = { queueName: QUEUES.dimensions, connection: 'AzureWebJobsStorage' } as const;

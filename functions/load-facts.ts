@@ -3,7 +3,7 @@
 // A malformed message fails every attempt with its reason logged and lands in load-facts-poison.
 import { app, type InvocationContext } from '@azure/functions';
 import { loadFacts } from '../shared/pipeline/load-facts.js';
-import { QUEUES, receiveLoadMessage } from '../shared/pipeline/messages.js';
+import { deliveryOf, QUEUES, receiveLoadMessage } from '../shared/pipeline/messages.js';
 import { pipelineContext } from '../shared/pipeline/runtime.js';
 import { invocationLogger } from '../shared/telemetry/invocation-logger.js';
 import { underFunctionsHost } from './runtime/functions-host.js';
@@ -11,7 +11,8 @@ import { underFunctionsHost } from './runtime/functions-host.js';
 export async function loadFactsHandler(message: unknown, context: InvocationContext): Promise<void> {
   const log = invocationLogger(context);
   const parsed = receiveLoadMessage(message, log, context.triggerMetadata?.dequeueCount);
-  await loadFacts(await pipelineContext(log), parsed);
+  // the attempt's dequeue count: on the last one (or an error no retry can fix) the run is given up
+  await loadFacts(await pipelineContext(log, deliveryOf(context.triggerMetadata?.dequeueCount)), parsed);
 }
 
 export const loadFactsQueue = { queueName: QUEUES.facts, connection: 'AzureWebJobsStorage' } as const;

@@ -204,6 +204,10 @@ const SOURCE_ROWS: Record<string, Record<string, unknown>[]> = {
 interface World {
   leaseFree: boolean;
   stepExists: boolean;
+  /** etl.batch rows the extract inserted (run_id, entity, manifest_path, manifest_sha256), read back by the loads */
+  batches: unknown[][];
+  /** run kinds by run id, as startRun inserted them */
+  kinds: Map<unknown, unknown>;
   watermarks: Map<string, Date>;
   /** entities whose first extract page comes back full, so the next page is read too */
   fullFirstPage: Set<string>;
@@ -225,13 +229,20 @@ function answer(world: World, s: RecordedStatement): ScriptedAnswer {
   if (kind === 'raw' && s.identity.includes('open_transactions')) return { rows: [{ observed_at: NOW, oldest: at('2026-11-29T02:40:00.000Z'), hidden: 0 }] };
   if (kind === 'raw') return { rows: [{ now: NOW }] };
   if (target === 'update etl.lease') return { numAffectedRows: world.leaseFree ? 1n : 0n };
+  if (target === 'insert etl.batch') world.batches.push(q.parameters.slice(0, 4));
+  if (target === 'insert etl.run') world.kinds.set(q.parameters[0], q.parameters[1]);
+  if (target === 'select etl.batch') {
+    const rows = world.batches.filter((b) => b[0] === q.parameters[0]);
+    return { rows: rows.map(([, entity, manifest_path, manifest_sha256]) => ({ entity, manifest_path, manifest_sha256 })) };
+  }
   if (target === 'select etl.lease') return { rows: [{ holder: '20261129T020000000Z-0c0ffe', expires_at: at('2026-11-29T03:10:00.000Z') }] };
   if (target === 'update etl.run_step') return { numAffectedRows: world.stepExists ? 1n : 0n };
   if (target === 'select etl.watermark') {
     const high = world.watermarks.get(String(q.parameters[0]));
     return { rows: high ? [{ high_water: high }] : [] };
   }
-  if (target === 'select etl.run') return { rows: [{ run_id: 'r', kind: 'daily', status: 'running', started_at: NOW, finished_at: null, error: null }] };
+  if (target === 'select etl.run')
+    return { rows: [{ run_id: 'r', kind: world.kinds.get(q.parameters[0]) ?? 'daily', status: 'running', started_at: NOW, finished_at: null, error: null }] };
   if (target === 'select etl.run_step')
     return { rows: [{ step: 'extract', entity: 'clientes', status: 'succeeded', started_at: NOW, finished_at: NOW, rows_read: 2 }] };
   // every calendar day the batches need is missing
@@ -297,7 +308,7 @@ const FILES = {
 
 /** Every statement of a daily run and a backfill, compiled to T-SQL, grouped by step. */
 export async function recordStatements(): Promise<Record<keyof typeof FILES, RecordedStatement[]>> {
-  const world: World = { leaseFree: true, stepExists: false, watermarks: new Map(), fullFirstPage: new Set() };
+  const world: World = { leaseFree: true, stepExists: false, batches: [], kinds: new Map(), watermarks: new Map(), fullFirstPage: new Set() };
   const recorded: RecordedStatement[] = [];
   const database = recordingDatabase(recorded, (s) => answer(world, s));
   const azurite = await startAzurite({ inMemory: true });
@@ -334,6 +345,8 @@ export async function recordStatements(): Promise<Record<keyof typeof FILES, Rec
         await acquireLease(db, runId, 30);
         world.leaseFree = true;
         await releaseLease(db, runId);
+        // past the scripted holder's expiry: taken over, and its dead run marked failed
+        await acquireLease(db, runId, 30, at('2026-11-29T03:20:00.000Z'));
       });
       await step('run-audit', async () => {
         await startRun(db, { runId, kind: 'daily' });

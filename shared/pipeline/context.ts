@@ -5,6 +5,7 @@ import type { OltpTables, WarehouseTables } from '../db/schema/index.js';
 import type { BatchStore } from '../storage/batch-store.js';
 import type { QueueSender } from '../storage/queues.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { Delivery } from './messages.js';
 import type { RetryOptions } from './retry.js';
 
 export interface PipelineContext {
@@ -16,4 +17,8 @@ export interface PipelineContext {
   log: Logger;
   /** backoff for transient errors inside an invocation (default DEFAULT_RETRY) */
   retry?: RetryOptions;
+  /** set by a queue trigger: which attempt this is (a load's last attempt gives the run up) */
+  delivery?: Delivery;
+  /** lease timing, for tests (defaults: heartbeat every third of RUN_LEASE_MINUTES, a busy claim waited for up to the lease plus 30 s) */
+  lease?: { heartbeatMs?: number; claimWaitMs?: number; claimPollMs?: number };
 }

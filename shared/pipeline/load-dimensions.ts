@@ -15,7 +15,7 @@ import { watermarkAfterLoad, windowOf } from './extract-window.js';
 import { QUEUES, type LoadMessage } from './messages.js';
 import { errorText, finishRun, finishStep, startStep } from './run-audit.js';
 import { quarantine, stageBatch } from './staging.js';
-import { openLoadStep } from './load-step.js';
+import { finalFailure, openLoadStep } from './load-step.js';
 import { retryStep } from './step-retry.js';
 import { advanceWatermark } from './watermark.js';
 
@@ -34,12 +34,21 @@ export async function loadDimensions(ctx: PipelineContext, message: LoadMessage)
   const { runId } = message;
   const reports: EntityLoadReport[] = [];
   let current = 'calendar';
+  // refused messages throw here, before anything is written; a duplicate of a finished run is null
+  const opened = await openLoadStep(ctx, message, 'dimensions');
+  if (!opened) return reports;
+  let final: string | null = null;
   try {
-    const manifests = await openLoadStep(ctx, message);
+    const manifests = await opened.readManifests();
 
     for (const load of DIMENSION_LOADS) {
       const manifest = manifests.get(load.entity);
       if (!manifest) continue;
+      if (opened.done.has(load.entity)) {
+        log.info('dimension already loaded by an earlier delivery of this run; not loaded again', { runId, entity: load.entity });
+        continue;
+      }
+      opened.heartbeat.assertHeld();
       current = load.entity;
       const def = entity(load.entity)!;
       const started = performance.now();
@@ -54,6 +63,7 @@ export async function loadDimensions(ctx: PipelineContext, message: LoadMessage)
           await faults.afterMerge?.(load.entity, trx);
           const highWater = watermarkAfterLoad(message.kind, window);
           if (highWater) await advanceWatermark(trx, load.entity, highWater, runId);
+          await opened.guard(trx);
           return c;
         });
         return { staged, counts };
@@ -86,12 +96,21 @@ export async function loadDimensions(ctx: PipelineContext, message: LoadMessage)
 
     // The fact load, the run's last step, picks up the fact batches from its queue.
     const factBatches = message.batches.filter((b) => entity(b.entity)?.loadedBy === 'facts');
+    opened.heartbeat.assertHeld();
     await ctx.queues.send(QUEUES.facts, { runId, kind: message.kind, batches: factBatches } satisfies LoadMessage);
     return reports;
   } catch (e) {
-    log.error('dimension load failed', { runId, entity: current, error: errorText(e) });
+    final = finalFailure(ctx, e);
+    log.error(final ? 'dimension load failed; the run is given up and the lease released' : 'dimension load failed', {
+      runId,
+      entity: current,
+      error: errorText(e),
+      final,
+    });
     if (current !== 'calendar') await finishStep(dw.db, runId, 'dimensions', current, 'failed', {}, e).catch(() => undefined);
-    await finishRun(dw.db, runId, 'failed', e).catch(() => undefined);
+    await finishRun(dw.db, runId, 'failed', final ? `${errorText(e)} (given up: ${final})` : e).catch(() => undefined);
     throw e;
+  } finally {
+    await opened.close(final !== null).catch((e: unknown) => log.warn('could not settle the pipeline lease', { runId, error: errorText(e) }));
   }
 }

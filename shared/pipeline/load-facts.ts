@@ -10,7 +10,7 @@ import { entity, type EntityName } from './entities.js';
 import { watermarkAfterLoad, windowOf } from './extract-window.js';
 import { FACT_STEPS, type FactLoadResult, type FactStep } from './facts/steps.js';
 import { releaseLease } from './lease.js';
-import { openLoadStep } from './load-step.js';
+import { finalFailure, openLoadStep, type OpenedStep } from './load-step.js';
 import type { LoadMessage } from './messages.js';
 import { errorText, finishRun, finishStep, recordRekeyed, startStep } from './run-audit.js';
 import { readRunReport } from './run-report.js';
@@ -31,13 +31,25 @@ export async function loadFacts(ctx: PipelineContext, message: LoadMessage): Pro
   // entities whose facts step has started and not finished: marked failed if the load fails
   const unfinished = new Set<EntityName>();
   let running: FactStep | undefined;
+  // refused messages throw here, before anything is written; a duplicate of a finished run is null
+  const opened = await openLoadStep(ctx, message, 'facts');
+  if (!opened) return;
+  let final: string | null = null;
+  let released = false;
   try {
-    const manifests = await openLoadStep(ctx, message);
+    const manifests = await opened.readManifests();
     // what the steps add to the run's JSON report (discount facts, re-keyed facts)
     const extras: Record<string, unknown> = {};
     for (const step of FACT_STEPS) {
       running = step;
-      const done = await retryStep(ctx, { runId, step: 'facts', entity: step.name }, () => runStep(ctx, message, manifests, step, unfinished));
+      // a step whose entities an earlier delivery of this run already loaded is not run again
+      if (step.stages.length > 0 && step.stages.every((name) => !manifests.has(name) || opened.done.has(name))) {
+        if (step.stages.some((name) => manifests.has(name)))
+          log.info('facts already loaded by an earlier delivery of this run; not loaded again', { runId, step: step.name });
+        continue;
+      }
+      opened.heartbeat.assertHeld();
+      const done = await retryStep(ctx, { runId, step: 'facts', entity: step.name }, () => runStep(ctx, message, manifests, step, unfinished, opened));
       if (!done) continue;
       await reportStep(ctx, runId, done.batches, done.result);
       for (const b of done.batches) unfinished.delete(b.entity);
@@ -49,8 +61,10 @@ export async function loadFacts(ctx: PipelineContext, message: LoadMessage): Pro
     running = undefined;
 
     const run = await readRunReport(dw.db, runId);
+    opened.heartbeat.assertHeld();
     await finishRun(dw.db, runId, 'succeeded', undefined, { steps: run?.steps, ...extras });
-    await releaseLease(dw.db, runId);
+    await releaseLease(dw.db, opened.holder);
+    released = true;
     log.info('run succeeded', {
       runId,
       steps: run?.steps.map((s) => ({
@@ -66,10 +80,20 @@ export async function loadFacts(ctx: PipelineContext, message: LoadMessage): Pro
       })),
     });
   } catch (e) {
-    log.error('fact load failed', { runId, step: running?.name, entities: [...unfinished], error: errorText(e) });
+    final = finalFailure(ctx, e);
+    log.error(final ? 'fact load failed; the run is given up and the lease released' : 'fact load failed', {
+      runId,
+      step: running?.name,
+      entities: [...unfinished],
+      error: errorText(e),
+      final,
+    });
     for (const name of unfinished) await finishStep(dw.db, runId, 'facts', name, 'failed', {}, e).catch(() => undefined);
-    await finishRun(dw.db, runId, 'failed', e).catch(() => undefined);
+    await finishRun(dw.db, runId, 'failed', final ? `${errorText(e)} (given up: ${final})` : e).catch(() => undefined);
     throw e;
+  } finally {
+    if (!released) await opened.close(final !== null).catch((e: unknown) => log.warn('could not settle the pipeline lease', { runId, error: errorText(e) }));
+    else await opened.heartbeat.stop();
   }
 }
 
@@ -84,6 +108,7 @@ async function runStep(
   manifests: Map<string, Manifest>,
   step: FactStep,
   unfinished: Set<EntityName>,
+  opened: OpenedStep,
 ): Promise<{ batches: StagedBatch[]; result: FactLoadResult } | null> {
   const { dw, store, settings } = ctx;
   const { runId } = message;
@@ -110,6 +135,7 @@ async function runStep(
       const highWater = watermarkAfterLoad(message.kind, windowOf(b.manifest.window));
       if (highWater) await advanceWatermark(trx, b.entity, highWater, runId);
     }
+    await opened.guard(trx);
     return r;
   });
   return { batches, result };

@@ -148,3 +148,30 @@ export async function recordBatch(
 export async function recordRekeyed(db: Kysely<WarehouseTables>, runId: string, step: Step, entity: string, rows: number): Promise<void> {
   await db.updateTable('etl.run_step').set({ rows_rekeyed: rows }).where('run_id', '=', runId).where('step', '=', step).where('entity', '=', entity).execute();
 }
+
+/**
+ * A run found dead (its lease expired without a heartbeat) or given up (its message's last
+ * attempt, a permanent error): marked failed with the reason, with its unfinished steps. A run
+ * already finished keeps its status; one already failed by its last attempt keeps its error.
+ */
+export async function abandonRun(db: Kysely<WarehouseTables>, runId: string, reason: string, now = new Date()): Promise<void> {
+  const error = reason.slice(0, MAX_ERROR);
+  await db.updateTable('etl.run_step').set({ status: 'failed', finished_at: now, error }).where('run_id', '=', runId).where('status', '=', 'running').execute();
+  await db.updateTable('etl.run').set({ status: 'failed', finished_at: now, error }).where('run_id', '=', runId).where('status', '=', 'running').execute();
+}
+
+export interface RunState {
+  kind: string;
+  status: string;
+  steps: { step: string; entity: string; status: string }[];
+  batches: { entity: string; manifest_path: string; manifest_sha256: string }[];
+}
+
+/** What a load step checks before honouring a message: the run, its steps and its recorded batches (null: no such run). */
+export async function readRunState(db: Kysely<WarehouseTables>, runId: string): Promise<RunState | null> {
+  const run = await db.selectFrom('etl.run').select(['kind', 'status']).where('run_id', '=', runId).executeTakeFirst();
+  if (!run) return null;
+  const steps = await db.selectFrom('etl.run_step').select(['step', 'entity', 'status']).where('run_id', '=', runId).execute();
+  const batches = await db.selectFrom('etl.batch').select(['entity', 'manifest_path', 'manifest_sha256']).where('run_id', '=', runId).execute();
+  return { kind: run.kind, status: run.status, steps, batches };
+}

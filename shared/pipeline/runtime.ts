@@ -7,8 +7,10 @@ import { BatchStore } from '../storage/batch-store.js';
 import { QueueSender } from '../storage/queues.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { PipelineContext } from './context.js';
+import type { Delivery } from './messages.js';
 
-export async function pipelineContext(log: Logger): Promise<PipelineContext> {
+/** `delivery`: a queue trigger's attempt (dequeueCount), so a load's last attempt gives its run up. */
+export async function pipelineContext(log: Logger, delivery?: Delivery): Promise<PipelineContext> {
   const settings = loadSettings();
   const [oltp, dw] = await Promise.all([getOltpDatabase(), getWarehouseDatabase()]);
   return {
@@ -18,5 +20,6 @@ export async function pipelineContext(log: Logger): Promise<PipelineContext> {
     store: BatchStore.fromConnectionString(settings.AzureWebJobsStorage, settings.BLOB_CONTAINER),
     queues: QueueSender.fromConnectionString(settings.AzureWebJobsStorage),
     log,
+    ...(delivery ? { delivery } : {}),
   };
 }

@@ -16,9 +16,10 @@ export class QueueSender {
     return new QueueSender(QueueServiceClient.fromConnectionString(connectionString));
   }
 
-  async send(queueName: string, message: object): Promise<void> {
+  /** `delaySeconds`: the message stays invisible that long (storage queues allow up to 7 days) */
+  async send(queueName: string, message: object, options: { delaySeconds?: number } = {}): Promise<void> {
     const queue = this.service.getQueueClient(this.nameFor(queueName));
     await queue.createIfNotExists();
-    await queue.sendMessage(encodeMessage(message));
+    await queue.sendMessage(encodeMessage(message), options.delaySeconds ? { visibilityTimeout: options.delaySeconds } : undefined);
   }
 }

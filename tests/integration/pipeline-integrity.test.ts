@@ -5,7 +5,8 @@ import { loadDimensions } from '../../shared/pipeline/load-dimensions.js';
 import { loadFacts } from '../../shared/pipeline/load-facts.js';
 import { InvalidMessageError, parseLoadMessage, QUEUES, type LoadMessage } from '../../shared/pipeline/messages.js';
 import { releaseLease } from '../../shared/pipeline/lease.js';
-import { startRun } from '../../shared/pipeline/run-audit.js';
+import { finishStep, recordBatch, startRun, startStep } from '../../shared/pipeline/run-audit.js';
+import { acquireLease } from '../../shared/pipeline/lease.js';
 import { runExtract } from '../../shared/pipeline/run-extract.js';
 import { testEngines } from '../helpers/engines.js';
 import { testPipeline, type TestPipeline } from '../helpers/pipeline.js';
@@ -28,8 +29,12 @@ const product = (id: number, over: Record<string, unknown> = {}) => ({
   ...over,
 });
 
+/** What the extract of a run leaves behind for one batch: the lease, the run, its extract step and etl.batch row. */
 async function writeBatch(p: TestPipeline, runId: string, name: string, rows: Record<string, unknown>[]): Promise<LoadMessage> {
-  await startRun(p.ctx.dw.db, { runId, kind: 'daily' });
+  const db = p.ctx.dw.db;
+  expect(await acquireLease(db, runId, 5)).toMatchObject({ acquired: true });
+  await startRun(db, { runId, kind: 'daily' });
+  await startStep(db, runId, 'extract', name);
   const written = await p.ctx.store.writeBatch(
     { runId, entity: name, runDate: new Date(ts), window: { from: null, to: ts }, dateColumns: entity(name)!.dateColumns },
     (async function* () {
@@ -37,6 +42,16 @@ async function writeBatch(p: TestPipeline, runId: string, name: string, rows: Re
     })(),
     { maxRows: 3, maxBytes: 1 << 20 },
   );
+  const window = { from: null, to: new Date(ts) };
+  await recordBatch(db, runId, {
+    entity: name,
+    manifestPath: written.manifestPath,
+    manifestSha256: written.manifestSha256,
+    rowCount: written.manifest.rowCount,
+    partCount: written.manifest.parts.length,
+    window,
+  });
+  await finishStep(db, runId, 'extract', name, 'succeeded', { rows_read: written.manifest.rowCount });
   return { runId, kind: 'daily', batches: [{ entity: name, manifestPath: written.manifestPath }] };
 }
 

@@ -15,17 +15,32 @@
 
 -- the pipeline lease (one run at a time): taken when free, refused when held, released
 
--- acquireLease (shared/pipeline/lease.ts)
--- identity: update etl.lease; columns: acquired_at, expires_at, holder, name
--- parameters: 6 (nvarchar x3, datetime2 x3)
-update "etl"."lease" set "holder" = @1, "acquired_at" = @2, "expires_at" = @3 where "name" = @4 and ("holder" is null or "expires_at" < @5 or "holder" = @6)
-
--- acquireLease (shared/pipeline/lease.ts)
+-- readLease (shared/pipeline/lease.ts)
 -- identity: select etl.lease; columns: expires_at, holder, name
 -- parameters: 1 (nvarchar)
 select "holder", "expires_at" from "etl"."lease" where "name" = @1
+
+-- acquireLease (shared/pipeline/lease.ts)
+-- identity: update etl.lease; columns: acquired_at, expires_at, holder, name
+-- parameters: 5 (nvarchar x3, datetime2 x2)
+update "etl"."lease" set "holder" = @1, "acquired_at" = @2, "expires_at" = @3 where "name" = @4 and ("holder" is null or "holder" = @5)
 
 -- releaseLease (shared/pipeline/lease.ts)
 -- identity: update etl.lease; columns: acquired_at, expires_at, holder, name
 -- parameters: 5 (nvarchar x5)
 update "etl"."lease" set "holder" = @1, "expires_at" = @2, "acquired_at" = @3 where "name" = @4 and "holder" = @5
+
+-- acquireLease (shared/pipeline/lease.ts)
+-- identity: update etl.lease; columns: acquired_at, expires_at, holder, name
+-- parameters: 7 (nvarchar x4, datetime2 x3)
+update "etl"."lease" set "holder" = @1, "acquired_at" = @2, "expires_at" = @3 where "name" = @4 and ("holder" is null or "holder" = @5 or ("holder" = @6 and "expires_at" < @7))
+
+-- abandonRun (shared/pipeline/run-audit.ts)
+-- identity: update etl.run_step; columns: error, finished_at, run_id, status
+-- parameters: 5 (nvarchar x4, datetime2)
+update "etl"."run_step" set "status" = @1, "finished_at" = @2, "error" = @3 where "run_id" = @4 and "status" = @5
+
+-- abandonRun (shared/pipeline/run-audit.ts)
+-- identity: update etl.run; columns: error, finished_at, run_id, status
+-- parameters: 5 (nvarchar x4, datetime2)
+update "etl"."run" set "status" = @1, "finished_at" = @2, "error" = @3 where "run_id" = @4 and "status" = @5

@@ -15,6 +15,26 @@
 
 -- the dimension load of a daily run (queue load-dimensions)
 
+-- readRunState (shared/pipeline/run-audit.ts)
+-- identity: select etl.run; columns: kind, run_id, status
+-- parameters: 1 (nvarchar)
+select "kind", "status" from "etl"."run" where "run_id" = @1
+
+-- readRunState (shared/pipeline/run-audit.ts)
+-- identity: select etl.run_step; columns: entity, run_id, status, step
+-- parameters: 1 (nvarchar)
+select "step", "entity", "status" from "etl"."run_step" where "run_id" = @1
+
+-- readRunState (shared/pipeline/run-audit.ts)
+-- identity: select etl.batch; columns: entity, manifest_path, manifest_sha256, run_id
+-- parameters: 1 (nvarchar)
+select "entity", "manifest_path", "manifest_sha256" from "etl"."batch" where "run_id" = @1
+
+-- take (shared/pipeline/lease.ts)
+-- identity: update etl.lease; columns: expires_at, holder, name
+-- parameters: 4 (nvarchar x3, datetime2)
+update "etl"."lease" set "holder" = @1, "expires_at" = @2 where "name" = @3 and "holder" = @4
+
 -- resumeRun (shared/pipeline/run-audit.ts)
 -- identity: update etl.run; columns: error, finished_at, run_id, status
 -- parameters: 4 (nvarchar x4)
@@ -63,6 +83,11 @@ update "dw"."dim_categoria" set "nome_pai" = (select "p"."nome" from "dw"."dim_c
 -- identity: update dw.dim_produto; tables: dw.dim_categoria; columns: categoria, categoria_id, categoria_pai, nome, nome_pai, produto_key
 -- parameters: 1 (int)
 update "dw"."dim_produto" set "categoria" = "c"."nome", "categoria_pai" = "c"."nome_pai" from "dw"."dim_categoria" as "c" where "c"."categoria_id" = "dim_produto"."categoria_id" and "dim_produto"."produto_key" > @1 and ("c"."nome" is distinct from "dim_produto"."categoria" or "c"."nome_pai" is distinct from "dim_produto"."categoria_pai")
+
+-- extendLease (shared/pipeline/lease.ts)
+-- identity: update etl.lease; columns: expires_at, holder, name
+-- parameters: 3 (datetime2, nvarchar x2)
+update "etl"."lease" set "expires_at" = @1 where "name" = @2 and "holder" = @3
 
 -- finishStep (shared/pipeline/run-audit.ts)
 -- identity: update etl.run_step; columns: entity, error, finished_at, rows_inserted, rows_loaded, rows_read, rows_rejected, rows_unchanged, rows_updated, run_id, status, step
