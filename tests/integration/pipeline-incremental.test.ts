@@ -1,4 +1,5 @@
 // After the incremental day, the next daily run picks up exactly the rows that changed.
+import { readClock } from '../../shared/db/portable-sql.js';
 import { seedBase } from '../../shared/seed/base.js';
 import { runIncrementalDay } from '../../shared/seed/incremental.js';
 import { testEngines } from '../helpers/engines.js';
@@ -13,14 +14,15 @@ describe.each(testEngines())('incremental day through the pipeline on $name', (e
   it('loads exactly the changed customers and products: movers get a second version, new members appear, nothing else changes', async () => {
     const p = await testPipeline(engine);
     try {
-      // the base ends yesterday, so today's changes are always later than every base row
-      const asOf = new Date(new Date().toISOString().slice(0, 10) + 'T00:00:00.000Z');
+      // the base ends yesterday on the source's clock (the one the extract windows are measured
+      // against), so today's changes, stamped from that clock, are later than every base row
+      const asOf = new Date((await readClock(p.ctx.oltp.db)).toISOString().slice(0, 10) + 'T00:00:00.000Z');
       asOf.setUTCDate(asOf.getUTCDate() - 1);
       await seedBase(p.ctx.oltp, { scale: 0.03, seed: 42, asOf });
       await dailyRun(p);
       const before = await dimensionSnapshot(p.ctx);
 
-      const { plan } = await runIncrementalDay(p.ctx.oltp, { at: new Date(), seed: 42 });
+      const { plan } = await runIncrementalDay(p.ctx.oltp, { at: await readClock(p.ctx.oltp.db), seed: 42 });
       const { rows, reports } = await dailyRun(p);
       const after = await dimensionSnapshot(p.ctx);
 
