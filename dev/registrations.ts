@@ -3,6 +3,7 @@
 // tests/integration/local-host.test.ts checks the two agree).
 import { backfillHandler, backfillRoute } from '../functions/backfill.js';
 import { extractHandler, extractTimer } from '../functions/extract.js';
+import { extractRetryHandler, extractRetryQueue } from '../functions/extract-retry.js';
 import { healthHandler, healthRoute } from '../functions/health.js';
 import { loadDimensionsHandler, loadDimensionsQueue } from '../functions/load-dimensions.js';
 import { loadFactsHandler, loadFactsQueue } from '../functions/load-facts.js';
@@ -13,6 +14,7 @@ export const REGISTRATIONS = {
   queues: [
     { name: 'loadDimensions', ...loadDimensionsQueue, handler: loadDimensionsHandler },
     { name: 'loadFacts', ...loadFactsQueue, handler: loadFactsHandler },
+    { name: 'extractRetry', ...extractRetryQueue, handler: extractRetryHandler },
   ],
   http: [
     { name: 'health', ...healthRoute, handler: healthHandler },

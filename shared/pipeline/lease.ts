@@ -29,7 +29,8 @@ export const runOfHolder = (holder: string): string => holder.split('#')[0]!;
 
 const later = (now: Date, ttlMinutes: number) => new Date(now.getTime() + ttlMinutes * 60_000);
 
-async function readLease(db: Kysely<WarehouseTables>): Promise<{ holder: string | null; expiresAt: Date | null }> {
+/** The lease row: who holds it and until when. */
+export async function readLease(db: Kysely<WarehouseTables>): Promise<{ holder: string | null; expiresAt: Date | null }> {
   const row = await db.selectFrom('etl.lease').select(['holder', 'expires_at']).where('name', '=', PIPELINE_LEASE).executeTakeFirstOrThrow();
   return { holder: row.holder, expiresAt: row.expires_at && new Date(row.expires_at) };
 }

@@ -1,10 +1,14 @@
 // The local Functions host runs the real handlers with the real host's queue semantics.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
+import type { QueueServiceClient } from '@azure/storage-queue';
 import type { LocalHost } from '../../dev/host.js';
+import { readHostJson } from '../../dev/host-json.js';
+import { createQueuePoller } from '../../dev/queue-poller.js';
+import type { QueueRegistration } from '../../dev/registrations.js';
+import { MAX_DEQUEUE_COUNT } from '../../shared/pipeline/messages.js';
 import { REGISTRATIONS } from '../../dev/registrations.js';
 import { getDatabase } from '../../shared/db/connections.js';
-import { releaseLease } from '../../shared/pipeline/lease.js';
 import { startRun } from '../../shared/pipeline/run-audit.js';
 import { seedBase } from '../../shared/seed/base.js';
 import { decodeMessage, encodeMessage } from '../../shared/storage/queues.js';
@@ -143,20 +147,99 @@ describe('local Functions host', () => {
     expect(await queueTexts('load-dimensions')).toEqual([]);
   });
 
-  it('a fact message that always fails ends in load-facts-poison after maxDequeueCount, with its run marked failed', async () => {
+  it('a load message for a run that does not exist or is not the active one ends in poison with its reason; lease and etl.run untouched', async () => {
     const dw = await getDatabase('dw');
-    await startRun(dw.db, { runId: 'r-broken', kind: 'daily' });
+    await startRun(dw.db, { runId: 'r-stray', kind: 'daily' });
+    const snapshot = async () => ({
+      lease: await dw.db.selectFrom('etl.lease').selectAll().execute(),
+      runs: await dw.db.selectFrom('etl.run').selectAll().orderBy('run_id').execute(),
+    });
+    const before = await snapshot();
     const { QueueServiceClient } = await import('@azure/storage-queue');
     const q = QueueServiceClient.fromConnectionString(connectionString).getQueueClient('load-facts');
     await q.createIfNotExists();
-    await q.sendMessage(
-      encodeMessage({ runId: 'r-broken', kind: 'daily', batches: [{ entity: 'pedidos', manifestPath: 'pedidos/2026/01/01/r-broken/_manifest.json' }] }),
-    );
+    const batches = [{ entity: 'pedidos', manifestPath: 'pedidos/2026/01/01/r-stray/_manifest.json' }];
+    await q.sendMessage(encodeMessage({ runId: '20990101T000000000Z-0dead0', kind: 'daily', batches }));
+    await q.sendMessage(encodeMessage({ runId: 'r-stray', kind: 'daily', batches }));
     await host.drain(300);
-    expect(logs.filter((l) => l.includes('attempt') && l.includes('blob pedidos/2026/01/01/r-broken/_manifest.json does not exist'))).toHaveLength(3);
-    expect((await queueTexts('load-facts-poison')).map((t) => decodeMessage(t))).toEqual([expect.objectContaining({ runId: 'r-broken' })]);
-    const run = await dw.db.selectFrom('etl.run').select(['status', 'error']).where('run_id', '=', 'r-broken').executeTakeFirstOrThrow();
-    expect(run).toEqual({ status: 'failed', error: expect.stringContaining('does not exist') });
-    await releaseLease(dw.db, 'r-broken');
+    expect(logs.filter((l) => l.includes('load message refused') && l.includes('no such run'))).toHaveLength(3);
+    expect(logs.filter((l) => l.includes('load message refused') && l.includes('the run has not finished its extract'))).toHaveLength(3);
+    expect((await queueTexts('load-facts-poison')).map((t) => decodeMessage(t))).toEqual([
+      expect.objectContaining({ runId: '20990101T000000000Z-0dead0' }),
+      expect.objectContaining({ runId: 'r-stray' }),
+    ]);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('the functions give a run up on the attempt host.json makes the last (maxDequeueCount)', () => {
+    expect(readHostJson().maxDequeueCount).toBe(MAX_DEQUEUE_COUNT);
+  });
+});
+
+describe('local host queue settling when storage blips', () => {
+  /** A queue service whose delete/update fail `failures` times before working; records what happened. */
+  function blippingService(failures: number) {
+    const calls = { handled: 0, deleted: 0, updated: 0, poisoned: 0, failedCalls: 0 };
+    let left = failures;
+    let visible = true;
+    let dequeueCount = 0;
+    const blip = async () => {
+      if (left > 0) {
+        left--;
+        calls.failedCalls++;
+        throw Object.assign(new Error('connect ECONNRESET'), { code: 'ECONNRESET' });
+      }
+    };
+    const queue = {
+      createIfNotExists: async () => undefined,
+      receiveMessages: async () => {
+        if (!visible) return { receivedMessageItems: [] };
+        dequeueCount++;
+        return { receivedMessageItems: [{ messageId: 'm1', popReceipt: 'p', dequeueCount, messageText: encodeMessage({ hello: 1 }), insertedOn: new Date() }] };
+      },
+      deleteMessage: async () => {
+        await blip();
+        calls.deleted++;
+        visible = false;
+      },
+      updateMessage: async () => {
+        await blip();
+        calls.updated++;
+      },
+      sendMessage: async () => {
+        calls.poisoned++;
+      },
+    };
+    const service = { getQueueClient: () => queue } as unknown as QueueServiceClient;
+    return { service, calls, reappear: () => (visible = true) };
+  }
+  const settings = { maxDequeueCount: 3, visibilityTimeoutSeconds: 0, maxPollingIntervalMs: 100 };
+
+  it('a delete that fails transiently is retried: handled once, deleted, no crash', async () => {
+    const { service, calls } = blippingService(2);
+    const lines: string[] = [];
+    const queues = [{ name: 'q', queueName: 'q', connection: 'x', handler: async () => void calls.handled++ }] as unknown as QueueRegistration[];
+    const poller = createQueuePoller({ queues, service, queueName: (n) => n, settings, log: (l) => lines.push(l) });
+    expect(await poller.pollOnce()).toBe(1);
+    expect(await poller.pollOnce()).toBe(0);
+    expect(calls).toEqual({ handled: 1, deleted: 1, updated: 0, poisoned: 0, failedCalls: 2 });
+    expect(lines.filter((l) => l.includes('delete failed'))).toHaveLength(2);
+  });
+
+  it('a delete that keeps failing is reported; the redelivery says so (never silent), and past maxDequeueCount it goes to poison unprocessed', async () => {
+    const { service, calls, reappear } = blippingService(100);
+    const lines: string[] = [];
+    const queues = [{ name: 'q', queueName: 'q', connection: 'x', handler: async () => void calls.handled++ }] as unknown as QueueRegistration[];
+    const poller = createQueuePoller({ queues, service, queueName: (n) => n, settings, log: (l) => lines.push(l) });
+    await expect(poller.pollOnce()).resolves.toBe(1);
+    expect(lines.some((l) => l.includes('could not be settled after its attempt succeeded'))).toBe(true);
+    reappear();
+    await poller.pollOnce();
+    expect(lines.some((l) => l.includes('is delivered again (dequeue count 2): its earlier attempt succeeded but could not be settled'))).toBe(true);
+    await poller.pollOnce();
+    await poller.pollOnce();
+    expect(calls.handled).toBe(3);
+    expect(lines.some((l) => l.includes('more than 3: moved to poison without running'))).toBe(true);
+    expect(calls.poisoned).toBeGreaterThan(0);
   });
 });
