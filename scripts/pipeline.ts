@@ -30,6 +30,21 @@ export async function runPipelineOnce(log: (line: string) => void): Promise<RunR
   }
 }
 
+/**
+ * Runs this run found dead and took over (their lease expired without a heartbeat): each is marked
+ * failed with the reason, and this run re-did their work.
+ */
+export async function runsRecoveredBy(runId: string): Promise<{ runId: string; error: string }[]> {
+  const dw = await getWarehouseDatabase();
+  const rows = await dw.db
+    .selectFrom('etl.run')
+    .select(['run_id', 'error'])
+    .where('status', '=', 'failed')
+    .where('error', 'like', `%recovered by run ${runId}`)
+    .execute();
+  return rows.map((r) => ({ runId: r.run_id, error: r.error ?? '' }));
+}
+
 /** Host log lines: warnings and errors always, the structured info lines with --verbose. */
 export const hostLog = (verbose: boolean) => (line: string) => {
   if (verbose || !/\] information: /.test(line)) console.log(line);
@@ -47,6 +62,10 @@ if (isMain)
       await seedIfEmpty(scale, log);
       const report = await runPipelineOnce(hostLog(values.verbose ?? false));
       console.log('\n' + formatRunReport(report));
+      // a dead run found on the way is reported; the exit code says whether this run did the work
+      for (const dead of await runsRecoveredBy(report.runId))
+        console.log(`recovered: run ${dead.runId} had stopped (${dead.error}); it is marked failed and this run loaded its data`);
+      if (report.status === 'skipped') console.log('another run is live and holds the pipeline lease; nothing was loaded (the timer retries later today)');
       return report.status === 'succeeded' ? 0 : 1;
     } finally {
       await closeAllDatabases();
