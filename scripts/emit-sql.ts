@@ -381,7 +381,7 @@ export async function recordStatements(): Promise<Record<keyof typeof FILES, Rec
       await step('load-facts', () => loadFacts(ctx, queues.take(QUEUES.facts)));
 
       await step('backfill', async () => {
-        const plan = await planBackfill(ctx, JSON.stringify({ from: '2026-10-01', to: '2026-11-01', entities: ['pedidos', 'itens_pedido'] }));
+        const plan = await planBackfill(ctx, JSON.stringify({ from: '2026-11-27', to: '2026-11-29', entities: ['pedidos', 'itens_pedido'] }));
         await countBackfillRows(ctx.oltp, plan.window, plan.entities);
         const outcome = await runExtract(ctx, { kind: 'backfill', window: plan.window, entities: plan.entities, requestedBy: 'api' });
         if (outcome.status !== 'started') throw new Error('the scripted lease is free');

@@ -1,12 +1,15 @@
-// Loads one extracted batch into its staging table: every row checked against its contract,
-// good rows bulk-loaded (COPY / SQL Server bulk copy), bad rows returned for quarantine with
-// the reason. Then duplicate keys in the batch are collapsed to the latest version.
+// Loads one extracted batch into its staging table: every row checked against its contract and
+// the sane date range of its batch, good rows bulk-loaded (COPY / SQL Server bulk copy), bad rows
+// returned for quarantine with the reason. Then duplicate keys in the batch are collapsed to the
+// latest version. A batch past the reject threshold is read to its end, its rejected rows are
+// quarantined at once (the load's transaction will not commit them) and RejectThresholdError
+// carries the counts for the failed step.
 import { sql, type Selectable, type Transaction } from 'kysely';
 import type { Database, TableSpec } from '../db/database.js';
 import { tablesOf, type WarehouseTables } from '../db/schema/index.js';
 import type { BatchStore } from '../storage/batch-store.js';
 import type { Manifest } from '../storage/batch-manifest.js';
-import { rejectionReason, type EntityDef, type EntityName } from './entities.js';
+import { checkRow, DEFAULT_SOURCE_DATE_LIMITS, type EntityDef, type EntityName, type SourceDateLimits } from './entities.js';
 
 export interface RejectedRow {
   seq: number;
@@ -15,6 +18,11 @@ export interface RejectedRow {
   raw: string;
 }
 
+/**
+ * A batch with more rejected rows than REJECT_THRESHOLD_PERCENT allows. Thrown after the whole
+ * batch was read: `read`, `accepted` and `rejected` are the batch's real counts (for the failed
+ * run step), `sample` holds every rejected row, already quarantined when `quarantined` is true.
+ */
 export class RejectThresholdError extends Error {
   constructor(
     readonly entity: string,
@@ -22,6 +30,8 @@ export class RejectThresholdError extends Error {
     readonly read: number,
     readonly thresholdPercent: number,
     readonly sample: RejectedRow[],
+    readonly accepted = 0,
+    readonly quarantined = false,
   ) {
     super(
       `${entity}: ${rejected} of ${read} rows rejected, more than REJECT_THRESHOLD_PERCENT=${thresholdPercent}%; first reasons: ` +
@@ -45,38 +55,51 @@ export interface StagingCounts {
   rejected: RejectedRow[];
 }
 
+export interface StageOptions {
+  /** the source date range of the contracts (the settings); default: the settings' defaults */
+  limits?: SourceDateLimits;
+  /** the run the rejected rows of a batch past the threshold are quarantined under; default: the manifest's */
+  runId?: string;
+}
+
 export async function stageBatch(
   dw: Database<WarehouseTables>,
   store: BatchStore,
   def: EntityDef,
   manifest: Manifest,
   thresholdPercent: number,
+  options: StageOptions = {},
 ): Promise<StagingCounts> {
   const stg = tablesOf(dw.db, 'stg');
   await stg.deleteFrom(`stg.${def.name}`).execute();
   const limit = Math.floor((manifest.rowCount * thresholdPercent) / 100);
+  const limits = options.limits ?? DEFAULT_SOURCE_DATE_LIMITS;
   const rejected: RejectedRow[] = [];
   let read = 0;
   const columns = def.table.columns.map((c) => c.name);
   async function* valid() {
     for await (const raw of store.readBatch(manifest)) {
       read++;
-      const parsed = def.contract.safeParse(raw);
-      if (parsed.success) {
-        yield [read, ...columns.map((c) => parsed.data[c] as string | number | boolean | null)];
+      const checked = checkRow(def, raw, manifest.window.to, limits);
+      if (checked.ok) {
+        yield [read, ...columns.map((c) => checked.row[c] as string | number | boolean | null)];
         continue;
       }
       const id = (raw as Record<string, unknown> | null)?.id;
       rejected.push({
         seq: read,
         businessKey: id === undefined || id === null ? null : String(id),
-        reason: rejectionReason(parsed.error),
+        reason: checked.reason,
         raw: JSON.stringify(raw),
       });
-      if (rejected.length > limit) throw new RejectThresholdError(def.name, rejected.length, manifest.rowCount, thresholdPercent, rejected);
     }
   }
   const accepted = await dw.bulkInsert(stagingTable(def), valid());
+  if (rejected.length > limit) {
+    // The load's transaction will not commit: keep the rejected rows now, in a transaction of their own.
+    await dw.db.transaction().execute((trx) => quarantine(trx, options.runId ?? manifest.runId, def.name, rejected));
+    throw new RejectThresholdError(def.name, rejected.length, read, thresholdPercent, rejected, accepted, true);
+  }
   // Keep only the latest version of each key (DESIGN §4.3; SQL Server MERGE/UPDATE would fail
   // or be nondeterministic on duplicate source keys).
   // The table deleted from is not aliased (T-SQL's DELETE takes no alias): Kysely cannot type a
@@ -102,17 +125,54 @@ export async function stageBatch(
   return { read, accepted, rejected };
 }
 
-/** Writes an entity's rejected rows for this run (replacing those of an earlier attempt). */
-export async function quarantine(trx: Transaction<WarehouseTables>, runId: string, entityName: string, rows: RejectedRow[]): Promise<void> {
+/** The version of a rejected row: its `updated_at` as extracted, when it has one. */
+function versionOf(raw: string): string | null {
+  try {
+    const v = (JSON.parse(raw) as Record<string, unknown> | null)?.updated_at;
+    return typeof v === 'string' || typeof v === 'number' ? String(v) : null;
+  } catch {
+    return null;
+  }
+}
+
+const versionKey = (businessKey: string, version: string) => JSON.stringify([businessKey, version]);
+
+/**
+ * Writes an entity's rejected rows for this run (replacing those of an earlier attempt). A row
+ * another run already quarantined in the same version (entity, id, updated_at) is not written
+ * again: overlapping windows re-read the same bad rows, and one copy with its first run is enough.
+ * The run still counts it as rejected. Returns how many rows were written.
+ */
+export async function quarantine(trx: Transaction<WarehouseTables>, runId: string, entityName: string, rows: RejectedRow[]): Promise<number> {
   await trx.deleteFrom('etl.rejected_row').where('run_id', '=', runId).where('entity', '=', entityName).execute();
-  for (let i = 0; i < rows.length; i += 200) {
+  const keys = [...new Set(rows.flatMap((r) => (r.businessKey === null ? [] : [r.businessKey])))];
+  const known = new Set<string>();
+  for (let i = 0; i < keys.length; i += 500) {
+    const earlier = await trx
+      .selectFrom('etl.rejected_row')
+      .select(['business_key', 'raw_row'])
+      .where('entity', '=', entityName)
+      .where('run_id', '<>', runId)
+      .where('business_key', 'in', keys.slice(i, i + 500))
+      .execute();
+    for (const e of earlier) {
+      const version = versionOf(e.raw_row);
+      if (e.business_key !== null && version !== null) known.add(versionKey(e.business_key, version));
+    }
+  }
+  const fresh = rows.filter((r) => {
+    const version = versionOf(r.raw);
+    return r.businessKey === null || version === null || !known.has(versionKey(r.businessKey, version));
+  });
+  for (let i = 0; i < fresh.length; i += 200) {
     await trx
       .insertInto('etl.rejected_row')
       .values(
-        rows
+        fresh
           .slice(i, i + 200)
           .map((r) => ({ run_id: runId, entity: entityName, seq: r.seq, business_key: r.businessKey, reason: r.reason.slice(0, 1000), raw_row: r.raw })),
       )
       .execute();
   }
+  return fresh.length;
 }

@@ -99,7 +99,7 @@ export const DIMENSION_LOADS: readonly DimensionLoad[] = [
             'p.codigo',
             'p.nome',
             'p.categoria_id',
-            (eb) => eb.fn.coalesce('c.nome', sql.lit('Desconhecida')).as('categoria'),
+            (eb) => eb.fn.coalesce('c.nome', eb.val('Desconhecida')).as('categoria'),
             'c.nome_pai as categoria_pai',
             'p.preco_lista',
             'p.custo',

@@ -11,6 +11,9 @@ import { sql, type AliasedSelectQueryBuilder, type Expression, type SqlBool, typ
 import { boolLit } from '../../db/portable-sql.js';
 import type { NamesIn, WarehouseTables } from '../../db/schema/index.js';
 
+// UTC instants, sent as parameters: every engine's driver sends a Date as that instant whatever
+// the process's or the server's time zone (shared/db/postgres.ts sends Dates as UTC ISO text; pg's
+// default, local time with a minutes-only offset, moved 1900-01-01 by the zone's 1900 LMT seconds).
 export const FAR_PAST = new Date('1900-01-01T00:00:00.000Z');
 export const FAR_FUTURE = new Date('9999-12-31T00:00:00.000Z');
 
@@ -67,7 +70,7 @@ function nextKeys(trx: Untyped, def: DimensionDef) {
   // keys of real members start at 1; -1 is the unknown member
   return trx
     .selectFrom(`dw.${def.table}`)
-    .select((eb) => eb.fn.coalesce(eb.fn.max(def.key), sql.lit(0)).as('k'))
+    .select((eb) => eb.fn.coalesce(eb.fn.max(def.key), eb.val(0)).as('k'))
     .where(def.key, '>', 0);
 }
 
@@ -99,7 +102,7 @@ export async function mergeScd1(typed: Transaction<WarehouseTables>, def: Dimens
           's.id',
           ...def.columns.map((c) => `s.${c}`),
           's.updated_at',
-          sql.lit(runId).as('run_id'),
+          sql.val(runId).as('run_id'),
         ])
         .where(({ not, exists, selectFrom }: any) =>
           not(
@@ -165,7 +168,7 @@ export async function mergeScd2(typed: Transaction<WarehouseTables>, def: Dimens
           sql.val(FAR_FUTURE).as('valid_to'),
           boolLit(trx, true).as('is_current'),
           's.updated_at',
-          sql.lit(runId).as('run_id'),
+          sql.val(runId).as('run_id'),
         ])
         .where(({ not, exists, selectFrom }: any) =>
           not(

@@ -19,17 +19,17 @@ const pointInTime = (trx: Untyped, dim: 'cliente' | 'produto', fact: string) =>
     .select(`d.${dim}_key`)
     .whereRef(`d.${dim}_id`, '=', `${fact}.${dim}_id`)
     .whereRef('d.valid_from', '<=', `${fact}.data_pedido`)
-    .whereRef('d.valid_to', '>', `${fact}.data_pedido`)}), -1)`;
+    .whereRef('d.valid_to', '>', `${fact}.data_pedido`)}), ${-1})`;
 
 /** An SCD1 member's key, or -1. */
 const current = (trx: Untyped, dim: 'vendedor' | 'campanha', fact: string) =>
-  sql<number>`coalesce((${trx.selectFrom(`dw.dim_${dim} as d`).select(`d.${dim}_key`).whereRef(`d.${dim}_id`, '=', `${fact}.${dim}_id`)}), -1)`;
+  sql<number>`coalesce((${trx.selectFrom(`dw.dim_${dim} as d`).select(`d.${dim}_key`).whereRef(`d.${dim}_id`, '=', `${fact}.${dim}_id`)}), ${-1})`;
 
 const dateKey = (trx: Trx, column: string) =>
   sql<number>`coalesce((${trx
     .selectFrom('dw.dim_data as d')
     .select('d.data_key')
-    .where('d.data', '=', sql<DateOnly>`cast(${sql.ref(column)} as date)`)}), -1)`;
+    .where('d.data', '=', sql<DateOnly>`cast(${sql.ref(column)} as date)`)}), ${-1})`;
 
 async function rekeyColumn(
   trx: Untyped,

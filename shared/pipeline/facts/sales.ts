@@ -83,23 +83,23 @@ function salesSource(trx: Transaction<WarehouseTables>) {
       'i.pedido_id',
       'i.numero_item',
       'o.codigo as pedido_codigo',
-      eb.fn.coalesce('o.status', sql.lit('desconhecido')).as('status'),
+      eb.fn.coalesce('o.status', eb.val('desconhecido')).as('status'),
       eb.case().when('i.deleted_at', 'is', null).then(boolLit(trx, false)).else(boolLit(trx, true)).end().as('removido'),
       'o.data_pedido',
-      eb.fn.coalesce('dd.data_key', sql.lit(-1)).as('data_pedido_key'),
-      eb.fn.coalesce('de.data_key', sql.lit(-1)).as('data_entrega_key'),
+      eb.fn.coalesce('dd.data_key', eb.val(-1)).as('data_pedido_key'),
+      eb.fn.coalesce('de.data_key', eb.val(-1)).as('data_entrega_key'),
       'o.cliente_id',
-      eb.fn.coalesce('dc.cliente_key', sql.lit(-1)).as('cliente_key'),
+      eb.fn.coalesce('dc.cliente_key', eb.val(-1)).as('cliente_key'),
       'i.produto_id',
-      eb.fn.coalesce('dp.produto_key', sql.lit(-1)).as('produto_key'),
+      eb.fn.coalesce('dp.produto_key', eb.val(-1)).as('produto_key'),
       'i.vendedor_id',
-      eb.fn.coalesce('dv.vendedor_key', sql.lit(-1)).as('vendedor_key'),
+      eb.fn.coalesce('dv.vendedor_key', eb.val(-1)).as('vendedor_key'),
       'i.campanha_id',
       eb
         .case()
         .when('i.campanha_id', 'is', null)
-        .then(sql.lit(0))
-        .else(eb.fn.coalesce('dca.campanha_key', sql.lit(-1)))
+        .then(eb.val(0))
+        .else(eb.fn.coalesce('dca.campanha_key', eb.val(-1)))
         .end()
         .as('campanha_key'),
       'i.quantidade',

@@ -1,5 +1,5 @@
 // fact_metas: one row per seller and month, keyed on the source's target id.
-import { sql, type Transaction } from 'kysely';
+import { type Transaction } from 'kysely';
 import type { WarehouseTables } from '../../db/schema/index.js';
 import { upsert, type UpsertCounts } from '../upsert.js';
 
@@ -20,9 +20,9 @@ export function loadTargets(trx: Transaction<WarehouseTables>, runId: string): P
         .select((eb) => [
           'm.id as meta_id',
           'm.vendedor_id',
-          eb.fn.coalesce('dv.vendedor_key', sql.lit(-1)).as('vendedor_key'),
+          eb.fn.coalesce('dv.vendedor_key', eb.val(-1)).as('vendedor_key'),
           'm.mes',
-          eb.fn.coalesce('dd.data_key', sql.lit(-1)).as('mes_key'),
+          eb.fn.coalesce('dd.data_key', eb.val(-1)).as('mes_key'),
           'm.valor_meta',
           'm.quantidade_meta',
           'm.updated_at as source_updated_at',
