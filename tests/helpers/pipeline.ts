@@ -1,8 +1,19 @@
 // A complete pipeline context for tests: fresh OLTP and warehouse databases on one engine, an
 // isolated set of Azurite containers/queues, and a way to receive what a step enqueued.
+//
+//   const p = await testPipeline(engine);              // empty, migrated databases; p.close() drops them
+//   const loaded = pipelineFixture(engine, setup);     // in a describe: setup runs once in beforeAll
+//   const p = await loaded.shared();                   // tests that only read the loaded state
+//   const p = await loaded.fork();                     // a test that changes it: its own copy; p.close()
+import { randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { loadSettings, type Settings } from '../../shared/config/settings.js';
-import { migrate } from '../../shared/db/migrate.js';
+import type { ConnectionTarget } from '../../shared/db/connection-string.js';
+import { openDatabase } from '../../shared/db/open.js';
 import type { WarehouseTables } from '../../shared/db/schema/index.js';
 import type { PipelineContext } from '../../shared/pipeline/context.js';
 import { loadDimensions } from '../../shared/pipeline/load-dimensions.js';
@@ -12,7 +23,7 @@ import { runExtract } from '../../shared/pipeline/run-extract.js';
 import { BatchStore } from '../../shared/storage/batch-store.js';
 import { decodeMessage, QueueSender } from '../../shared/storage/queues.js';
 import { silentLogger } from '../../shared/telemetry/logger.js';
-import type { TestEngine } from './engines.js';
+import type { FreshDatabase, TestEngine } from './engines.js';
 import { freshStorage, type StorageSet } from './storage.js';
 
 export interface TestPipeline {
@@ -24,10 +35,17 @@ export interface TestPipeline {
 }
 
 export async function testPipeline(engine: TestEngine, env: Record<string, string> = {}): Promise<TestPipeline> {
-  const oltp = await engine.fresh();
-  const dw = await engine.fresh();
-  await migrate(oltp.database, 'oltp');
-  await migrate(dw.database, 'dw');
+  // migrated copies of the engine's templates where it has them (PGlite), migrated here otherwise
+  const oltp = await engine.fresh('oltp');
+  const dw = await engine.fresh('dw').catch(async (e: unknown) => {
+    await oltp.close();
+    throw e;
+  });
+  return pipelineOn(oltp, dw, env);
+}
+
+/** A pipeline over two open databases; close() drops them. */
+async function pipelineOn(oltp: FreshDatabase, dw: FreshDatabase, env: Record<string, string>): Promise<TestPipeline> {
   const storage = await freshStorage({ containers: ['raw'] });
   const settings: Settings = loadSettings({ EXTRACT_SAFETY_LAG_SECONDS: '0', ...env });
   const queues = new QueueSender(storage.queueService, (q) => storage.name(q));
@@ -49,6 +67,149 @@ export async function testPipeline(engine: TestEngine, env: Record<string, strin
       await dw.close();
     },
   };
+}
+
+/** A pipeline in the state a fixture's setup left it, with what setup returned. */
+export interface LoadedPipeline<T> extends TestPipeline {
+  readonly setup: T;
+}
+
+export interface PipelineFixture<T> {
+  /** For tests that only read the loaded state: one copy, opened on first use, closed in afterAll. */
+  shared(): Promise<LoadedPipeline<T>>;
+  /** For a test that changes the state: a copy of its own (~0.5-1 s on PGlite); the test close()s it. */
+  fork(): Promise<LoadedPipeline<T>>;
+}
+
+/**
+ * For a describe block whose tests start from the same loaded pipeline (seeded, one daily run...):
+ * beforeAll runs setup once on a new pipeline and keeps its databases, closed, as a template;
+ * shared() and fork() open copies of them (a data dir copy on PGlite, CREATE DATABASE ... TEMPLATE
+ * on PostgreSQL), each with new, empty storage. So every test passes alone and in any order, and
+ * the seeding is paid once per block. On an engine that cannot copy a database (SQL Server) each
+ * copy runs setup again on a new pipeline, with its own setup result.
+ */
+export function pipelineFixture<T>(engine: TestEngine, setup: (p: TestPipeline) => Promise<T>, env: Record<string, string> = {}): PipelineFixture<T> {
+  let template: { oltp: FreshDatabase; dw: FreshDatabase; result: T } | undefined;
+  let shared: Promise<LoadedPipeline<T>> | undefined;
+
+  beforeAll(async () => {
+    const oltp = await engine.fresh('oltp');
+    const dw = await engine.fresh('dw');
+    template = { oltp, dw, result: undefined as T };
+    const p = await pipelineOn(oltp, dw, env);
+    try {
+      template.result = await setup(p);
+    } finally {
+      // the databases stay (closed: a database is copied only while no one is connected to it)
+      await p.storage.cleanup();
+      await oltp.database.close();
+      await dw.database.close();
+    }
+  });
+  afterAll(async () => {
+    await (await shared?.catch(() => undefined))?.close();
+    shared = undefined;
+    // close() closes again (a no-op) and drops the databases
+    await template?.oltp.close();
+    await template?.dw.close();
+    template = undefined;
+  });
+
+  async function fork(): Promise<LoadedPipeline<T>> {
+    if (!template) throw new Error('pipelineFixture: copies exist only inside beforeAll/it/afterAll of its describe block, after its beforeAll');
+    const oltp = await copyOf(template.oltp.target);
+    const dw =
+      oltp &&
+      (await copyOf(template.dw.target).catch(async (e: unknown) => {
+        await oltp.close();
+        throw e;
+      }));
+    if (!oltp || !dw) {
+      const p = await testPipeline(engine, env);
+      try {
+        return { ...p, setup: await setup(p) };
+      } catch (e) {
+        await p.close();
+        throw e;
+      }
+    }
+    return { ...(await pipelineOn(oltp, dw, env)), setup: template.result };
+  }
+
+  return {
+    shared: () => (shared ??= fork()),
+    fork,
+  };
+}
+
+const COPIES = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+
+/**
+ * A new database holding a copy of a closed database, on the same engine; close() drops it.
+ * undefined where the engine cannot copy one here (SQL Server; PostgreSQL without TEST_POSTGRES_URL).
+ */
+async function copyOf(target: ConnectionTarget): Promise<FreshDatabase | undefined> {
+  if (target.engine === 'pglite' && target.dataDir !== null) {
+    // named like engines.ts's copies, so a copy a dead test process left behind is swept the same way
+    const folder = mkdtempSync(join(COPIES, 'pglite-test-'));
+    const remove = () => rmSync(folder, { recursive: true, force: true });
+    const copy: ConnectionTarget = { engine: 'pglite', dataDir: join(folder, 'data') };
+    cpSync(target.dataDir, copy.dataDir!, { recursive: true });
+    const database = await openDatabase(copy).catch((e: unknown) => {
+      remove();
+      throw e;
+    });
+    return {
+      database,
+      target: copy,
+      async close() {
+        await database.close();
+        remove();
+      },
+    };
+  }
+  const adminUrl = process.env.TEST_POSTGRES_URL;
+  if (target.engine === 'postgres' && adminUrl) {
+    const source = new URL(target.url).pathname.slice(1);
+    const name = `t_${randomBytes(6).toString('hex')}`;
+    const admin = async (statement: string) => {
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      try {
+        await client.query(statement);
+      } finally {
+        await client.end();
+      }
+    };
+    // the template's last connection may still be closing on the server ("being accessed by other users")
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await admin(`CREATE DATABASE ${name} TEMPLATE ${source}`);
+        break;
+      } catch (e) {
+        if (attempt >= 20 || (e as { code?: string }).code !== '55006') throw e;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    const url = new URL(target.url);
+    url.pathname = `/${name}`;
+    const copy: ConnectionTarget = { engine: 'postgres', url: url.toString() };
+    const drop = () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    const database = await openDatabase(copy).catch(async (e: unknown) => {
+      await drop();
+      throw e;
+    });
+    return {
+      database,
+      target: copy,
+      async close() {
+        await database.close();
+        await drop();
+      },
+    };
+  }
+  return undefined;
 }
 
 /** Every row of the given tables, ordered by key, without load bookkeeping (run id, load time). */
