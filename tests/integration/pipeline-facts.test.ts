@@ -4,6 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import type { Kysely } from 'kysely';
+import { readClock } from '../../shared/db/portable-sql.js';
 import { importSuperstore } from '../../shared/import/superstore.js';
 import { formatMoney, parseMoney } from '../../shared/model/money.js';
 import { loadDimensions } from '../../shared/pipeline/load-dimensions.js';
@@ -15,7 +16,7 @@ import { seedBase } from '../../shared/seed/base.js';
 import { runIncrementalDay } from '../../shared/seed/incremental.js';
 import { superstorePath } from '../helpers/datasets.js';
 import { testEngines } from '../helpers/engines.js';
-import { dailyRun, factSnapshot, testPipeline, type TestPipeline } from '../helpers/pipeline.js';
+import { dailyRun, factSnapshot, pipelineFixture, testPipeline, type TestPipeline } from '../helpers/pipeline.js';
 import { stopStorage } from '../helpers/storage.js';
 
 afterAll(() => stopStorage());
@@ -55,7 +56,7 @@ async function unknownKeys(db: Kysely<any>) {
   return Number(r.n);
 }
 
-/** A new order for an existing customer, placed now, with one item of an existing product. */
+/** A new order for an existing customer, placed at `at`, with one item of an existing product. */
 async function newOrder(p: TestPipeline, clienteId: number, produtoId: number, at: Date) {
   const db = p.ctx.oltp.db;
   const maxId = async (t: 'oltp.pedidos' | 'oltp.itens_pedido' | 'oltp.pagamentos') =>
@@ -106,18 +107,22 @@ async function newOrder(p: TestPipeline, clienteId: number, produtoId: number, a
   return { pedido, item };
 }
 
+/** The source database's clock, `ms` milliseconds back: what the extract windows are measured against. */
+const sourceClock = async (p: TestPipeline, ms = 0) => new Date((await readClock(p.ctx.oltp.db)).getTime() - ms);
+
 describe.each(testEngines())('fact load on $name', (engine) => {
-  let p: TestPipeline;
-  beforeAll(async () => {
-    p = await testPipeline(engine);
-    const asOf = new Date(new Date().toISOString().slice(0, 10) + 'T00:00:00.000Z');
+  // Once per engine: a base that ends yesterday on the source's clock (so a day of changes stamped
+  // now is later than every base row), loaded by one daily run. Each test that changes anything
+  // works on a copy of its own.
+  const loaded = pipelineFixture(engine, async (p) => {
+    const asOf = new Date((await readClock(p.ctx.oltp.db)).toISOString().slice(0, 10) + 'T00:00:00.000Z');
     asOf.setUTCDate(asOf.getUTCDate() - 1);
     await seedBase(p.ctx.oltp, { scale: 0.03, seed: 7, asOf });
     await dailyRun(p);
   });
-  afterAll(() => p?.close());
 
   it('fact_vendas equals the OLTP items to the cent; targets and discounts are complete; no unknown keys', async () => {
+    const p = await loaded.shared();
     const t = await salesTotals(p);
     expect(t.dw).toEqual(t.oltp);
     expect(await unknownKeys(p.ctx.dw.db)).toBe(0);
@@ -157,197 +162,238 @@ describe.each(testEngines())('fact load on $name', (engine) => {
   });
 
   it('stays equal after the incremental day (new orders, status changes, cancellations)', async () => {
-    await runIncrementalDay(p.ctx.oltp, { at: new Date(), seed: 7 });
-    const { runId } = await dailyRun(p);
-    const t = await salesTotals(p);
-    expect(t.dw).toEqual(t.oltp);
-    const statuses = async (db: Kysely<any>, table: string, id: string) =>
-      (await db.selectFrom(table).select([id, 'status']).orderBy(id).execute()).map((r) => `${r[id]}:${r.status}`);
-    // every order's status reached its facts
-    const oltpStatus = await p.ctx.oltp.db
-      .selectFrom('oltp.itens_pedido as i')
-      .innerJoin('oltp.pedidos as o', 'o.id', 'i.pedido_id')
-      .select(['i.id as item_id', 'o.status'])
-      .orderBy('i.id')
-      .execute();
-    expect(await statuses(p.ctx.dw.db, 'dw.fact_vendas', 'item_id')).toEqual(oltpStatus.map((r) => `${r.item_id}:${r.status}`));
-    const step = await one(
-      p.ctx.dw.db.selectFrom('etl.run_step').selectAll().where('run_id', '=', runId).where('step', '=', 'facts').where('entity', '=', 'itens_pedido'),
-    );
-    expect(Number(step.rows_inserted)).toBeGreaterThan(0);
-    expect(Number(step.rows_updated)).toBeGreaterThan(0);
+    const p = await loaded.fork();
+    try {
+      await runIncrementalDay(p.ctx.oltp, { at: await sourceClock(p), seed: 7 });
+      const { runId } = await dailyRun(p);
+      const t = await salesTotals(p);
+      expect(t.dw).toEqual(t.oltp);
+      const statuses = async (db: Kysely<any>, table: string, id: string) =>
+        (await db.selectFrom(table).select([id, 'status']).orderBy(id).execute()).map((r) => `${r[id]}:${r.status}`);
+      // every order's status reached its facts
+      const oltpStatus = await p.ctx.oltp.db
+        .selectFrom('oltp.itens_pedido as i')
+        .innerJoin('oltp.pedidos as o', 'o.id', 'i.pedido_id')
+        .select(['i.id as item_id', 'o.status'])
+        .orderBy('i.id')
+        .execute();
+      expect(await statuses(p.ctx.dw.db, 'dw.fact_vendas', 'item_id')).toEqual(oltpStatus.map((r) => `${r.item_id}:${r.status}`));
+      const step = await one(
+        p.ctx.dw.db.selectFrom('etl.run_step').selectAll().where('run_id', '=', runId).where('step', '=', 'facts').where('entity', '=', 'itens_pedido'),
+      );
+      expect(Number(step.rows_inserted)).toBeGreaterThan(0);
+      expect(Number(step.rows_updated)).toBeGreaterThan(0);
+    } finally {
+      await p.close();
+    }
   });
 
   it('is idempotent: the fact message delivered twice and a backfill of a loaded month change nothing', async () => {
-    const extract = await runExtract(p.ctx);
-    if (extract.status !== 'started') throw new Error('skipped');
-    await loadDimensions(p.ctx, await p.receive(QUEUES.dimensions));
-    const message = await p.receive(QUEUES.facts);
-    await loadFacts(p.ctx, message);
-    const once = await factSnapshot(p.ctx);
-    await loadFacts(p.ctx, message);
-    expect(await factSnapshot(p.ctx)).toEqual(once);
+    const p = await loaded.fork();
+    try {
+      const extract = await runExtract(p.ctx);
+      if (extract.status !== 'started') throw new Error('skipped');
+      await loadDimensions(p.ctx, await p.receive(QUEUES.dimensions));
+      const message = await p.receive(QUEUES.facts);
+      await loadFacts(p.ctx, message);
+      const once = await factSnapshot(p.ctx);
+      await loadFacts(p.ctx, message);
+      expect(await factSnapshot(p.ctx)).toEqual(once);
 
-    const watermarks = await p.ctx.dw.db.selectFrom('etl.watermark').selectAll().orderBy('entity').execute();
-    const to = new Date();
-    const from = new Date(to.getTime() - 31 * 86_400_000);
-    const backfill = await runExtract(p.ctx, { kind: 'backfill', window: { from, to } });
-    if (backfill.status !== 'started') throw new Error('skipped');
-    expect(backfill.rows.pedidos).toBeGreaterThan(0);
-    await loadDimensions(p.ctx, await p.receive(QUEUES.dimensions));
-    await loadFacts(p.ctx, await p.receive(QUEUES.facts));
-    expect(await factSnapshot(p.ctx)).toEqual(once);
-    expect(await p.ctx.dw.db.selectFrom('etl.watermark').selectAll().orderBy('entity').execute()).toEqual(watermarks);
+      const watermarks = await p.ctx.dw.db.selectFrom('etl.watermark').selectAll().orderBy('entity').execute();
+      const to = await sourceClock(p);
+      const from = new Date(to.getTime() - 31 * 86_400_000);
+      const backfill = await runExtract(p.ctx, { kind: 'backfill', window: { from, to } });
+      if (backfill.status !== 'started') throw new Error('skipped');
+      expect(backfill.rows.pedidos).toBeGreaterThan(0);
+      await loadDimensions(p.ctx, await p.receive(QUEUES.dimensions));
+      await loadFacts(p.ctx, await p.receive(QUEUES.facts));
+      expect(await factSnapshot(p.ctx)).toEqual(once);
+      expect(await p.ctx.dw.db.selectFrom('etl.watermark').selectAll().orderBy('entity').execute()).toEqual(watermarks);
+    } finally {
+      await p.close();
+    }
   });
 
   it('keeps a customer who moved on the old version for old orders and the new version for new ones', async () => {
-    const cliente = await one(
-      p.ctx.dw.db.selectFrom('dw.fact_vendas').select(['cliente_id', 'cliente_key', 'produto_id']).where('status', '=', 'entregue').orderBy('item_id').limit(1),
-    );
-    const movedAt = new Date(Date.now() - 2000);
-    await p.ctx.oltp.db
-      .updateTable('oltp.clientes')
-      .set({ cidade: 'Manaus', estado: 'AM', updated_at: movedAt })
-      .where('id', '=', cliente.cliente_id)
-      .execute();
-    const { item } = await newOrder(p, Number(cliente.cliente_id), Number(cliente.produto_id), new Date(movedAt.getTime() + 1000));
-    await dailyRun(p);
-    const versions = await p.ctx.dw.db
-      .selectFrom('dw.dim_cliente')
-      .select(['cliente_key', 'is_current', 'cidade'])
-      .where('cliente_id', '=', cliente.cliente_id)
-      .orderBy('valid_from')
-      .execute();
-    expect(versions.map((v) => v.is_current)).toEqual([false, true]);
-    const facts = await p.ctx.dw.db.selectFrom('dw.fact_vendas').select(['item_id', 'cliente_key']).where('cliente_id', '=', cliente.cliente_id).execute();
-    for (const f of facts) expect(Number(f.cliente_key)).toBe(Number(f.item_id) === item ? Number(versions[1]!.cliente_key) : Number(versions[0]!.cliente_key));
-    expect(facts.length).toBeGreaterThan(1);
+    const p = await loaded.fork();
+    try {
+      const cliente = await one(
+        p.ctx.dw.db
+          .selectFrom('dw.fact_vendas')
+          .select(['cliente_id', 'cliente_key', 'produto_id'])
+          .where('status', '=', 'entregue')
+          .orderBy('item_id')
+          .limit(1),
+      );
+      const movedAt = await sourceClock(p, 2000);
+      await p.ctx.oltp.db
+        .updateTable('oltp.clientes')
+        .set({ cidade: 'Manaus', estado: 'AM', updated_at: movedAt })
+        .where('id', '=', cliente.cliente_id)
+        .execute();
+      const { item } = await newOrder(p, Number(cliente.cliente_id), Number(cliente.produto_id), new Date(movedAt.getTime() + 1000));
+      await dailyRun(p);
+      const versions = await p.ctx.dw.db
+        .selectFrom('dw.dim_cliente')
+        .select(['cliente_key', 'is_current', 'cidade'])
+        .where('cliente_id', '=', cliente.cliente_id)
+        .orderBy('valid_from')
+        .execute();
+      expect(versions.map((v) => v.is_current)).toEqual([false, true]);
+      const facts = await p.ctx.dw.db.selectFrom('dw.fact_vendas').select(['item_id', 'cliente_key']).where('cliente_id', '=', cliente.cliente_id).execute();
+      for (const f of facts)
+        expect(Number(f.cliente_key)).toBe(Number(f.item_id) === item ? Number(versions[1]!.cliente_key) : Number(versions[0]!.cliente_key));
+      expect(facts.length).toBeGreaterThan(1);
+    } finally {
+      await p.close();
+    }
   });
 
   it('gives a fact the unknown member while its product has not arrived, and re-keys it when it does', async () => {
-    // stamped after the last run's window (this test runs its second load without overlap)
-    await new Promise((r) => setTimeout(r, 20));
-    const at = new Date();
-    const categoria = Number((await one(p.ctx.oltp.db.selectFrom('oltp.categorias').select('id').where('categoria_pai_id', 'is not', null).limit(1))).id);
-    const produto = Number((await one(p.ctx.oltp.db.selectFrom('oltp.produtos').select((eb) => eb.fn.max('id').as('m')))).m) + 1;
-    await p.ctx.oltp.db
-      .insertInto('oltp.produtos')
-      .values({
-        id: produto,
-        codigo: `NOVO-${produto}`,
-        nome: 'Produto novo',
-        categoria_id: categoria,
-        preco_lista: '50.0000',
-        custo: '20.0000',
-        ativo: true,
-        created_at: at,
-        updated_at: at,
-      })
-      .execute();
-    const cliente = Number((await one(p.ctx.oltp.db.selectFrom('oltp.clientes').select('id').orderBy('id').limit(1))).id);
-    const { item } = await newOrder(p, cliente, produto, at);
-    // facts first: the product's dimension row is not in this run
-    const facts = await runExtract(p.ctx, { entities: ['pedidos', 'itens_pedido', 'pagamentos', 'metas'] });
-    if (facts.status !== 'started') throw new Error('skipped');
-    await loadDimensions(p.ctx, await p.receive(QUEUES.dimensions));
-    await loadFacts(p.ctx, await p.receive(QUEUES.facts));
-    expect((await one(p.ctx.dw.db.selectFrom('dw.fact_vendas').select('produto_key').where('item_id', '=', item))).produto_key).toBe(-1);
-    // the next run brings the product; without overlap the item is not re-read, so re-keying is what fixes it
-    const noOverlap = { ...p, ctx: { ...p.ctx, settings: { ...p.ctx.settings, EXTRACT_OVERLAP_MINUTES: 0 } } };
-    const { runId } = await dailyRun(noOverlap);
-    const key = (await one(p.ctx.dw.db.selectFrom('dw.dim_produto').select('produto_key').where('produto_id', '=', produto))).produto_key;
-    expect((await one(p.ctx.dw.db.selectFrom('dw.fact_vendas').select('produto_key').where('item_id', '=', item))).produto_key).toBe(key);
-    const step = await one(
-      p.ctx.dw.db
-        .selectFrom('etl.run_step')
-        .select('rows_rekeyed')
-        .where('run_id', '=', runId)
-        .where('step', '=', 'facts')
-        .where('entity', '=', 'itens_pedido'),
-    );
-    expect(Number(step.rows_rekeyed)).toBeGreaterThanOrEqual(1);
-    expect(await unknownKeys(p.ctx.dw.db)).toBe(0);
+    const p = await loaded.fork();
+    try {
+      // stamped after the last run's window (this test runs its second load without overlap)
+      await new Promise((r) => setTimeout(r, 20));
+      const at = await sourceClock(p);
+      const categoria = Number((await one(p.ctx.oltp.db.selectFrom('oltp.categorias').select('id').where('categoria_pai_id', 'is not', null).limit(1))).id);
+      const produto = Number((await one(p.ctx.oltp.db.selectFrom('oltp.produtos').select((eb) => eb.fn.max('id').as('m')))).m) + 1;
+      await p.ctx.oltp.db
+        .insertInto('oltp.produtos')
+        .values({
+          id: produto,
+          codigo: `NOVO-${produto}`,
+          nome: 'Produto novo',
+          categoria_id: categoria,
+          preco_lista: '50.0000',
+          custo: '20.0000',
+          ativo: true,
+          created_at: at,
+          updated_at: at,
+        })
+        .execute();
+      const cliente = Number((await one(p.ctx.oltp.db.selectFrom('oltp.clientes').select('id').orderBy('id').limit(1))).id);
+      const { item } = await newOrder(p, cliente, produto, at);
+      // facts first: the product's dimension row is not in this run
+      const facts = await runExtract(p.ctx, { entities: ['pedidos', 'itens_pedido', 'pagamentos', 'metas'] });
+      if (facts.status !== 'started') throw new Error('skipped');
+      await loadDimensions(p.ctx, await p.receive(QUEUES.dimensions));
+      await loadFacts(p.ctx, await p.receive(QUEUES.facts));
+      expect((await one(p.ctx.dw.db.selectFrom('dw.fact_vendas').select('produto_key').where('item_id', '=', item))).produto_key).toBe(-1);
+      // the next run brings the product; without overlap the item is not re-read, so re-keying is what fixes it
+      const noOverlap = { ...p, ctx: { ...p.ctx, settings: { ...p.ctx.settings, EXTRACT_OVERLAP_MINUTES: 0 } } };
+      const { runId } = await dailyRun(noOverlap);
+      const key = (await one(p.ctx.dw.db.selectFrom('dw.dim_produto').select('produto_key').where('produto_id', '=', produto))).produto_key;
+      expect((await one(p.ctx.dw.db.selectFrom('dw.fact_vendas').select('produto_key').where('item_id', '=', item))).produto_key).toBe(key);
+      const step = await one(
+        p.ctx.dw.db
+          .selectFrom('etl.run_step')
+          .select('rows_rekeyed')
+          .where('run_id', '=', runId)
+          .where('step', '=', 'facts')
+          .where('entity', '=', 'itens_pedido'),
+      );
+      expect(Number(step.rows_rekeyed)).toBeGreaterThanOrEqual(1);
+      expect(await unknownKeys(p.ctx.dw.db)).toBe(0);
+    } finally {
+      await p.close();
+    }
   });
 
   it('a failure in the middle of the fact load leaves the warehouse exactly as before; the retried message finishes the run', async () => {
-    await p.ctx.oltp.db
-      .updateTable('oltp.pedidos')
-      .set({ status: 'entregue', updated_at: new Date(Date.now() - 500) })
-      .where('status', '=', 'enviado')
-      .execute();
-    const extract = await runExtract(p.ctx);
-    if (extract.status !== 'started') throw new Error('skipped');
-    await loadDimensions(p.ctx, await p.receive(QUEUES.dimensions));
-    const message = await p.receive(QUEUES.facts);
-    const before = { facts: await factSnapshot(p.ctx), watermarks: await p.ctx.dw.db.selectFrom('etl.watermark').selectAll().orderBy('entity').execute() };
-    factFaults.afterSales = async () => {
-      throw new Error('injected failure after the sales merge');
-    };
+    const p = await loaded.fork();
     try {
-      await expect(loadFacts(p.ctx, message)).rejects.toThrow('injected failure');
+      await p.ctx.oltp.db
+        .updateTable('oltp.pedidos')
+        .set({ status: 'entregue', updated_at: await sourceClock(p, 500) })
+        .where('status', '=', 'enviado')
+        .execute();
+      const extract = await runExtract(p.ctx);
+      if (extract.status !== 'started') throw new Error('skipped');
+      await loadDimensions(p.ctx, await p.receive(QUEUES.dimensions));
+      const message = await p.receive(QUEUES.facts);
+      const before = { facts: await factSnapshot(p.ctx), watermarks: await p.ctx.dw.db.selectFrom('etl.watermark').selectAll().orderBy('entity').execute() };
+      factFaults.afterSales = async () => {
+        throw new Error('injected failure after the sales merge');
+      };
+      try {
+        await expect(loadFacts(p.ctx, message)).rejects.toThrow('injected failure');
+      } finally {
+        factFaults.afterSales = undefined;
+      }
+      expect({ facts: await factSnapshot(p.ctx), watermarks: await p.ctx.dw.db.selectFrom('etl.watermark').selectAll().orderBy('entity').execute() }).toEqual(
+        before,
+      );
+      expect((await one(p.ctx.dw.db.selectFrom('etl.run').select('status').where('run_id', '=', extract.runId))).status).toBe('failed');
+      await loadFacts(p.ctx, message);
+      expect((await one(p.ctx.dw.db.selectFrom('etl.run').select('status').where('run_id', '=', extract.runId))).status).toBe('succeeded');
+      const t = await salesTotals(p);
+      expect(t.dw).toEqual(t.oltp);
+      const enviado = await one(
+        p.ctx.dw.db
+          .selectFrom('dw.fact_vendas')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('status', '=', 'enviado'),
+      );
+      expect(Number(enviado.n)).toBe(0);
     } finally {
-      factFaults.afterSales = undefined;
+      await p.close();
     }
-    expect({ facts: await factSnapshot(p.ctx), watermarks: await p.ctx.dw.db.selectFrom('etl.watermark').selectAll().orderBy('entity').execute() }).toEqual(
-      before,
-    );
-    expect((await one(p.ctx.dw.db.selectFrom('etl.run').select('status').where('run_id', '=', extract.runId))).status).toBe('failed');
-    await loadFacts(p.ctx, message);
-    expect((await one(p.ctx.dw.db.selectFrom('etl.run').select('status').where('run_id', '=', extract.runId))).status).toBe('succeeded');
-    const t = await salesTotals(p);
-    expect(t.dw).toEqual(t.oltp);
-    const enviado = await one(
-      p.ctx.dw.db
-        .selectFrom('dw.fact_vendas')
-        .select((eb) => eb.fn.countAll().as('n'))
-        .where('status', '=', 'enviado'),
-    );
-    expect(Number(enviado.n)).toBe(0);
   });
 
   it('removes the discount fact of an item whose discount was taken away', async () => {
-    const item = await one(p.ctx.dw.db.selectFrom('dw.fact_descontos').select(['item_id', 'valor_bruto']).orderBy('item_id').limit(1));
-    await p.ctx.oltp.db
-      .updateTable('oltp.itens_pedido')
-      .set({ campanha_id: null, percentual_desconto: null, valor_desconto: '0', valor_liquido: item.valor_bruto, updated_at: new Date(Date.now() - 500) })
-      .where('id', '=', item.item_id)
-      .execute();
-    await dailyRun(p);
-    expect(await p.ctx.dw.db.selectFrom('dw.fact_descontos').select('item_id').where('item_id', '=', item.item_id).execute()).toEqual([]);
-    const sale = await one(p.ctx.dw.db.selectFrom('dw.fact_vendas').select(['campanha_key', 'valor_desconto']).where('item_id', '=', item.item_id));
-    expect([Number(sale.campanha_key), num(sale.valor_desconto)]).toEqual([0, '0.0000']);
+    const p = await loaded.fork();
+    try {
+      const item = await one(p.ctx.dw.db.selectFrom('dw.fact_descontos').select(['item_id', 'valor_bruto']).orderBy('item_id').limit(1));
+      await p.ctx.oltp.db
+        .updateTable('oltp.itens_pedido')
+        .set({ campanha_id: null, percentual_desconto: null, valor_desconto: '0', valor_liquido: item.valor_bruto, updated_at: await sourceClock(p, 500) })
+        .where('id', '=', item.item_id)
+        .execute();
+      await dailyRun(p);
+      expect(await p.ctx.dw.db.selectFrom('dw.fact_descontos').select('item_id').where('item_id', '=', item.item_id).execute()).toEqual([]);
+      const sale = await one(p.ctx.dw.db.selectFrom('dw.fact_vendas').select(['campanha_key', 'valor_desconto']).where('item_id', '=', item.item_id));
+      expect([Number(sale.campanha_key), num(sale.valor_desconto)]).toEqual([0, '0.0000']);
+    } finally {
+      await p.close();
+    }
   });
 
   it('retries a transient error inside the invocation with backoff and finishes the run', async () => {
-    await p.ctx.oltp.db
-      .updateTable('oltp.pedidos')
-      .set({ status: 'entregue', updated_at: new Date(Date.now() - 500) })
-      .where('status', '=', 'faturado')
-      .execute();
-    const warnings: string[] = [];
-    const ctx = {
-      ...p.ctx,
-      retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5 },
-      log: { ...p.ctx.log, warn: (m: string, props?: Record<string, unknown>) => warnings.push(`${m} ${JSON.stringify(props)}`) },
-    };
-    const extract = await runExtract(ctx);
-    if (extract.status !== 'started') throw new Error('skipped');
-    await loadDimensions(ctx, await p.receive(QUEUES.dimensions));
-    let failures = 0;
-    factFaults.afterSales = async () => {
-      // what PostgreSQL raises for a serialization failure (SQLSTATE 40001): transient
-      if (failures++ === 0) throw Object.assign(new Error('could not serialize access due to concurrent update'), { code: '40001', severity: 'ERROR' });
-    };
+    const p = await loaded.fork();
     try {
-      await loadFacts(ctx, await p.receive(QUEUES.facts));
+      await p.ctx.oltp.db
+        .updateTable('oltp.pedidos')
+        .set({ status: 'entregue', updated_at: await sourceClock(p, 500) })
+        .where('status', '=', 'faturado')
+        .execute();
+      const warnings: string[] = [];
+      const ctx = {
+        ...p.ctx,
+        retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5 },
+        log: { ...p.ctx.log, warn: (m: string, props?: Record<string, unknown>) => warnings.push(`${m} ${JSON.stringify(props)}`) },
+      };
+      const extract = await runExtract(ctx);
+      if (extract.status !== 'started') throw new Error('skipped');
+      await loadDimensions(ctx, await p.receive(QUEUES.dimensions));
+      let failures = 0;
+      factFaults.afterSales = async () => {
+        // what PostgreSQL raises for a serialization failure (SQLSTATE 40001): transient
+        if (failures++ === 0) throw Object.assign(new Error('could not serialize access due to concurrent update'), { code: '40001', severity: 'ERROR' });
+      };
+      try {
+        await loadFacts(ctx, await p.receive(QUEUES.facts));
+      } finally {
+        factFaults.afterSales = undefined;
+      }
+      expect(failures).toBe(2);
+      expect(warnings.some((w) => w.startsWith('transient error; retrying') && w.includes('"code":"40001"'))).toBe(true);
+      expect((await one(p.ctx.dw.db.selectFrom('etl.run').select('status').where('run_id', '=', extract.runId))).status).toBe('succeeded');
+      const t = await salesTotals(p);
+      expect(t.dw).toEqual(t.oltp);
     } finally {
-      factFaults.afterSales = undefined;
+      await p.close();
     }
-    expect(failures).toBe(2);
-    expect(warnings.some((w) => w.startsWith('transient error; retrying') && w.includes('"code":"40001"'))).toBe(true);
-    expect((await one(p.ctx.dw.db.selectFrom('etl.run').select('status').where('run_id', '=', extract.runId))).status).toBe('succeeded');
-    const t = await salesTotals(p);
-    expect(t.dw).toEqual(t.oltp);
   });
 });
 
@@ -357,7 +403,7 @@ describe.each(testEngines())('fact load of the Superstore file on $name', (engin
     const sum = (col: string) => formatMoney(records.reduce((s, r) => s + parseMoney(r[col]!), 0n));
     const p = await testPipeline(engine);
     try {
-      await importSuperstore(p.ctx.oltp, superstorePath(), { at: new Date(Date.now() - 3600_000) });
+      await importSuperstore(p.ctx.oltp, superstorePath(), { at: await sourceClock(p, 3600_000) });
       await dailyRun(p);
       const r = await one(
         p.ctx.dw.db
