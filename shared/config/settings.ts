@@ -83,7 +83,9 @@ const schema = z.object({
     }),
   /** a load fails when more than this share of an entity's rows is rejected (quarantined) */
   REJECT_THRESHOLD_PERCENT: intSetting(5, 0, 100, 'percent'),
-  RUN_LEASE_MINUTES: intSetting(30, 1, 24 * 60, 'minutes'),
+  // renewed by a heartbeat every third of it while a step works, so it only expires for a dead run:
+  // 5 minutes survives two missed beats (a database blip) and recovers a dead run within minutes
+  RUN_LEASE_MINUTES: intSetting(5, 1, 24 * 60, 'minutes'),
   /** the longest window one POST /api/backfill may re-extract */
   BACKFILL_MAX_DAYS: intSetting(92, 1, 3660, 'days'),
   /** no POST /api/backfill window may start before this date: older ones are typos (0000-01-01), not history */

@@ -14,7 +14,7 @@ import { entity } from './entities.js';
 import { watermarkAfterLoad, windowOf } from './extract-window.js';
 import { QUEUES, type LoadMessage } from './messages.js';
 import { errorText, finishRun, finishStep, startStep } from './run-audit.js';
-import { quarantine, stageBatch } from './staging.js';
+import { failedCounts, quarantine, stageBatch } from './staging.js';
 import { finalFailure, openLoadStep } from './load-step.js';
 import { retryStep } from './step-retry.js';
 import { advanceWatermark } from './watermark.js';
@@ -55,7 +55,7 @@ export async function loadDimensions(ctx: PipelineContext, message: LoadMessage)
       const window = windowOf(manifest.window);
       await startStep(dw.db, runId, 'dimensions', load.entity, window);
       const { staged, counts } = await retryStep(ctx, { runId, step: 'dimensions', entity: load.entity }, async () => {
-        const staged = await stageBatch(dw, store, def, manifest, settings.REJECT_THRESHOLD_PERCENT);
+        const staged = await stageBatch(dw, store, def, manifest, settings.REJECT_THRESHOLD_PERCENT, { limits: settings, runId });
         const counts = await dw.db.transaction().execute(async (trx) => {
           await quarantine(trx, runId, load.entity, staged.rejected);
           const c = load.kind === 'scd2' ? await mergeScd2(trx, load.def, runId) : await mergeScd1(trx, load.def, runId);
@@ -107,7 +107,7 @@ export async function loadDimensions(ctx: PipelineContext, message: LoadMessage)
       error: errorText(e),
       final,
     });
-    if (current !== 'calendar') await finishStep(dw.db, runId, 'dimensions', current, 'failed', {}, e).catch(() => undefined);
+    if (current !== 'calendar') await finishStep(dw.db, runId, 'dimensions', current, 'failed', failedCounts(e, current), e).catch(() => undefined);
     await finishRun(dw.db, runId, 'failed', final ? `${errorText(e)} (given up: ${final})` : e).catch(() => undefined);
     throw e;
   } finally {

@@ -14,7 +14,7 @@ import { finalFailure, openLoadStep, type OpenedStep } from './load-step.js';
 import type { LoadMessage } from './messages.js';
 import { errorText, finishRun, finishStep, recordRekeyed, startStep } from './run-audit.js';
 import { readRunReport } from './run-report.js';
-import { quarantine, stageBatch, type StagingCounts } from './staging.js';
+import { failedCounts, quarantine, stageBatch, type StagingCounts } from './staging.js';
 import { retryStep } from './step-retry.js';
 import { advanceWatermark } from './watermark.js';
 
@@ -88,7 +88,7 @@ export async function loadFacts(ctx: PipelineContext, message: LoadMessage): Pro
       error: errorText(e),
       final,
     });
-    for (const name of unfinished) await finishStep(dw.db, runId, 'facts', name, 'failed', {}, e).catch(() => undefined);
+    for (const name of unfinished) await finishStep(dw.db, runId, 'facts', name, 'failed', failedCounts(e, name), e).catch(() => undefined);
     await finishRun(dw.db, runId, 'failed', final ? `${errorText(e)} (given up: ${final})` : e).catch(() => undefined);
     throw e;
   } finally {
@@ -124,7 +124,7 @@ async function runStep(
     const started = performance.now();
     unfinished.add(name);
     await startStep(dw.db, runId, 'facts', name, windowOf(manifest.window));
-    const counts = await stageBatch(dw, store, entity(name)!, manifest, settings.REJECT_THRESHOLD_PERCENT);
+    const counts = await stageBatch(dw, store, entity(name)!, manifest, settings.REJECT_THRESHOLD_PERCENT, { limits: settings, runId });
     batches.push({ entity: name, manifest, started, ...counts });
   }
   if (step.stages.length > 0 && batches.length === 0) return null;

@@ -5,7 +5,7 @@ import type { PipelineContext } from './context.js';
 import { ENTITIES } from './entities.js';
 import { extractEntity } from './extract.js';
 import { heldBackTooLong, type ExtractWindow, type WindowCap } from './extract-window.js';
-import { acquireLease, releaseLease } from './lease.js';
+import { acquireLease, extendLease, LeaseLostError, releaseLease, startHeartbeat } from './lease.js';
 import { QUEUES, type LoadMessage } from './messages.js';
 import { errorText, finishRun, finishStep, newRunId, recordBatch, startRun, startStep, type RunKind } from './run-audit.js';
 import { retryStep } from './step-retry.js';
@@ -54,8 +54,16 @@ export async function runExtract(
     await finishRun(dw.db, runId, 'skipped', `pipeline lease held by run ${lease.holder}`);
     return { status: 'skipped', runId, heldBy: lease.holder };
   }
+  if (lease.recovered)
+    log.warn('recovered a dead run: it is marked failed and this run loads again from the watermarks', {
+      runId,
+      deadRun: lease.recovered.runId,
+      leaseExpiredAt: lease.recovered.expiredAt.toISOString(),
+    });
   await startRun(dw.db, { runId, kind, requestedBy: opts.requestedBy, window: opts.window });
   log.info('run started', { runId, kind });
+  // renews the lease while the extract works, so a short RUN_LEASE_MINUTES only expires for a dead run
+  const heartbeat = startHeartbeat(dw.db, runId, settings.RUN_LEASE_MINUTES, log);
   const batches: LoadMessage['batches'] = [];
   const rows: Record<string, number> = {};
   const caps: Record<string, EntityCapReport> = {};
@@ -64,6 +72,7 @@ export async function runExtract(
   try {
     await ctx.store.ensureContainer();
     for (const def of ENTITIES.filter((e) => !opts.entities || opts.entities.includes(e.name))) {
+      heartbeat.assertHeld();
       current = def.name;
       const started = performance.now();
       await startStep(dw.db, runId, 'extract', def.name);
@@ -136,6 +145,8 @@ export async function runExtract(
       });
     }
     const message: LoadMessage = { runId, kind, batches };
+    // the queue hop starts with a full lease (the dimension load's heartbeat takes over from there)
+    if (!(await extendLease(dw.db, runId, settings.RUN_LEASE_MINUTES))) throw new LeaseLostError(runId, null);
     await ctx.queues.send(QUEUES.dimensions, message);
     return { status: 'started', runId, batches, rows, caps, warnings };
   } catch (e) {
@@ -144,5 +155,7 @@ export async function runExtract(
     await finishRun(dw.db, runId, 'failed', e).catch(() => undefined);
     await releaseLease(dw.db, runId).catch(() => undefined);
     throw e;
+  } finally {
+    await heartbeat.stop();
   }
 }

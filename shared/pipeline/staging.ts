@@ -9,6 +9,7 @@ import type { Database, TableSpec } from '../db/database.js';
 import { tablesOf, type WarehouseTables } from '../db/schema/index.js';
 import type { BatchStore } from '../storage/batch-store.js';
 import type { Manifest } from '../storage/batch-manifest.js';
+import type { StepCounts } from './run-audit.js';
 import { checkRow, DEFAULT_SOURCE_DATE_LIMITS, type EntityDef, type EntityName, type SourceDateLimits } from './entities.js';
 
 export interface RejectedRow {
@@ -53,6 +54,15 @@ export interface StagingCounts {
   read: number;
   accepted: number;
   rejected: RejectedRow[];
+}
+
+/**
+ * The counts a failed step reports: a batch past the reject threshold was read to its end and its
+ * rejected rows quarantined, so its step says how many rows were read and rejected (not 0 / 0).
+ */
+export function failedCounts(e: unknown, entityName: string): StepCounts {
+  if (!(e instanceof RejectThresholdError) || e.entity !== entityName) return {};
+  return { rows_read: e.read, rows_loaded: e.accepted, rows_rejected: e.rejected };
 }
 
 export interface StageOptions {

@@ -97,3 +97,8 @@ select top(5000) "id" as "id", "pedido_id" as "pedido_id", "sequencial" as "sequ
 -- identity: select oltp.metas; columns: created_at, id, mes, quantidade_meta, updated_at, valor_meta, vendedor_id
 -- parameters: 1 (datetime2)
 select top(5000) "id" as "id", "vendedor_id" as "vendedor_id", "mes" as "mes", cast("valor_meta" as varchar(40)) as "valor_meta", "quantidade_meta" as "quantidade_meta", "created_at" as "created_at", "updated_at" as "updated_at" from "oltp"."metas" where "updated_at" <= @1 order by "id"
+
+-- extendLease (shared/pipeline/lease.ts)
+-- identity: update etl.lease; columns: expires_at, holder, name
+-- parameters: 3 (datetime2, nvarchar x2)
+update "etl"."lease" set "expires_at" = @1 where "name" = @2 and "holder" = @3

@@ -84,11 +84,6 @@ update "dw"."dim_categoria" set "nome_pai" = (select "p"."nome" from "dw"."dim_c
 -- parameters: 1 (int)
 update "dw"."dim_produto" set "categoria" = "c"."nome", "categoria_pai" = "c"."nome_pai" from "dw"."dim_categoria" as "c" where "c"."categoria_id" = "dim_produto"."categoria_id" and "dim_produto"."produto_key" > @1 and ("c"."nome" is distinct from "dim_produto"."categoria" or "c"."nome_pai" is distinct from "dim_produto"."categoria_pai")
 
--- extendLease (shared/pipeline/lease.ts)
--- identity: update etl.lease; columns: expires_at, holder, name
--- parameters: 3 (datetime2, nvarchar x2)
-update "etl"."lease" set "expires_at" = @1 where "name" = @2 and "holder" = @3
-
 -- finishStep (shared/pipeline/run-audit.ts)
 -- identity: update etl.run_step; columns: entity, error, finished_at, rows_inserted, rows_loaded, rows_read, rows_rejected, rows_unchanged, rows_updated, run_id, status, step
 -- parameters: 12 (nvarchar x5, datetime2, int x6)
