@@ -1,6 +1,6 @@
-// The storage emulator stopped (and started again) while a run is in the middle of its dimension
-// load: the step retries, the pipeline process does not crash, and the run converges (the
-// warehouse reconciles with the source). The pipeline is a child process
+// The storage emulator, or the database server, stopped (and started again) while a run is in the
+// middle of its dimension load: the step retries or fails, the pipeline process does not crash,
+// and the pipeline converges (the warehouse reconciles with the source). The pipeline is a child process
 // (tests/helpers/fault-pipeline-child.ts), paused inside the clientes merge's transaction while
 // storage goes away; its databases are on a throwaway PostgreSQL cluster (fault-postgres.ts).
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -80,5 +80,27 @@ describe('dependencies stopped mid-run', () => {
     expectReconciled(r, 'after the storage outage');
     expect(r.watermarkViolations).toEqual([]);
     expect((await dw!.db.selectFrom('etl.lease').select('holder').executeTakeFirstOrThrow()).holder).toBeNull();
+  });
+
+  it('the database server stopped and restarted mid-run: no process crash, nothing half-loaded, the pipeline converges', async () => {
+    const child = startPipelineChild(env, 'dimensions');
+    await child.paused(90_000);
+    // a fast shutdown terminates the child's open transaction (57P01) and its idle connections
+    server!.stop();
+    server!.start();
+    child.resume();
+    const exit = await child.exited(120_000);
+    expect(child.output()).not.toMatch(/Unhandled 'error' event/);
+    expect(exit.signal).toBeNull();
+    expect((await reconcile(oltp!.db, dw!.db)).watermarkViolations).toEqual([]);
+    // whether the run finished (a transient retry) or failed, the next run converges
+    await dw!.db
+      .updateTable('etl.lease')
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .where('holder', 'is not', null)
+      .execute();
+    const fresh = startPipelineChild(env);
+    expect(await fresh.exited(120_000)).toEqual({ code: 0, signal: null });
+    expectReconciled(await reconcile(oltp!.db, dw!.db), 'after the database restart and a fresh run');
   });
 });
