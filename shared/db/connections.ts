@@ -6,17 +6,12 @@ import type { DatabaseRole } from '../../sql/migrations/index.js';
 import type { Database } from './database.js';
 import { migrate } from './migrate.js';
 import { openDatabase } from './open.js';
-import type { OltpTables, WarehouseTables } from './schema/index.js';
+import type { OltpTables, SchemaOf, WarehouseTables } from './schema/index.js';
 
 const open = new Map<DatabaseRole, Promise<Database>>();
 
-/**
- * The migrated database for a role, opened on first use with the current settings. Untyped
- * (Kysely<any>) while callers outside shared/ and scripts/ (dev/, some tests) still address
- * tables by plain strings; typed code uses getOltpDatabase() / getWarehouseDatabase(), which
- * return the same connection.
- */
-export function getDatabase(role: DatabaseRole): Promise<Database> {
+/** The migrated database for a role, typed with its schema, opened on first use with the current settings. */
+export function getDatabase<R extends DatabaseRole>(role: R): Promise<Database<SchemaOf<R>>> {
   let p = open.get(role);
   if (!p) {
     p = (async () => {
@@ -29,7 +24,8 @@ export function getDatabase(role: DatabaseRole): Promise<Database> {
     p.catch(() => open.delete(role));
     open.set(role, p);
   }
-  return p;
+  // one map for both roles: the entry for `role` was opened with that role's schema
+  return p as Promise<Database<SchemaOf<R>>>;
 }
 
 /** The OLTP source database, typed with its schema. */

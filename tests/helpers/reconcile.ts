@@ -63,8 +63,8 @@ function norm(v: unknown): string {
 }
 
 export async function reconcile(oltp: Kysely<OltpTables>, dw: Kysely<WarehouseTables>, opts: { dueBefore?: Date } = {}): Promise<Reconciliation> {
-  const src = oltp as unknown as Kysely<any>;
-  const wh = dw as unknown as Kysely<any>;
+  const src: Kysely<any> = oltp;
+  const wh: Kysely<any> = dw;
   const dueBefore = (opts.dueBefore ?? new Date()).getTime();
   const differences: string[] = [];
   const watermarkViolations: string[] = [];

@@ -9,6 +9,7 @@ import type { QueueRegistration } from '../../dev/registrations.js';
 import { MAX_DEQUEUE_COUNT } from '../../shared/pipeline/messages.js';
 import { REGISTRATIONS } from '../../dev/registrations.js';
 import { getDatabase } from '../../shared/db/connections.js';
+import type { WarehouseTables } from '../../shared/db/schema/index.js';
 import { startRun } from '../../shared/pipeline/run-audit.js';
 import { seedBase } from '../../shared/seed/base.js';
 import { decodeMessage, encodeMessage } from '../../shared/storage/queues.js';
@@ -108,7 +109,7 @@ describe('local Functions host', () => {
     await host.drain(500);
     const runs = (await dw.db.selectFrom('etl.run').select(['run_id', 'status']).execute()).filter((r) => !earlier.includes(r.run_id));
     expect(runs).toEqual([{ run_id: expect.any(String), status: 'succeeded' }]);
-    const count = async (table: string) =>
+    const count = async (table: keyof WarehouseTables) =>
       Number(
         (
           await dw.db
