@@ -75,7 +75,7 @@ export interface LoadedPipeline<T> extends TestPipeline {
 }
 
 export interface PipelineFixture<T> {
-  /** For tests that only read the loaded state: one copy, opened on first use, closed in afterAll. */
+  /** For tests that only read the loaded state: not to be changed or closed by the test (afterAll closes it). */
   shared(): Promise<LoadedPipeline<T>>;
   /** For a test that changes the state: a copy of its own (~0.5-1 s on PGlite); the test close()s it. */
   fork(): Promise<LoadedPipeline<T>>;
@@ -83,33 +83,40 @@ export interface PipelineFixture<T> {
 
 /**
  * For a describe block whose tests start from the same loaded pipeline (seeded, one daily run...):
- * beforeAll runs setup once on a new pipeline and keeps its databases, closed, as a template;
- * shared() and fork() open copies of them (a data dir copy on PGlite, CREATE DATABASE ... TEMPLATE
- * on PostgreSQL), each with new, empty storage. So every test passes alone and in any order, and
- * the seeding is paid once per block. On an engine that cannot copy a database (SQL Server) each
- * copy runs setup again on a new pipeline, with its own setup result.
+ * beforeAll runs setup once on a new pipeline. shared() hands out that pipeline itself while no
+ * copy has been made (no copy to pay for when the reading tests run first), and a copy after.
+ * The first fork() closes the databases and keeps them as a template; each fork() opens copies of
+ * them (a data dir copy on PGlite, CREATE DATABASE ... TEMPLATE on PostgreSQL) with new, empty
+ * storage. So every test passes alone and in any order, and the seeding is paid once per block.
+ * On an engine that cannot copy a database (SQL Server) each copy runs setup again on a new
+ * pipeline, with its own setup result.
  */
 export function pipelineFixture<T>(engine: TestEngine, setup: (p: TestPipeline) => Promise<T>, env: Record<string, string> = {}): PipelineFixture<T> {
-  let template: { oltp: FreshDatabase; dw: FreshDatabase; result: T } | undefined;
+  let template: { oltp: FreshDatabase; dw: FreshDatabase; result: T; open: TestPipeline | undefined } | undefined;
   let shared: Promise<LoadedPipeline<T>> | undefined;
+
+  /** Closes the set-up pipeline (a database is copied only while no one is connected to it); its databases stay. */
+  async function freeze(): Promise<void> {
+    const open = template?.open;
+    if (!template || !open) return;
+    template.open = undefined;
+    shared = undefined;
+    await open.storage.cleanup();
+    await template.oltp.database.close();
+    await template.dw.database.close();
+  }
 
   beforeAll(async () => {
     const oltp = await engine.fresh('oltp');
     const dw = await engine.fresh('dw');
-    template = { oltp, dw, result: undefined as T };
     const p = await pipelineOn(oltp, dw, env);
-    try {
-      template.result = await setup(p);
-    } finally {
-      // the databases stay (closed: a database is copied only while no one is connected to it)
-      await p.storage.cleanup();
-      await oltp.database.close();
-      await dw.database.close();
-    }
+    template = { oltp, dw, result: undefined as T, open: p };
+    template.result = await setup(p);
   });
   afterAll(async () => {
     await (await shared?.catch(() => undefined))?.close();
     shared = undefined;
+    await freeze();
     // close() closes again (a no-op) and drops the databases
     await template?.oltp.close();
     await template?.dw.close();
@@ -118,6 +125,7 @@ export function pipelineFixture<T>(engine: TestEngine, setup: (p: TestPipeline) 
 
   async function fork(): Promise<LoadedPipeline<T>> {
     if (!template) throw new Error('pipelineFixture: copies exist only inside beforeAll/it/afterAll of its describe block, after its beforeAll');
+    await freeze();
     const oltp = await copyOf(template.oltp.target);
     const dw =
       oltp &&
@@ -138,7 +146,12 @@ export function pipelineFixture<T>(engine: TestEngine, setup: (p: TestPipeline) 
   }
 
   return {
-    shared: () => (shared ??= fork()),
+    shared() {
+      const open = template?.open;
+      // the set-up pipeline itself: freeze() or afterAll closes it, not the test
+      if (open && template) return Promise.resolve({ ...open, setup: template.result, close: async () => undefined });
+      return (shared ??= fork());
+    },
     fork,
   };
 }
