@@ -5,7 +5,7 @@ import { app, type InvocationContext } from '@azure/functions';
 import { parseExtractRetry, QUEUES } from '../shared/pipeline/messages.js';
 import { pipelineContext } from '../shared/pipeline/runtime.js';
 import { invocationLogger } from '../shared/telemetry/invocation-logger.js';
-import { extractOrRetryLater } from './runtime/extract-or-retry.js';
+import { extractOrRetryLater } from '../shared/pipeline/extract-or-retry.js';
 import { underFunctionsHost } from './runtime/functions-host.js';
 
 export async function extractRetryHandler(message: unknown, context: InvocationContext): Promise<void> {

@@ -7,7 +7,7 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { pipelineContext } from '../shared/pipeline/runtime.js';
 import { invocationLogger } from '../shared/telemetry/invocation-logger.js';
-import { extractOrRetryLater } from './runtime/extract-or-retry.js';
+import { extractOrRetryLater } from '../shared/pipeline/extract-or-retry.js';
 import { underFunctionsHost } from './runtime/functions-host.js';
 
 export async function extractHandler(timer: Timer, context: InvocationContext): Promise<void> {

@@ -6,7 +6,7 @@
 // its lease cannot commit. Each case that loads ends with the warehouse reconciled to the source.
 import type { Kysely } from 'kysely';
 import type { WarehouseTables } from '../../shared/db/schema/index.js';
-import { extractOrRetryLater } from '../../functions/runtime/extract-or-retry.js';
+import { extractOrRetryLater } from '../../shared/pipeline/extract-or-retry.js';
 import { factFaults } from '../../shared/pipeline/facts/steps.js';
 import { LeaseLostError, startHeartbeat } from '../../shared/pipeline/lease.js';
 import { faults, loadDimensions } from '../../shared/pipeline/load-dimensions.js';

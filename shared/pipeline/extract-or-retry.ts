@@ -1,13 +1,15 @@
 // The daily extract as both the timer and its postponed retries run it: a live run holding the
 // pipeline lease postpones the trigger with a delayed message on extract-retry (a queue the real
 // host triggers on, and so does the local host), until the end of the first trigger's UTC day.
-import type { PipelineContext } from '../../shared/pipeline/context.js';
-import { readLease } from '../../shared/pipeline/lease.js';
-import { extractRetryDelaySeconds, QUEUES, type ExtractRetryMessage } from '../../shared/pipeline/messages.js';
-import { runExtract, type ExtractOutcome } from '../../shared/pipeline/run-extract.js';
+import type { PipelineContext } from './context.js';
+import { readLease } from './lease.js';
+import { extractRetryDelaySeconds, QUEUES, type ExtractRetryMessage } from './messages.js';
+import { runExtract, type ExtractOutcome } from './run-extract.js';
 
-/** Runs the daily extract; when a live run holds the lease, queues a retry later the same UTC day. */
-/** `now` is the clock the retry delay is computed from (tests fix it). */
+/**
+ * Runs the daily extract; when a live run holds the lease, queues a retry later the same UTC day.
+ * `now` is the clock the retry delay is computed from (tests fix it).
+ */
 export async function extractOrRetryLater(ctx: PipelineContext, firstTriggerAt: Date, attempt: number, now = new Date()): Promise<ExtractOutcome> {
   const outcome = await runExtract(ctx);
   if (outcome.status === 'started') {
