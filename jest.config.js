@@ -7,7 +7,8 @@ export default {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] },
   testMatch: ['<rootDir>/tests/**/*.test.ts'],
-  // PGlite instances cost ~300 MB each: keep the suite serial (see package.json --runInBand).
+  // npm test runs two workers (one per core; PGlite copies cost ~300 MB each, well within 24 GB);
+  // the fault suite (npm run test:faults) runs serially: it kills processes and waits on real clocks.
   testTimeout: 120000,
   // Name each engine's scenario in the output, so a CI log shows PostgreSQL really ran.
   verbose: true,
