@@ -10,8 +10,8 @@ import { formatRunReport, readRunReport, type RunReport } from '../shared/pipeli
 import { parseCliArgs, runCli, scaleFlag, UsageError } from './cli.js';
 
 /** Fires the extract timer, drains the queues, and returns the report of the run it started. */
-export async function runPipelineOnce(log: (line: string) => void): Promise<RunReport> {
-  const host = await startLocalHost({ storageConnectionString: process.env.AzureWebJobsStorage!, log });
+export async function runPipelineOnce(log: (line: string) => void, opts: { hostJsonPath?: string; pollIdleMs?: number } = {}): Promise<RunReport> {
+  const host = await startLocalHost({ storageConnectionString: process.env.AzureWebJobsStorage!, hostJsonPath: opts.hostJsonPath, log });
   try {
     const dw = await getWarehouseDatabase();
     const before = await dw.db.selectFrom('etl.run').select('run_id').orderBy('run_id', 'desc').executeTakeFirst();
@@ -23,7 +23,7 @@ export async function runPipelineOnce(log: (line: string) => void): Promise<RunR
       const handled = await host.pollOnce();
       const report = (await readRunReport(dw.db, run.run_id))!;
       if (report.status !== 'running' && handled === 0) return report;
-      if (handled === 0) await new Promise((r) => setTimeout(r, 500));
+      if (handled === 0) await new Promise((r) => setTimeout(r, opts.pollIdleMs ?? 500));
     }
   } finally {
     await host.stop();

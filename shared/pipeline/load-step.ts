@@ -8,12 +8,12 @@
 // recorded. Last: the heartbeat stops and the claim goes back to the run — or, when the failure
 // is final (the message's last attempt, or an error no retry can fix), the lease is released and
 // the run stays failed with the reason, so the next trigger can start at once.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Transaction } from 'kysely';
 import type { WarehouseTables } from '../db/schema/index.js';
-import { manifestSchema, type Manifest } from '../storage/batch-manifest.js';
-import { BatchIntegrityError, type BatchStore } from '../storage/batch-store.js';
+import type { Manifest } from '../storage/batch-manifest.js';
+import { BatchIntegrityError } from '../storage/batch-store.js';
 import type { PipelineContext } from './context.js';
 import { claimRun, guardLease, LeaseLostError, releaseLease, returnClaim, startHeartbeat, type Heartbeat } from './lease.js';
 import { RefusedMessageError, type LoadMessage } from './messages.js';
@@ -59,29 +59,6 @@ function refusal(state: Awaited<ReturnType<typeof readRunState>>, message: LoadM
     if (!recorded || recorded.manifest_path !== b.manifestPath) return `batch ${b.manifestPath} (${b.entity}) is not a batch the run extracted`;
   }
   return null;
-}
-
-/** Reads a manifest after checking it is byte for byte the one the extract recorded. */
-async function readVerifiedManifest(store: BatchStore, path: string, sha256: string): Promise<Manifest> {
-  let body: Buffer;
-  try {
-    body = await store.container.getBlobClient(path).downloadToBuffer();
-  } catch (e) {
-    if ((e as { statusCode?: number }).statusCode === 404) throw new BatchIntegrityError(`blob ${path} does not exist`, path);
-    throw e;
-  }
-  const actual = createHash('sha256').update(body).digest('hex');
-  if (actual !== sha256) throw new BatchIntegrityError(`manifest checksum mismatch for ${path}: etl.batch says ${sha256}, blob has ${actual}`, path);
-  let json: unknown;
-  try {
-    json = JSON.parse(body.toString('utf8'));
-  } catch {
-    throw new BatchIntegrityError(`manifest ${path} is not valid JSON`, path);
-  }
-  const parsed = manifestSchema.safeParse(json);
-  if (!parsed.success)
-    throw new BatchIntegrityError(`manifest ${path} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, path);
-  return parsed.data;
 }
 
 /**
@@ -139,7 +116,7 @@ export async function openLoadStep(ctx: PipelineContext, message: LoadMessage, s
       const manifests = new Map<string, Manifest>();
       for (const b of message.batches) {
         const recorded = claimed.batches.find((r) => r.entity === b.entity)!;
-        const manifest = await readVerifiedManifest(store, b.manifestPath, recorded.manifest_sha256);
+        const manifest = await store.readManifest(b.manifestPath, recorded.manifest_sha256);
         if (manifest.runId !== runId || manifest.entity !== b.entity) {
           throw new BatchIntegrityError(
             `manifest ${b.manifestPath} belongs to run ${manifest.runId}/${manifest.entity}, not ${runId}/${b.entity}`,

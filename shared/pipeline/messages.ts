@@ -65,8 +65,8 @@ export class InvalidMessageError extends Error {
   }
 }
 
-/** Accepts what the Functions runtime hands a queue handler (already JSON-parsed, or a string). */
-export function parseLoadMessage(body: unknown): LoadMessage {
+/** Accepts what the Functions runtime hands a queue handler (already JSON-parsed, or a string) and validates it. */
+function parseMessage<T>(schema: z.ZodType<T>, body: unknown): T {
   let value = body;
   if (typeof body === 'string') {
     try {
@@ -75,9 +75,13 @@ export function parseLoadMessage(body: unknown): LoadMessage {
       throw new InvalidMessageError('not JSON');
     }
   }
-  const parsed = loadMessageSchema.safeParse(value);
+  const parsed = schema.safeParse(value);
   if (!parsed.success) throw new InvalidMessageError(parsed.error.issues.map((i) => `${i.path.join('.') || '(message)'}: ${i.message}`).join('; '));
   return parsed.data;
+}
+
+export function parseLoadMessage(body: unknown): LoadMessage {
+  return parseMessage(loadMessageSchema, body);
 }
 
 /**
@@ -103,17 +107,7 @@ export const extractRetrySchema = z.object({
 export type ExtractRetryMessage = z.infer<typeof extractRetrySchema>;
 
 export function parseExtractRetry(body: unknown): ExtractRetryMessage {
-  let value = body;
-  if (typeof body === 'string') {
-    try {
-      value = JSON.parse(body);
-    } catch {
-      throw new InvalidMessageError('not JSON');
-    }
-  }
-  const parsed = extractRetrySchema.safeParse(value);
-  if (!parsed.success) throw new InvalidMessageError(parsed.error.issues.map((i) => `${i.path.join('.') || '(message)'}: ${i.message}`).join('; '));
-  return parsed.data;
+  return parseMessage(extractRetrySchema, body);
 }
 
 /**

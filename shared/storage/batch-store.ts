@@ -114,8 +114,14 @@ export class BatchStore {
     return { manifest, manifestPath, manifestSha256: sha256(body) };
   }
 
-  async readManifest(path: string): Promise<Manifest> {
+  /** Reads and validates a manifest; with `expectedSha256` (what etl.batch recorded) its bytes must match it. */
+  async readManifest(path: string, expectedSha256?: string): Promise<Manifest> {
     const body = await this.download(path);
+    if (expectedSha256 !== undefined) {
+      const actual = sha256(body);
+      if (actual !== expectedSha256)
+        throw new BatchIntegrityError(`manifest checksum mismatch for ${path}: etl.batch says ${expectedSha256}, blob has ${actual}`, path);
+    }
     let json: unknown;
     try {
       json = JSON.parse(body.toString('utf8'));

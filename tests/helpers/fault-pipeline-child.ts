@@ -14,14 +14,13 @@
 // FAULT_HOST_JSON: the host.json to read (tests make retries fast). The last stdout line is
 // `FAULT-REPORT <run report as JSON>`.
 import { createInterface } from 'node:readline';
-import { startLocalHost } from '../../dev/host.js';
-import { closeAllDatabases, getWarehouseDatabase } from '../../shared/db/connections.js';
+import { closeAllDatabases } from '../../shared/db/connections.js';
 import { factFaults } from '../../shared/pipeline/facts/steps.js';
 import { faults } from '../../shared/pipeline/load-dimensions.js';
 import { QUEUES } from '../../shared/pipeline/messages.js';
-import { readRunReport, type RunReport } from '../../shared/pipeline/run-report.js';
 import { BatchStore } from '../../shared/storage/batch-store.js';
 import { QueueSender } from '../../shared/storage/queues.js';
+import { runPipelineOnce } from '../../scripts/pipeline.js';
 
 const stage = process.env.FAULT_PAUSE_AT ?? '';
 const resumers: (() => void)[] = [];
@@ -62,32 +61,9 @@ if (stage === 'extract') {
   throw new Error(`unknown FAULT_PAUSE_AT '${stage}'`);
 }
 
-async function runOnce(): Promise<RunReport> {
-  const host = await startLocalHost({
-    storageConnectionString: process.env.AzureWebJobsStorage!,
-    hostJsonPath: process.env.FAULT_HOST_JSON,
-    log: (line) => console.log(line),
-  });
-  try {
-    const dw = await getWarehouseDatabase();
-    const before = await dw.db.selectFrom('etl.run').select('run_id').orderBy('run_id', 'desc').executeTakeFirst();
-    await host.fireTimer('extract');
-    const run = await dw.db.selectFrom('etl.run').select('run_id').orderBy('run_id', 'desc').executeTakeFirstOrThrow();
-    if (run.run_id === before?.run_id) throw new Error('the extract did not start a run');
-    for (;;) {
-      const handled = await host.pollOnce();
-      const report = (await readRunReport(dw.db, run.run_id))!;
-      if (report.status !== 'running' && handled === 0) return report;
-      if (handled === 0) await new Promise((r) => setTimeout(r, 300));
-    }
-  } finally {
-    await host.stop();
-  }
-}
-
 let code = 1;
 try {
-  const report = await runOnce();
+  const report = await runPipelineOnce((line) => console.log(line), { hostJsonPath: process.env.FAULT_HOST_JSON, pollIdleMs: 300 });
   console.log(`FAULT-REPORT ${JSON.stringify(report)}`);
   code = report.status === 'succeeded' ? 0 : 1;
 } catch (e) {
