@@ -8,9 +8,13 @@ import { healthHandler, healthRoute } from '../functions/health.js';
 import { loadDimensionsHandler, loadDimensionsQueue } from '../functions/load-dimensions.js';
 import { loadFactsHandler, loadFactsQueue } from '../functions/load-facts.js';
 import { runsHandler, runsRoute } from '../functions/runs.js';
+import { watchdogHandler, watchdogTimer } from '../functions/watchdog.js';
 
 export const REGISTRATIONS = {
-  timers: [{ name: 'extract', ...extractTimer, handler: extractHandler }],
+  timers: [
+    { name: 'extract', ...extractTimer, handler: extractHandler },
+    { name: 'watchdog', ...watchdogTimer, handler: watchdogHandler },
+  ],
   queues: [
     { name: 'loadDimensions', ...loadDimensionsQueue, handler: loadDimensionsHandler },
     { name: 'loadFacts', ...loadFactsQueue, handler: loadFactsHandler },

@@ -2,6 +2,7 @@
 // placeholders resolve from the environment (the app settings), as on the real host.
 import type { Timer } from '@azure/functions';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { loadSettings } from '../shared/config/settings.js';
 import { invocationContext, type HostLog } from './invocation-context.js';
 import { nextOccurrence, parseNcrontab } from './ncrontab.js';
 import type { TimerRegistration } from './registrations.js';
@@ -20,11 +21,22 @@ export async function fireTimer(timer: TimerRegistration, log: HostLog): Promise
   await timer.handler(info, invocationContext(timer.name, log));
 }
 
+/**
+ * The app settings the local host resolves %NAME% from: the environment, where a setting the app
+ * validates (shared/config/settings.ts, e.g. WATCHDOG_SCHEDULE) and the environment leaves unset
+ * takes the default the app itself would use. On Azure these are app settings the deployment sets.
+ */
+export function localAppSettings(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const defaults = Object.entries(loadSettings(env)).filter((e): e is [string, string] => typeof e[1] === 'string' && !env[e[0]]);
+  return { ...env, ...Object.fromEntries(defaults) };
+}
+
 /** Fires each timer on its schedule until the returned stop() is called (and awaited). */
 export function runTimerSchedules(timers: readonly TimerRegistration[], log: HostLog): () => Promise<void> {
   let stopped = false;
   // parsed before any loop starts, so a bad schedule or a missing setting stops the host at start
-  const schedules = timers.map((t) => ({ t, schedule: parseNcrontab(resolveAppSettings(t.schedule)) }));
+  const settings = localAppSettings();
+  const schedules = timers.map((t) => ({ t, schedule: parseNcrontab(resolveAppSettings(t.schedule, settings)) }));
   const loops = schedules.map(async ({ t, schedule }) => {
     while (!stopped) {
       const next = nextOccurrence(schedule, new Date());

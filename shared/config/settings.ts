@@ -69,6 +69,12 @@ const schema = z.object({
     .optional()
     .transform((v) => (v === undefined || v.trim() === '' ? '0 0 3 * * *' : v.trim()))
     .refine((v) => v.split(/\s+/).length === 6, { message: "expected an NCRONTAB expression with 6 fields, e.g. '0 0 3 * * *' (03:00 UTC daily)" }),
+  /** NCRONTAB (6 fields, UTC) of the watchdog timer that recovers a run found dead (its lease expired without a heartbeat) */
+  WATCHDOG_SCHEDULE: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? '0 */10 * * * *' : v.trim()))
+    .refine((v) => v.split(/\s+/).length === 6, { message: "expected an NCRONTAB expression with 6 fields, e.g. '0 */10 * * * *' (every 10 minutes)" }),
   // re-read window before the watermark: catches rows committed late with an earlier updated_at
   EXTRACT_OVERLAP_MINUTES: intSetting(60, 0, 7 * 24 * 60, 'minutes'),
   EXTRACT_SAFETY_LAG_SECONDS: intSetting(60, 0, 24 * 3600, 'seconds'),

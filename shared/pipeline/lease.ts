@@ -38,21 +38,36 @@ export async function readLease(db: Kysely<WarehouseTables>): Promise<{ holder: 
 export type LeaseOutcome =
   { acquired: true; recovered?: { runId: string; expiredAt: Date } } | { acquired: false; holder: string | null; expiresAt: Date | null };
 
+/** The holder of an expired lease (a dead run: its heartbeat stopped), or null when the lease is free or live. */
+export function deadHolder(lease: { holder: string | null; expiresAt: Date | null }, now: Date): string | null {
+  return lease.holder !== null && lease.expiresAt !== null && lease.expiresAt < now ? lease.holder : null;
+}
+
 /**
  * Takes the lease for runId if it is free, already runId's, or expired. Taking over an expired
  * lease marks its run failed (a dead run: no heartbeat) and says so in `recovered`. Returns the
- * current holder when the lease is held by a live run.
+ * current holder when the lease is held by a live run. With `deadOnly` (the watchdog) only an
+ * expired lease is taken: a free or live one is left alone.
  */
-export async function acquireLease(db: Kysely<WarehouseTables>, runId: string, ttlMinutes: number, now = new Date()): Promise<LeaseOutcome> {
+export async function acquireLease(
+  db: Kysely<WarehouseTables>,
+  runId: string,
+  ttlMinutes: number,
+  now = new Date(),
+  options: { deadOnly?: boolean } = {},
+): Promise<LeaseOutcome> {
   const before = await readLease(db);
-  const dead = before.holder !== null && runOfHolder(before.holder) !== runId && before.expiresAt !== null && before.expiresAt < now ? before.holder : null;
+  const expired = deadHolder(before, now);
+  const dead = expired !== null && runOfHolder(expired) !== runId ? expired : null;
+  if (options.deadOnly && dead === null) return { acquired: false, holder: before.holder, expiresAt: before.expiresAt };
   const result = await db
     .updateTable('etl.lease')
     .set({ holder: runId, acquired_at: now, expires_at: later(now, ttlMinutes) })
     .where('name', '=', PIPELINE_LEASE)
     .where((eb) => {
-      const free = [eb('holder', 'is', null), eb('holder', '=', runId)];
-      // only the expired holder we read: it is the run we are about to mark failed
+      const free = options.deadOnly ? [] : [eb('holder', 'is', null), eb('holder', '=', runId)];
+      // only the expired holder we read: it is the run we are about to mark failed. Two takers
+      // of the same dead lease race on this one conditional UPDATE; exactly one matches.
       return eb.or(dead === null ? free : [...free, eb.and([eb('holder', '=', dead), eb('expires_at', '<', now)])]);
     })
     .executeTakeFirst();

@@ -37,11 +37,19 @@ export type ExtractOutcome =
 
 export async function runExtract(
   ctx: PipelineContext,
-  opts: { kind?: RunKind; now?: Date; window?: ExtractWindow; entities?: string[]; requestedBy?: string } = {},
+  opts: {
+    kind?: RunKind;
+    now?: Date;
+    window?: ExtractWindow;
+    entities?: string[];
+    requestedBy?: string;
+    /** the run id, when the caller already took the lease for it (the watchdog's take-over) */
+    runId?: string;
+  } = {},
 ): Promise<ExtractOutcome> {
   const { dw, settings, log } = ctx;
   const now = opts.now ?? new Date();
-  const runId = newRunId(now);
+  const runId = opts.runId ?? newRunId(now);
   const kind = opts.kind ?? 'daily';
   const lease = await acquireLease(dw.db, runId, settings.RUN_LEASE_MINUTES, now);
   if (!lease.acquired) {

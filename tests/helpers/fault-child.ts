@@ -1,5 +1,6 @@
-// Starts tests/helpers/fault-pipeline-child.ts (one `npm run pipeline`-equivalent run) as a child
-// process, waits for it to reach a pause point, resumes or kills it (-9). Every child started is
+// Starts tests/helpers/fault-pipeline-child.ts (one `npm run pipeline`-equivalent run) or
+// fault-host-child.ts (the scheduled local host) as a child process, waits for it to reach a pause
+// point or print a line, resumes or kills it (-9). Every child started is
 // tracked: stopAllChildren() (call it in afterEach) SIGKILLs any still alive and waits for its exit,
 // so a failing test leaves no process behind.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -43,9 +44,22 @@ export function fastHostJson(): { path: string; remove: () => void } {
 }
 
 export function startPipelineChild(env: Record<string, string>, pauseAt?: PauseStage): PipelineChild {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'tests/helpers/fault-pipeline-child.ts'], {
+  return startChild('tests/helpers/fault-pipeline-child.ts', { ...env, FAULT_PAUSE_AT: pauseAt ?? '' }, pauseAt);
+}
+
+/**
+ * The local Functions host as `npm start` runs it (tests/helpers/fault-host-child.ts): timers on
+ * their schedules (EXTRACT_SCHEDULE, WATCHDOG_SCHEDULE from `env`) and the queues polled in the
+ * background, until it is killed. It prints `FAULT-HOST-READY` once it runs.
+ */
+export function startHostChild(env: Record<string, string>): PipelineChild {
+  return startChild('tests/helpers/fault-host-child.ts', env);
+}
+
+function startChild(script: string, env: Record<string, string>, pauseAt?: PauseStage): PipelineChild {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script], {
     cwd: ROOT,
-    env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=256', EXTRACT_SAFETY_LAG_SECONDS: '0', ...env, FAULT_PAUSE_AT: pauseAt ?? '' },
+    env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=256', EXTRACT_SAFETY_LAG_SECONDS: '0', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let out = '';
