@@ -1,0 +1,211 @@
+// npm run bench -- [--engine postgres|pglite] [--scales 5,10] [--rounds 3] [--sample 2000] [--out path.json]
+//
+// The instrument of the performance issue: per scale, it seeds the OLTP once (deterministic seed,
+// fixed --as-of), then runs rounds, each on a fresh copy of that source:
+//   (a) the pipeline's full load into a fresh warehouse (the real pipeline: timer, queues, Blob,
+//       the same code `npm run pipeline` runs) and (b) the SQL-only ideal (ideal.ts) into another,
+//       in alternating order; then both warehouses must be identical (identity.ts);
+//   (c) the row-by-row baseline over a sample of items (row-by-row.ts);
+//   (d) on the pipeline's warehouse: an incremental day applied to the source and the first daily
+//       run after the full load, a no-change daily run, a second incremental day and a steady
+//       daily run.
+// Every unit runs in its own child process (child.ts), so each peak RSS is that unit's own. Prints
+// medians (min, max) and ratios (summary.ts), writes everything as JSON (default
+// .data/bench/bench-<timestamp>.json). Exit 2: bad flags or no server; 1: a unit failed or the
+// warehouses differ. See docs/performance.md.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { startAzurite, type Azurite } from '../../dev/azurite.js';
+import { BenchSetupError, pgliteDatabases, postgresDatabases, type BenchDatabases } from './databases.js';
+import { BenchUsageError, parseBenchOptions, type BenchOptions } from './options.js';
+import { BenchChildError, killChildren, runChild, type ChildResult } from './run-child.js';
+import { formatSummary, summarize, type Measurement, type ScaleSamples } from './summary.js';
+
+const stamp = () => new Date().toISOString().slice(11, 19);
+const progress = (line: string) => console.log(`[${stamp()}] ${line}`);
+const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+/** Minutes the next daily run must reach back from its watermark to see a day stamped from `windowStart` on. */
+const overlapReaching = (windowStart: string) => String(Math.max(60, Math.ceil((Date.now() - Date.parse(windowStart)) / 60_000) + 5));
+
+interface RoundRecord {
+  round: number;
+  order: string[];
+  units: Record<string, ChildResult>;
+}
+
+async function benchScale(opts: BenchOptions, databases: BenchDatabases, storage: string, si: number, scale: number) {
+  const today = new Date().toISOString().slice(0, 10);
+  const name = (x: string) => `s${si}_${x}`;
+  progress(`scale ${scale}: seeding the source (seed ${opts.seed}, as of ${opts.asOf}) on ${databases.description}`);
+  const seedUrl = await databases.create(name('seed'));
+  const seed = await runChild({ unit: 'seed', scale, seed: opts.seed, asOf: opts.asOf }, { OLTP_CONNECTION_STRING: seedUrl });
+  const sourceRows = Object.values(seed.counts as Record<string, number>).reduce((a, b) => a + b, 0);
+  progress(`scale ${scale}: seeded ${sourceRows.toLocaleString('en-US')} rows in ${secs(seed.ms)}`);
+  const samples: ScaleSamples = { scale, sourceRows, samples: {}, rowByRowRows: [], changedRows: [], identical: [] };
+  const rounds: RoundRecord[] = [];
+  const add = (m: Measurement, r: ChildResult) => (samples.samples[m] ??= []).push({ ms: r.ms, peakRssMB: r.peakRssMB });
+
+  for (let round = 1; round <= opts.rounds; round++) {
+    const tag = `scale ${scale} round ${round}/${opts.rounds}`;
+    const rn = (x: string) => name(`r${round}_${x}`);
+    const src = await databases.copy(name('seed'), rn('src'));
+    const [dwPipeline, dwIdeal] = [await databases.create(rn('dw_pipeline')), await databases.create(rn('dw_ideal'))];
+    const pipelineEnv = (extra: Record<string, string> = {}) => ({
+      OLTP_CONNECTION_STRING: src,
+      DW_CONNECTION_STRING: dwPipeline,
+      AzureWebJobsStorage: storage,
+      BLOB_CONTAINER: `bench-${si}-${round}`,
+      ...extra,
+    });
+    const pipelineRun = async (label: string, extra?: Record<string, string>) => {
+      const r = await runChild({ unit: 'pipeline' }, pipelineEnv(extra), { heapMB: 256 });
+      const report = r.report as { status: string; runId: string; error?: string | null };
+      if (report.status !== 'succeeded') throw new BenchChildError(`${tag}: ${label}: run ${report.runId} ${report.status}: ${report.error ?? ''}`);
+      progress(`${tag}: ${label}: ${secs(r.ms)} (peak RSS ${r.peakRssMB} MB)`);
+      return r;
+    };
+    const record: RoundRecord = { round, order: round % 2 ? ['pipeline', 'ideal'] : ['ideal', 'pipeline'], units: {} };
+    rounds.push(record);
+
+    // (a) and (b), alternating which goes first
+    for (const unit of record.order) {
+      if (unit === 'pipeline') {
+        record.units['full.pipeline'] = await pipelineRun('full load, pipeline');
+        add('full.pipeline', record.units['full.pipeline']);
+      } else {
+        const r = await runChild({ unit: 'ideal', today }, { OLTP_CONNECTION_STRING: src, DW_CONNECTION_STRING: dwIdeal });
+        progress(`${tag}: full load, SQL-only ideal: ${secs(r.ms)} (peak RSS ${r.peakRssMB} MB)`);
+        record.units['full.ideal'] = r;
+        add('full.ideal', r);
+      }
+    }
+    const identity = await runChild({ unit: 'identity', a: dwPipeline, b: dwIdeal }, {});
+    record.units.identity = identity;
+    samples.identical.push(identity.identical === true);
+    if (identity.identical) progress(`${tag}: the pipeline's warehouse is identical to the ideal's`);
+    else {
+      const diffs = (identity.tables as { table: string; rows: number[]; identical: boolean; differences?: string[] }[]).filter((t) => !t.identical);
+      progress(`${tag}: WAREHOUSES DIFFER: ${diffs.map((d) => `${d.table} (rows ${d.rows.join(' vs ')}; ${d.differences?.join(', ')})`).join('; ')}`);
+    }
+
+    // (c) on the ideal's warehouse, from the same source
+    const rbr = await runChild({ unit: 'row-by-row', sample: opts.sample }, { OLTP_CONNECTION_STRING: src, DW_CONNECTION_STRING: dwIdeal });
+    record.units['row-by-row'] = rbr;
+    add('row-by-row', rbr);
+    samples.rowByRowRows.push(Number(rbr.rows));
+    progress(
+      `${tag}: row-by-row: ${rbr.rows} rows in ${secs(rbr.ms)} = ${Math.round(Number(rbr.rowsPerSecond))} rows/s${rbr.matches ? '' : ' (RESULT DIFFERS from the set-based load)'}`,
+    );
+    await databases.drop(rn('dw_ideal'));
+
+    // (d) daily runs on the pipeline's warehouse: the first day is stamped just before today
+    // (another UTC date than the second), so the first run reaches back to it with a wider overlap
+    const day1 = await runChild({ unit: 'incremental', at: 'end-of-yesterday', seed: opts.seed }, { OLTP_CONNECTION_STRING: src });
+    record.units['incremental.1'] = day1;
+    record.units['daily.first'] = await pipelineRun(`daily run after the full load (${day1.changedRows} rows changed)`, {
+      EXTRACT_OVERLAP_MINUTES: overlapReaching(String(day1.windowStart)),
+    });
+    add('daily.first', record.units['daily.first']);
+    record.units['daily.no-change'] = await pipelineRun('daily run, no change');
+    add('daily.no-change', record.units['daily.no-change']);
+    const day2 = await runChild({ unit: 'incremental', at: 'now', seed: opts.seed }, { OLTP_CONNECTION_STRING: src });
+    record.units['incremental.2'] = day2;
+    record.units['daily.steady'] = await pipelineRun(`daily run, steady (${day2.changedRows} rows changed)`, {
+      EXTRACT_OVERLAP_MINUTES: overlapReaching(String(day2.windowStart)),
+    });
+    add('daily.steady', record.units['daily.steady']);
+    samples.changedRows.push([Number(day1.changedRows), Number(day2.changedRows)]);
+    await databases.drop(rn('dw_pipeline'));
+    await databases.drop(rn('src'));
+  }
+  await databases.drop(name('seed'));
+  return { scale, sourceRows, seed, rounds, samples };
+}
+
+async function main(): Promise<number> {
+  let opts: BenchOptions;
+  try {
+    opts = parseBenchOptions(process.argv.slice(2));
+  } catch (e) {
+    if (e instanceof BenchUsageError) {
+      console.error(e.message);
+      return 2;
+    }
+    throw e;
+  }
+  let databases: BenchDatabases;
+  if (opts.engine === 'postgres') {
+    const url = process.env.BENCH_POSTGRES_URL || process.env.TEST_POSTGRES_URL;
+    if (!url) {
+      console.error(
+        '--engine postgres needs a PostgreSQL server: set BENCH_POSTGRES_URL (or TEST_POSTGRES_URL) to a login that may create databases, or use --engine pglite',
+      );
+      return 2;
+    }
+    try {
+      databases = await postgresDatabases(url);
+    } catch (e) {
+      if (e instanceof BenchSetupError) {
+        console.error(e.message);
+        return 2;
+      }
+      throw e;
+    }
+  } else databases = pgliteDatabases();
+
+  const work = mkdtempSync(join(tmpdir(), 'bench-'));
+  let azurite: Azurite | undefined;
+  const cleanup = async () => {
+    killChildren();
+    await databases.close().catch(() => undefined);
+    await azurite?.stop().catch(() => undefined);
+    rmSync(work, { recursive: true, force: true });
+  };
+  const interrupted = () => {
+    progress('interrupted: dropping the bench databases');
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+
+  const startedAt = new Date().toISOString();
+  const loadBefore = loadavg();
+  try {
+    // one storage emulator for the whole bench, on disk, in this process: the pipeline units'
+    // RSS is then the pipeline's own
+    azurite = await startAzurite({ location: join(work, 'azurite'), blobPort: 0, queuePort: 0 });
+    progress(`bench: ${opts.engine}, scales ${opts.scales.join(', ')}, ${opts.rounds} rounds, row-by-row sample ${opts.sample}`);
+    const results = [];
+    for (let si = 0; si < opts.scales.length; si++) results.push(await benchScale(opts, databases, azurite.connectionString, si, opts.scales[si]!));
+    const summary = summarize(results.map((r) => r.samples));
+    console.log('\n' + formatSummary(summary));
+    const out = resolve(opts.out ?? join('.data', 'bench', `bench-${startedAt.replace(/[:.]/g, '-')}.json`));
+    mkdirSync(dirname(out), { recursive: true });
+    const report = {
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      options: opts,
+      engine: databases.description,
+      machine: { node: process.version, cpus: cpus().length, loadAverageBefore: loadBefore, loadAverageAfter: loadavg() },
+      summary,
+      scales: results.map(({ samples, ...rest }) => ({ ...rest, changedRows: samples.changedRows, identical: samples.identical })),
+    };
+    writeFileSync(out, JSON.stringify(report, null, 2) + '\n');
+    console.log(`\nwritten: ${out}`);
+    const identical = summary.scales.every((s) => s.identical);
+    if (!identical) console.error("the pipeline's warehouse differs from the ideal's (see above and the JSON)");
+    return identical ? 0 : 1;
+  } finally {
+    await cleanup();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(e instanceof BenchChildError ? e.message : e);
+    process.exit(1);
+  },
+);

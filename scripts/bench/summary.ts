@@ -1,0 +1,169 @@
+// Medians, ranges and ratios of the bench's measurements, and the printed table. Pure: the
+// orchestration (bench.ts) collects the samples, this turns them into what the reader compares.
+
+/** One measured unit: its inner time and the peak RSS of its process. */
+export interface Sample {
+  ms: number;
+  peakRssMB: number;
+}
+
+export const MEASUREMENTS = ['full.pipeline', 'full.ideal', 'row-by-row', 'daily.first', 'daily.no-change', 'daily.steady'] as const;
+export type Measurement = (typeof MEASUREMENTS)[number];
+
+export interface ScaleSamples {
+  scale: number;
+  /** rows in the source when the full loads run */
+  sourceRows: number;
+  samples: Partial<Record<Measurement, Sample[]>>;
+  /** row-by-row: rows upserted per round */
+  rowByRowRows: number[];
+  /** rows the incremental days changed: [first day, second day] per round */
+  changedRows: [number, number][];
+  identical: boolean[];
+}
+
+export interface Stat {
+  median: number;
+  min: number;
+  max: number;
+  n: number;
+}
+
+export function stat(values: readonly number[]): Stat {
+  if (values.length === 0) return { median: Number.NaN, min: Number.NaN, max: Number.NaN, n: 0 };
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  const median = s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+  return { median, min: s[0]!, max: s[s.length - 1]!, n: s.length };
+}
+
+export interface ScaleSummary {
+  scale: number;
+  sourceRows: number;
+  ms: Partial<Record<Measurement, Stat>>;
+  peakRssMB: Partial<Record<Measurement, number>>;
+  rowByRowRowsPerSecond: Stat;
+  pipelineRowsPerSecond: Stat;
+  changedRows: Stat;
+  identical: boolean;
+  ratios: {
+    pipelineOverIdeal: number;
+    rowByRowOverPipelineRowsPerSecond: number;
+    steadyDailyOverFull: number;
+    firstDailyOverSteady: number;
+  };
+}
+
+export interface Summary {
+  scales: ScaleSummary[];
+  /** the largest scale over the smallest, when there are two or more */
+  acrossScales: null | {
+    from: number;
+    to: number;
+    dailySteady: number;
+    dailyFirst: number;
+    dailyNoChange: number;
+    fullPipeline: number;
+    /** changed rows of the larger scale's incremental days over the smaller's: 1 when the day has the same size */
+    changedRows: number;
+  };
+}
+
+const median = (s: Stat | undefined) => s?.median ?? Number.NaN;
+
+export function summarize(all: readonly ScaleSamples[]): Summary {
+  const scales = all.map((x): ScaleSummary => {
+    const ms: ScaleSummary['ms'] = {};
+    const peakRssMB: ScaleSummary['peakRssMB'] = {};
+    for (const m of MEASUREMENTS) {
+      const samples = x.samples[m] ?? [];
+      if (samples.length === 0) continue;
+      ms[m] = stat(samples.map((s) => s.ms));
+      peakRssMB[m] = Math.max(...samples.map((s) => s.peakRssMB));
+    }
+    const rbr = (x.samples['row-by-row'] ?? []).map((s, i) => (x.rowByRowRows[i] ?? 0) / (s.ms / 1000));
+    const pipelineRps = (x.samples['full.pipeline'] ?? []).map((s) => x.sourceRows / (s.ms / 1000));
+    const rowByRowRowsPerSecond = stat(rbr);
+    const pipelineRowsPerSecond = stat(pipelineRps);
+    return {
+      scale: x.scale,
+      sourceRows: x.sourceRows,
+      ms,
+      peakRssMB,
+      rowByRowRowsPerSecond,
+      pipelineRowsPerSecond,
+      changedRows: stat(x.changedRows.flat()),
+      identical: x.identical.length > 0 && x.identical.every(Boolean),
+      ratios: {
+        pipelineOverIdeal: median(ms['full.pipeline']) / median(ms['full.ideal']),
+        rowByRowOverPipelineRowsPerSecond: rowByRowRowsPerSecond.median / pipelineRowsPerSecond.median,
+        steadyDailyOverFull: median(ms['daily.steady']) / median(ms['full.pipeline']),
+        firstDailyOverSteady: median(ms['daily.first']) / median(ms['daily.steady']),
+      },
+    };
+  });
+  let acrossScales: Summary['acrossScales'] = null;
+  if (scales.length >= 2) {
+    const [a, b] = [scales[0]!, scales[scales.length - 1]!];
+    const r = (m: Measurement) => median(b.ms[m]) / median(a.ms[m]);
+    acrossScales = {
+      from: a.scale,
+      to: b.scale,
+      dailySteady: r('daily.steady'),
+      dailyFirst: r('daily.first'),
+      dailyNoChange: r('daily.no-change'),
+      fullPipeline: r('full.pipeline'),
+      changedRows: b.changedRows.median / a.changedRows.median,
+    };
+  }
+  return { scales, acrossScales };
+}
+
+const LABELS: Record<Measurement, string> = {
+  'full.pipeline': 'full load, pipeline',
+  'full.ideal': 'full load, SQL-only ideal',
+  'row-by-row': 'row-by-row upserts (sample)',
+  'daily.first': 'daily run, first after the full load',
+  'daily.no-change': 'daily run, no change',
+  'daily.steady': 'daily run, steady (second day)',
+};
+
+const secs = (ms: number) => (Number.isNaN(ms) ? '-' : (ms / 1000).toFixed(ms < 10_000 ? 2 : 1));
+const ratio = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '-');
+const pad = (s: string, n: number) => s.padEnd(n);
+const lpad = (s: string, n: number) => s.padStart(n);
+
+export function formatSummary(summary: Summary): string {
+  const lines: string[] = [];
+  for (const s of summary.scales) {
+    lines.push(`scale ${s.scale} (${s.sourceRows.toLocaleString('en-US')} source rows; ${s.ms['full.pipeline']?.n ?? 0} rounds)`);
+    lines.push(`  ${pad('measurement', 40)}${lpad('median s', 10)}${lpad('min s', 9)}${lpad('max s', 9)}${lpad('peak RSS MB', 13)}`);
+    for (const m of MEASUREMENTS) {
+      const st = s.ms[m];
+      if (!st) continue;
+      lines.push(
+        `  ${pad(LABELS[m], 40)}${lpad(secs(st.median), 10)}${lpad(secs(st.min), 9)}${lpad(secs(st.max), 9)}${lpad(String(s.peakRssMB[m] ?? '-'), 13)}`,
+      );
+    }
+    lines.push(`  warehouse identical to the ideal's: ${s.identical ? 'yes' : 'NO'}`);
+    lines.push(`  pipeline / ideal (full load): ${ratio(s.ratios.pipelineOverIdeal)}`);
+    lines.push(
+      `  rows/s: pipeline full load ${Math.round(s.pipelineRowsPerSecond.median).toLocaleString('en-US')}, row-by-row ${Math.round(s.rowByRowRowsPerSecond.median).toLocaleString('en-US')} (ratio ${ratio(s.ratios.rowByRowOverPipelineRowsPerSecond)})`,
+    );
+    lines.push(
+      `  steady daily / full load: ${ratio(s.ratios.steadyDailyOverFull)}; first daily after the full load / steady daily: ${ratio(s.ratios.firstDailyOverSteady)}`,
+    );
+    lines.push(`  rows changed per incremental day: median ${s.changedRows.median}`);
+    lines.push('');
+  }
+  const x = summary.acrossScales;
+  if (x) {
+    lines.push(`scale ${x.to} / scale ${x.from}:`);
+    lines.push(
+      `  daily steady ${ratio(x.dailySteady)}, daily first ${ratio(x.dailyFirst)}, daily no-change ${ratio(x.dailyNoChange)}, full load ${ratio(x.fullPipeline)}; rows changed per day ${ratio(x.changedRows)}`,
+    );
+    if (Math.abs(x.changedRows - 1) > 0.05)
+      lines.push('  (the incremental day grows with the scale, so the daily ratio is not at the same number of changes: see docs/performance.md)');
+  }
+  return lines.join('\n');
+}
