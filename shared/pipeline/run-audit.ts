@@ -3,7 +3,7 @@
 // them. Every write to these tables is here; readers are in run-report.ts.
 import type { Kysely } from 'kysely';
 import type { WarehouseTables } from '../db/schema/index.js';
-import type { ExtractWindow } from './extract-window.js';
+import type { ExtractWindow, WindowCap } from './extract-window.js';
 
 export type RunKind = 'daily' | 'backfill';
 export type Step = 'extract' | 'dimensions' | 'facts';
@@ -116,11 +116,24 @@ export async function finishStep(
     .execute();
 }
 
+/** How the open-transaction cap shaped a batch's window, and the counts of the late-row check (extract-window.ts lateRowsAtLeast). */
+export interface LateCommitCheck {
+  cap: WindowCap['status'];
+  oldestOpenTransaction: Date | null;
+  heldBackMs: number;
+  /** rows read at or below the watermark (the overlap re-read) */
+  overlapRows: number;
+  /** rows read in the window's last overlap: what the next run's overlapRows is compared with */
+  tailRows: number;
+  /** at least this many rows committed below the previous window's end (null: nothing to compare) */
+  lateRows: number | null;
+}
+
 /** An extracted batch: its etl.batch row, and its window on the entity's extract step (known only once the source clock was read). */
 export async function recordBatch(
   db: Kysely<WarehouseTables>,
   runId: string,
-  batch: { entity: string; manifestPath: string; manifestSha256: string; rowCount: number; partCount: number; window: ExtractWindow },
+  batch: { entity: string; manifestPath: string; manifestSha256: string; rowCount: number; partCount: number; window: ExtractWindow; check?: LateCommitCheck },
 ): Promise<void> {
   await db
     .insertInto('etl.batch')
@@ -133,6 +146,12 @@ export async function recordBatch(
       part_count: batch.partCount,
       window_from: batch.window.from,
       window_to: batch.window.to,
+      cap_status: batch.check?.cap ?? null,
+      oldest_open_transaction: batch.check?.oldestOpenTransaction ?? null,
+      held_back_ms: batch.check?.heldBackMs ?? null,
+      overlap_rows: batch.check?.overlapRows ?? null,
+      tail_rows: batch.check?.tailRows ?? null,
+      late_rows: batch.check?.lateRows ?? null,
     })
     .execute();
   await db
@@ -141,6 +160,30 @@ export async function recordBatch(
     .where('run_id', '=', runId)
     .where('step', '=', 'extract')
     .where('entity', '=', batch.entity)
+    .execute();
+}
+
+/**
+ * The tail count of the batch whose load set the entity's watermark (its window ends at the
+ * watermark): what this run's overlap re-read is compared with. Null when there is none (first
+ * run, a batch recorded before the counts were kept).
+ */
+export async function previousTailRows(db: Kysely<WarehouseTables>, entity: string): Promise<number | null> {
+  const row = await db
+    .selectFrom('etl.watermark as w')
+    .innerJoin('etl.batch as b', (j) => j.onRef('b.run_id', '=', 'w.run_id').onRef('b.entity', '=', 'w.entity').onRef('b.window_to', '=', 'w.high_water'))
+    .select('b.tail_rows')
+    .where('w.entity', '=', entity)
+    .executeTakeFirst();
+  return row?.tail_rows === null || row?.tail_rows === undefined ? null : Number(row.tail_rows);
+}
+
+/** The run's warnings (late-commit cap unavailable, a window held back, late rows), stored as the extract finds them so a run that fails later keeps them. */
+export async function recordRunWarnings(db: Kysely<WarehouseTables>, runId: string, warnings: readonly string[]): Promise<void> {
+  await db
+    .updateTable('etl.run')
+    .set({ warnings: warnings.length === 0 ? null : JSON.stringify(warnings) })
+    .where('run_id', '=', runId)
     .execute();
 }
 

@@ -4,10 +4,21 @@
 import type { PipelineContext } from './context.js';
 import { ENTITIES } from './entities.js';
 import { extractEntity } from './extract.js';
-import { heldBackTooLong, type ExtractWindow, type WindowCap } from './extract-window.js';
+import { heldBackTooLong, lateRowsAtLeast, type ExtractWindow, type WindowCap } from './extract-window.js';
 import { acquireLease, extendLease, LeaseLostError, releaseLease, startHeartbeat } from './lease.js';
 import { QUEUES, type LoadMessage } from './messages.js';
-import { errorText, finishRun, finishStep, newRunId, recordBatch, startRun, startStep, type RunKind } from './run-audit.js';
+import {
+  errorText,
+  finishRun,
+  finishStep,
+  newRunId,
+  previousTailRows,
+  recordBatch,
+  recordRunWarnings,
+  startRun,
+  startStep,
+  type RunKind,
+} from './run-audit.js';
 import { retryStep } from './step-retry.js';
 import { readWatermark } from './watermark.js';
 
@@ -21,6 +32,8 @@ export interface EntityCapReport {
   overlapRows: number;
   /** rows read in (to - overlap, to]: the next run's overlap */
   tailRows: number;
+  /** at least this many rows committed after the previous run's snapshot below its window's end (null: nothing to compare) */
+  lateRows: number | null;
 }
 
 export type ExtractOutcome =
@@ -30,7 +43,7 @@ export type ExtractOutcome =
       batches: LoadMessage['batches'];
       rows: Record<string, number>;
       caps: Record<string, EntityCapReport>;
-      /** what the run report must say: the cap unavailable (overlap only), or a window held back too long */
+      /** what the run report must say (etl.run.warnings): the cap unavailable (overlap only), a window held back too long, late rows */
       warnings: string[];
     }
   | { status: 'skipped'; runId: string; heldBy: string | null };
@@ -85,6 +98,8 @@ export async function runExtract(
       const started = performance.now();
       await startStep(dw.db, runId, 'extract', def.name);
       const lowerBound = await readWatermark(dw.db, def.name);
+      // the late-row check compares this run's overlap re-read with what the watermark's batch read there (a backfill has no overlap)
+      const previousTail = opts.window ? null : await previousTailRows(dw.db, def.name);
       const result = await retryStep(ctx, { runId, step: 'extract', entity: def.name }, (attempt) =>
         extractEntity(ctx.oltp, ctx.store, def, {
           runId,
@@ -98,6 +113,8 @@ export async function runExtract(
           fixedWindow: opts.window,
         }),
       );
+      const cap = result.cap;
+      const lateRows = opts.window ? null : lateRowsAtLeast(previousTail, result.overlapRows);
       await recordBatch(dw.db, runId, {
         entity: def.name,
         manifestPath: result.manifestPath,
@@ -105,10 +122,17 @@ export async function runExtract(
         rowCount: result.manifest.rowCount,
         partCount: result.manifest.parts.length,
         window: result.window,
+        check: {
+          cap: cap.status,
+          oldestOpenTransaction: cap.oldestOpenTransaction,
+          heldBackMs: cap.heldBackMs,
+          overlapRows: result.overlapRows,
+          tailRows: result.tailRows,
+          lateRows,
+        },
       });
       await finishStep(dw.db, runId, 'extract', def.name, 'succeeded', { rows_read: result.manifest.rowCount });
       rows[def.name] = result.manifest.rowCount;
-      const cap = result.cap;
       caps[def.name] = {
         cap: cap.status,
         oldestOpenTransaction: cap.oldestOpenTransaction?.toISOString() ?? null,
@@ -116,7 +140,18 @@ export async function runExtract(
         ...(cap.reason ? { reason: cap.reason } : {}),
         overlapRows: result.overlapRows,
         tailRows: result.tailRows,
+        lateRows,
       };
+      if (lateRows !== null && lateRows > 0) {
+        // rows the open-transaction cap cannot protect: updated_at set in the past by application
+        // code, or clock skew. These were still inside the overlap; older ones would not be.
+        const warning =
+          `${def.name}: at least ${lateRows} row(s) committed after the previous extract with updated_at at or below its window's end ` +
+          `(${lowerBound!.toISOString()}); re-read by the ${settings.EXTRACT_OVERLAP_MINUTES}-minute overlap, but a row backdated further ` +
+          `would be missed: backfill its window if the source backdates updated_at`;
+        warnings.push(warning);
+        log.warn('late rows below the previous window end', { runId, entity: def.name, lateRows, watermark: lowerBound!.toISOString(), metric: 'lateRows' });
+      }
       if (cap.status === 'unavailable' && !warnings.some((w) => w.startsWith('late-commit cap unavailable'))) {
         // once per run, at its start: every entity of the run reads the same source with the same login
         const warning = `late-commit cap unavailable, the window relies on the ${settings.EXTRACT_OVERLAP_MINUTES}-minute overlap only: ${cap.reason}`;
@@ -152,6 +187,7 @@ export async function runExtract(
         ms: Math.round(performance.now() - started),
       });
     }
+    await recordRunWarnings(dw.db, runId, warnings);
     const message: LoadMessage = { runId, kind, batches };
     // the queue hop starts with a full lease (the dimension load's heartbeat takes over from there)
     if (!(await extendLease(dw.db, runId, settings.RUN_LEASE_MINUTES))) throw new LeaseLostError(runId, null);
@@ -160,6 +196,7 @@ export async function runExtract(
   } catch (e) {
     log.error('extract failed', { runId, entity: current, error: errorText(e) });
     if (current) await finishStep(dw.db, runId, 'extract', current, 'failed', {}, e).catch(() => undefined);
+    if (warnings.length > 0) await recordRunWarnings(dw.db, runId, warnings).catch(() => undefined);
     await finishRun(dw.db, runId, 'failed', e).catch(() => undefined);
     await releaseLease(dw.db, runId).catch(() => undefined);
     throw e;

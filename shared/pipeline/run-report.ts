@@ -14,7 +14,23 @@ export interface RunSummary {
   error: string | null;
 }
 
+/** What an extract step's batch says about late commits (etl.batch; see extract-window.ts). */
+export interface LateCommitReport {
+  /** how the open-transaction cap shaped the window: 'none', 'open-transaction' (it ended it earlier), 'unavailable' (overlap only), 'backfill' */
+  cap: string | null;
+  oldestOpenTransaction: string | null;
+  heldBackMinutes: number | null;
+  /** rows re-read at or below the watermark */
+  overlapRows: number | null;
+  /** rows in the window's last overlap (the next run compares with this) */
+  tailRows: number | null;
+  /** at least this many rows committed below the previous window's end (null: nothing to compare) */
+  lateRows: number | null;
+}
+
 export interface RunReport extends RunSummary {
+  /** the run's warnings: late-commit cap unavailable, a window held back by an open transaction, late rows */
+  warnings: string[];
   steps: {
     step: string;
     entity: string;
@@ -30,6 +46,8 @@ export interface RunReport extends RunSummary {
     rekeyed: number;
     ms: number | null;
     error: string | null;
+    /** extract steps with a batch only */
+    lateCommits?: LateCommitReport;
   }[];
 }
 
@@ -39,6 +57,24 @@ export async function readRunReport(db: Kysely<WarehouseTables>, runId: string):
   const run = await db.selectFrom('etl.run').selectAll().where('run_id', '=', runId).executeTakeFirst();
   if (!run) return null;
   const steps = await db.selectFrom('etl.run_step').selectAll().where('run_id', '=', runId).orderBy('started_at').orderBy('step').orderBy('entity').execute();
+  const batches = await db
+    .selectFrom('etl.batch')
+    .select(['entity', 'cap_status', 'oldest_open_transaction', 'held_back_ms', 'overlap_rows', 'tail_rows', 'late_rows'])
+    .where('run_id', '=', runId)
+    .execute();
+  const checks = new Map(
+    batches.map((b): [string, LateCommitReport] => [
+      b.entity,
+      {
+        cap: b.cap_status,
+        oldestOpenTransaction: iso(b.oldest_open_transaction),
+        heldBackMinutes: b.held_back_ms == null ? null : Math.round(Number(b.held_back_ms) / 6000) / 10,
+        overlapRows: count(b.overlap_rows),
+        tailRows: count(b.tail_rows),
+        lateRows: count(b.late_rows),
+      },
+    ]),
+  );
   return {
     runId,
     kind: run.kind,
@@ -46,6 +82,7 @@ export async function readRunReport(db: Kysely<WarehouseTables>, runId: string):
     startedAt: iso(run.started_at)!,
     finishedAt: iso(run.finished_at),
     error: run.error,
+    warnings: parseWarnings(run.warnings),
     steps: steps.map((s) => ({
       step: s.step,
       entity: s.entity,
@@ -61,8 +98,19 @@ export async function readRunReport(db: Kysely<WarehouseTables>, runId: string):
       rekeyed: Number(s.rows_rekeyed ?? 0),
       ms: s.finished_at ? new Date(s.finished_at).getTime() - new Date(s.started_at).getTime() : null,
       error: s.error,
+      ...(s.step === 'extract' && checks.has(s.entity) ? { lateCommits: checks.get(s.entity)! } : {}),
     })),
   };
+}
+
+// (== null: a batch or run recorded before migration 0005 reads as null)
+const count = (v: string | number | bigint | null | undefined) => (v == null ? null : Number(v));
+
+/** etl.run.warnings: a JSON array of strings, or null (none, or a run recorded before warnings were kept). */
+function parseWarnings(text: string | null | undefined): string[] {
+  if (text == null) return [];
+  const parsed: unknown = JSON.parse(text);
+  return Array.isArray(parsed) ? parsed.map(String) : [];
 }
 
 export const RUNS_LIMIT = { default: 20, max: 200 } as const;
@@ -112,6 +160,18 @@ export function formatRunReport(r: RunReport): string {
     line(head),
     ...rows.map(line),
   ];
+  // entities whose window an open source transaction ended early, or that saw late rows (the cap unavailable is one warning below)
+  const late = r.steps.filter((s) => s.lateCommits && (s.lateCommits.cap === 'open-transaction' || (s.lateCommits.lateRows ?? 0) > 0));
+  if (late.length > 0) {
+    out.push('late commits (extract):');
+    for (const s of late) {
+      const c = s.lateCommits!;
+      const held =
+        c.cap === 'open-transaction' ? `window held back ${c.heldBackMinutes} min by a source transaction open since ${c.oldestOpenTransaction}; ` : '';
+      out.push(`  ${s.entity}: ${held}overlap re-read ${c.overlapRows ?? 'n/a'} rows, late rows ${c.lateRows === null ? 'n/a' : `at least ${c.lateRows}`}`);
+    }
+  }
+  for (const w of r.warnings) out.push(`warning: ${w}`);
   if (r.error) out.push(`error: ${r.error}`);
   for (const s of r.steps.filter((x) => x.error)) out.push(`${s.step}/${s.entity}: ${s.error}`);
   return out.join('\n');

@@ -124,3 +124,19 @@ create unique index "uq_fact_metas_vendedor_mes" on "dw"."fact_metas" ("vendedor
 GO
 alter table "etl"."run_step" add "rows_rekeyed" bigint default 0 not null
 GO
+
+-- migration 0005_run_warnings
+alter table "etl"."run" add "warnings" nvarchar(max)
+GO
+alter table "etl"."batch" add "cap_status" nvarchar(20)
+GO
+alter table "etl"."batch" add "oldest_open_transaction" datetime2(3)
+GO
+alter table "etl"."batch" add "held_back_ms" bigint
+GO
+alter table "etl"."batch" add "overlap_rows" bigint
+GO
+alter table "etl"."batch" add "tail_rows" bigint
+GO
+alter table "etl"."batch" add "late_rows" bigint
+GO

@@ -67,3 +67,12 @@ create table "dw"."fact_descontos" ("item_id" bigint primary key, "pedido_id" bi
 create table "dw"."fact_metas" ("meta_id" bigint primary key, "vendedor_id" bigint not null, "vendedor_key" bigint not null references "dw"."dim_vendedor" ("vendedor_key"), "mes" date not null, "mes_key" integer not null references "dw"."dim_data" ("data_key"), "valor_meta" decimal(19, 4) not null, "quantidade_meta" integer, "source_updated_at" timestamptz(3) not null, "run_id" varchar(40) not null, "loaded_at" timestamptz(3) default now() not null);
 create unique index "uq_fact_metas_vendedor_mes" on "dw"."fact_metas" ("vendedor_id", "mes");
 alter table "etl"."run_step" add column "rows_rekeyed" bigint default 0 not null;
+
+-- migration 0005_run_warnings
+alter table "etl"."run" add column "warnings" text;
+alter table "etl"."batch" add column "cap_status" varchar(20);
+alter table "etl"."batch" add column "oldest_open_transaction" timestamptz(3);
+alter table "etl"."batch" add column "held_back_ms" bigint;
+alter table "etl"."batch" add column "overlap_rows" bigint;
+alter table "etl"."batch" add column "tail_rows" bigint;
+alter table "etl"."batch" add column "late_rows" bigint;

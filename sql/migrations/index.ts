@@ -6,6 +6,7 @@ import * as dw0001 from './dw/0001_etl_control.js';
 import * as dw0002 from './dw/0002_dimensions.js';
 import * as dw0003 from './dw/0003_staging.js';
 import * as dw0004 from './dw/0004_facts.js';
+import * as dw0005 from './dw/0005_run_warnings.js';
 
 export type DatabaseRole = 'oltp' | 'dw';
 
@@ -18,5 +19,6 @@ export const MIGRATIONS: Record<DatabaseRole, Record<string, Migration>> = {
     '0002_dimensions': dw0002,
     '0003_staging': dw0003,
     '0004_facts': dw0004,
+    '0005_run_warnings': dw0005,
   },
 };

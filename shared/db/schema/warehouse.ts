@@ -172,6 +172,12 @@ export interface EtlBatch {
   window_from: Timestamp | null;
   window_to: Timestamp;
   created_at: GeneratedTimestamp;
+  cap_status: string | null;
+  oldest_open_transaction: Timestamp | null;
+  held_back_ms: number | null;
+  overlap_rows: number | null;
+  tail_rows: number | null;
+  late_rows: number | null;
 }
 
 export interface EtlLease {
@@ -202,6 +208,7 @@ export interface EtlRun {
   requested_by: string | null;
   error: string | null;
   report: string | null;
+  warnings: string | null;
 }
 
 export interface EtlRunStep {

@@ -15,6 +15,11 @@
 
 -- the extract of a daily run (timer): every entity, one entity read past a full page, one extracted for the first time
 
+-- previousTailRows (shared/pipeline/run-audit.ts)
+-- identity: select etl.watermark; tables: etl.batch; columns: entity, high_water, run_id, tail_rows, window_to
+-- parameters: 1 (nvarchar)
+select "b"."tail_rows" from "etl"."watermark" as "w" inner join "etl"."batch" as "b" on "b"."run_id" = "w"."run_id" and "b"."entity" = "w"."entity" and "b"."window_to" = "w"."high_water" where "w"."entity" = @1
+
 -- extractEntity (shared/pipeline/extract.ts)
 -- identity: raw; text: select * from ? as open_transactions
 -- parameters: none
@@ -39,9 +44,9 @@ select sysutcdatetime() as now
 select top(5000) "id" as "id", "codigo" as "codigo", "nome" as "nome", "categoria_pai_id" as "categoria_pai_id", "created_at" as "created_at", "updated_at" as "updated_at" from "oltp"."categorias" where "updated_at" <= @1 and "updated_at" > @2 order by "id"
 
 -- recordBatch (shared/pipeline/run-audit.ts)
--- identity: insert etl.batch; columns: entity, manifest_path, manifest_sha256, part_count, row_count, run_id, window_from, window_to
--- parameters: 8 (nvarchar x4, int x2, datetime2 x2)
-insert into "etl"."batch" ("run_id", "entity", "manifest_path", "manifest_sha256", "row_count", "part_count", "window_from", "window_to") values (@1, @2, @3, @4, @5, @6, @7, @8)
+-- identity: insert etl.batch; columns: cap_status, entity, held_back_ms, late_rows, manifest_path, manifest_sha256, oldest_open_transaction, overlap_rows, part_count, row_count, run_id, tail_rows, window_from, window_to
+-- parameters: 14 (nvarchar x6, int x5, datetime2 x3)
+insert into "etl"."batch" ("run_id", "entity", "manifest_path", "manifest_sha256", "row_count", "part_count", "window_from", "window_to", "cap_status", "oldest_open_transaction", "held_back_ms", "overlap_rows", "tail_rows", "late_rows") values (@1, @2, @3, @4, @5, @6, @7, @8, @9, @10, @11, @12, @13, @14)
 
 -- recordBatch (shared/pipeline/run-audit.ts)
 -- identity: update etl.run_step; columns: entity, run_id, step, window_from, window_to
@@ -97,6 +102,11 @@ select top(5000) "id" as "id", "pedido_id" as "pedido_id", "sequencial" as "sequ
 -- identity: select oltp.metas; columns: created_at, id, mes, quantidade_meta, updated_at, valor_meta, vendedor_id
 -- parameters: 1 (datetime2)
 select top(5000) "id" as "id", "vendedor_id" as "vendedor_id", "mes" as "mes", cast("valor_meta" as varchar(40)) as "valor_meta", "quantidade_meta" as "quantidade_meta", "created_at" as "created_at", "updated_at" as "updated_at" from "oltp"."metas" where "updated_at" <= @1 order by "id"
+
+-- recordRunWarnings (shared/pipeline/run-audit.ts)
+-- identity: update etl.run; columns: run_id, warnings
+-- parameters: 2 (nvarchar x2)
+update "etl"."run" set "warnings" = @1 where "run_id" = @2
 
 -- extendLease (shared/pipeline/lease.ts)
 -- identity: update etl.lease; columns: expires_at, holder, name

@@ -25,6 +25,11 @@ select * from "etl"."run" where "run_id" = @1
 -- parameters: 1 (nvarchar)
 select * from "etl"."run_step" where "run_id" = @1 order by "started_at", "step", "entity"
 
+-- readRunReport (shared/pipeline/run-report.ts)
+-- identity: select etl.batch; columns: cap_status, entity, held_back_ms, late_rows, oldest_open_transaction, overlap_rows, run_id, tail_rows
+-- parameters: 1 (nvarchar)
+select "entity", "cap_status", "oldest_open_transaction", "held_back_ms", "overlap_rows", "tail_rows", "late_rows" from "etl"."batch" where "run_id" = @1
+
 -- listRuns (shared/pipeline/run-report.ts)
 -- identity: select etl.run; columns: error, finished_at, kind, run_id, started_at, status
 -- parameters: none
