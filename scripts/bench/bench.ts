@@ -188,6 +188,7 @@ async function main(): Promise<number> {
       finishedAt: new Date().toISOString(),
       options: opts,
       engine: databases.description,
+      databasePrefix: databases.prefix,
       machine: { node: process.version, cpus: cpus().length, loadAverageBefore: loadBefore, loadAverageAfter: loadavg() },
       summary,
       scales: results.map(({ samples, ...rest }) => ({ ...rest, changedRows: samples.changedRows, identical: samples.identical })),

@@ -11,6 +11,8 @@ export class BenchSetupError extends Error {}
 
 export interface BenchDatabases {
   readonly description: string;
+  /** what every database of this bench is named after: the server databases' name prefix, or the PGlite folder */
+  readonly prefix: string;
   /** a new empty database; returns its connection string */
   create(name: string): Promise<string>;
   /** a new database holding a copy of `from` (which must have no open connection) */
@@ -41,6 +43,7 @@ export async function postgresDatabases(adminUrl: string): Promise<BenchDatabase
   const server = new URL(adminUrl);
   return {
     description: `PostgreSQL server ${server.hostname}:${server.port || 5432}`,
+    prefix,
     async create(name) {
       await admin.query(`create database ${quote(prefix + name)}`);
       live.add(prefix + name);
@@ -67,6 +70,7 @@ export function pgliteDatabases(): BenchDatabases {
   const root = mkdtempSync(join(tmpdir(), 'bench-pglite-'));
   return {
     description: `embedded PGlite (data dirs in ${root})`,
+    prefix: root,
     create: (name) => Promise.resolve(`pglite:${join(root, name)}`),
     copy(from, name) {
       cpSync(join(root, from), join(root, name), { recursive: true });
