@@ -11,8 +11,8 @@
 //   after-extract  right after the extract queued the dimension load
 //   dimensions     inside the clientes merge's transaction (after the merge, before the commit)
 //   facts          inside the sales transaction (after the facts, before the commit)
-// FAULT_HOST_JSON: the host.json to read (tests make retries fast). The last stdout line is
-// `FAULT-REPORT <run report as JSON>`.
+// FAULT_HOST_JSON: the host.json to read (tests make retries fast). It prints `FAULT-TZ <zone>
+// <offset at 1970 in minutes>` first and `FAULT-REPORT <run report as JSON>` last.
 import { createInterface } from 'node:readline';
 import { closeAllDatabases } from '../../shared/db/connections.js';
 import { factFaults } from '../../shared/pipeline/facts/steps.js';
@@ -60,6 +60,9 @@ if (stage === 'extract') {
 } else if (stage !== '') {
   throw new Error(`unknown FAULT_PAUSE_AT '${stage}'`);
 }
+
+// the process time zone it runs in (TZ), for the time-zone case to check it took effect
+console.log(`FAULT-TZ ${Intl.DateTimeFormat().resolvedOptions().timeZone} ${new Date(0).getTimezoneOffset()}`);
 
 let code = 1;
 try {
