@@ -1,6 +1,7 @@
 // Storage queues between the steps. Messages are base64-encoded JSON: the Functions host's
 // default messageEncoding is base64, and a plain-text producer would send everything to poison.
 import { QueueServiceClient } from '@azure/storage-queue';
+import { QUEUE_CLIENT_OPTIONS } from './storage-options.js';
 
 export const encodeMessage = (message: object): string => Buffer.from(JSON.stringify(message), 'utf8').toString('base64');
 export const decodeMessage = (text: string): unknown => JSON.parse(Buffer.from(text, 'base64').toString('utf8'));
@@ -12,8 +13,9 @@ export class QueueSender {
     readonly nameFor: (queue: string) => string = (q) => q,
   ) {}
 
+  /** with bounded SDK retries (storage-options.ts): an unreachable queue fails the step in seconds, and the step retries */
   static fromConnectionString(connectionString: string): QueueSender {
-    return new QueueSender(QueueServiceClient.fromConnectionString(connectionString));
+    return new QueueSender(QueueServiceClient.fromConnectionString(connectionString, QUEUE_CLIENT_OPTIONS));
   }
 
   /** `delaySeconds`: the message stays invisible that long (storage queues allow up to 7 days) */
