@@ -102,6 +102,8 @@ const schema = z.object({
   SOURCE_DATE_MIN: dateSetting('2000-01-01'),
   /** row contracts: a source date more than this far after the extract's end is a data error */
   SOURCE_DATE_MAX_FUTURE_HOURS: intSetting(24, 0, 366 * 24, 'hours'),
+  /** a fact step with at least this many staged rows checks its foreign keys in one pass before commit instead of row by row (0: always) */
+  BULK_FK_MIN_ROWS: intSetting(20_000, 0, 1_000_000_000, 'rows'),
 });
 
 export type Settings = z.output<typeof schema>;

@@ -133,3 +133,38 @@ export async function readOpenTransactions(db: Kysely<any>): Promise<OpenTransac
   }
   return { status: 'visible', oldestStart: row.oldest === null ? null : new Date(row.oldest), observedAt: new Date(row.observed_at) };
 }
+
+/** A foreign key as the warehouse migrations created it (PostgreSQL names it <table>_<column>_fkey). */
+export interface ForeignKey {
+  name: string;
+  column: string;
+  /** schema-qualified, e.g. 'dw.dim_data' */
+  references: string;
+  referencedColumn: string;
+}
+
+/**
+ * Stops a table's foreign keys from being checked row by row, inside the caller's transaction,
+ * until validateForeignKeys checks every row in one pass. PostgreSQL drops them (DDL is
+ * transactional: a rollback brings them back); SQL Server disables them (NOCHECK CONSTRAINT ALL,
+ * also rolled back with the transaction; its constraint names are generated, hence ALL).
+ */
+export async function suspendForeignKeys(trx: Kysely<any>, table: string, keys: readonly ForeignKey[]): Promise<void> {
+  if (isMssql(trx)) await sql`alter table ${sql.table(table)} nocheck constraint all`.execute(trx);
+  else for (const k of keys) await trx.schema.alterTable(table).dropConstraint(k.name).execute();
+}
+
+/**
+ * Checks every row of a table against the foreign keys suspendForeignKeys stopped, in one pass
+ * per key, and puts them back as they were (trusted, on SQL Server). A row pointing to no
+ * dimension member fails the statement, so the caller's transaction rolls back.
+ */
+export async function validateForeignKeys(trx: Kysely<any>, table: string, keys: readonly ForeignKey[]): Promise<void> {
+  if (isMssql(trx)) await sql`alter table ${sql.table(table)} with check check constraint all`.execute(trx);
+  else for (const k of keys) await trx.schema.alterTable(table).addForeignKeyConstraint(k.name, [k.column], k.references, [k.referencedColumn]).execute();
+}
+
+/** Refreshes the planner's statistics of a table (after a load that changed much of it). */
+export async function refreshStatistics(db: Kysely<any>, table: string): Promise<void> {
+  await (isMssql(db) ? sql`update statistics ${sql.table(table)}` : sql`analyze ${sql.table(table)}`).execute(db);
+}

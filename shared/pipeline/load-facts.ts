@@ -8,6 +8,8 @@ import type { Manifest } from '../storage/batch-manifest.js';
 import type { PipelineContext } from './context.js';
 import { entity, type EntityName } from './entities.js';
 import { watermarkAfterLoad, windowOf } from './extract-window.js';
+import { refreshStatistics } from '../db/portable-sql.js';
+import { withBulkForeignKeys } from './facts/foreign-keys.js';
 import { FACT_STEPS, type FactLoadResult, type FactStep } from './facts/steps.js';
 import { releaseLease } from './lease.js';
 import { finalFailure, openLoadStep, type OpenedStep } from './load-step.js';
@@ -55,7 +57,10 @@ export async function loadFacts(ctx: PipelineContext, message: LoadMessage): Pro
       for (const b of done.batches) unfinished.delete(b.entity);
       if (done.result.report) {
         log.info(`facts: ${step.name}`, { runId, ...done.result.report });
-        Object.assign(extras, done.result.report);
+        const { foreignKeysValidatedInBulk: bulk, ...rest } = done.result.report as { foreignKeysValidatedInBulk?: string[] };
+        Object.assign(extras, rest);
+        // the fact tables of every step that validated its foreign keys in bulk
+        if (bulk) extras.foreignKeysValidatedInBulk = [...((extras.foreignKeysValidatedInBulk as string[] | undefined) ?? []), ...bulk];
       }
     }
     running = undefined;
@@ -128,8 +133,13 @@ async function runStep(
     batches.push({ entity: name, manifest, started, ...counts });
   }
   if (step.stages.length > 0 && batches.length === 0) return null;
+  // a large load (full load, big backfill) checks its facts' foreign keys in one pass before commit
+  const staged = batches.reduce((n, b) => n + b.accepted, 0);
+  const bulk = step.writes.length > 0 && staged > 0 && staged >= settings.BULK_FK_MIN_ROWS;
   const result = await dw.db.transaction().execute(async (trx) => {
-    const r = await step.load(trx, runId, new Set(batches.map((b) => b.entity)));
+    const load = () => step.load(trx, runId, new Set(batches.map((b) => b.entity)));
+    const r = bulk ? await withBulkForeignKeys(trx, step.writes, load) : await load();
+    if (bulk) r.report = { ...r.report, foreignKeysValidatedInBulk: step.writes };
     for (const b of batches) {
       await quarantine(trx, runId, b.entity, b.rejected);
       const highWater = watermarkAfterLoad(message.kind, windowOf(b.manifest.window));
@@ -138,6 +148,8 @@ async function runStep(
     await opened.guard(trx);
     return r;
   });
+  // a load that large changed much of its tables: the next runs plan with their new statistics
+  if (bulk) for (const table of step.writes) await refreshStatistics(dw.db, table);
   return { batches, result };
 }
 

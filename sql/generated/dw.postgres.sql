@@ -76,3 +76,14 @@ alter table "etl"."batch" add column "held_back_ms" bigint;
 alter table "etl"."batch" add column "overlap_rows" bigint;
 alter table "etl"."batch" add column "tail_rows" bigint;
 alter table "etl"."batch" add column "late_rows" bigint;
+
+-- migration 0007_sales_staging
+create schema "work";
+create table "work"."affected_order" ("pedido_id" bigint primary key);
+create table "work"."venda" ("item_id" bigint primary key, "pedido_id" bigint, "numero_item" integer, "pedido_codigo" varchar(64), "status" varchar(20), "removido" boolean, "data_pedido" timestamptz(3), "data_pedido_key" integer, "data_entrega_key" integer, "cliente_id" bigint, "cliente_key" bigint, "produto_id" bigint, "produto_key" bigint, "vendedor_id" bigint, "vendedor_key" bigint, "campanha_id" bigint, "campanha_key" bigint, "quantidade" integer, "preco_unitario" decimal(19, 4), "valor_bruto" decimal(19, 4), "valor_desconto" decimal(19, 4), "valor_liquido" decimal(19, 4), "valor_frete" decimal(19, 4), "custo_total" decimal(19, 4), "margem" decimal(19, 4), "source_updated_at" timestamptz(3), "percentual_desconto" decimal(7, 4));
+create index "ix_fact_vendas_cliente_unknown" on "dw"."fact_vendas" ("cliente_id") where "cliente_key" = -1;
+create index "ix_fact_vendas_produto_unknown" on "dw"."fact_vendas" ("produto_id") where "produto_key" = -1;
+create index "ix_fact_vendas_vendedor_unknown" on "dw"."fact_vendas" ("vendedor_id") where "vendedor_key" = -1;
+create index "ix_fact_vendas_campanha_unknown" on "dw"."fact_vendas" ("campanha_id") where "campanha_key" = -1;
+create index "ix_fact_vendas_cliente" on "dw"."fact_vendas" ("cliente_id");
+create index "ix_fact_vendas_produto" on "dw"."fact_vendas" ("produto_id");

@@ -428,6 +428,40 @@ export interface StgVendedores {
   updated_at: Timestamp | null;
 }
 
+export interface WorkAffectedOrder {
+  pedido_id: number;
+}
+
+export interface WorkVenda {
+  item_id: number;
+  pedido_id: number | null;
+  numero_item: number | null;
+  pedido_codigo: string | null;
+  status: string | null;
+  removido: boolean | null;
+  data_pedido: Timestamp | null;
+  data_pedido_key: number | null;
+  data_entrega_key: number | null;
+  cliente_id: number | null;
+  cliente_key: number | null;
+  produto_id: number | null;
+  produto_key: number | null;
+  vendedor_id: number | null;
+  vendedor_key: number | null;
+  campanha_id: number | null;
+  campanha_key: number | null;
+  quantidade: number | null;
+  preco_unitario: Decimal | null;
+  valor_bruto: Decimal | null;
+  valor_desconto: Decimal | null;
+  valor_liquido: Decimal | null;
+  valor_frete: Decimal | null;
+  custo_total: Decimal | null;
+  margem: Decimal | null;
+  source_updated_at: Timestamp | null;
+  percentual_desconto: Decimal | null;
+}
+
 /** Every table of the warehouse database, by schema-qualified name. */
 export interface WarehouseTables {
   'dw.dim_campanha': DwDimCampanha;
@@ -457,4 +491,6 @@ export interface WarehouseTables {
   'stg.pedidos': StgPedidos;
   'stg.produtos': StgProdutos;
   'stg.vendedores': StgVendedores;
+  'work.affected_order': WorkAffectedOrder;
+  'work.venda': WorkVenda;
 }

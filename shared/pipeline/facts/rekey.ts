@@ -31,6 +31,12 @@ const dateKey = (trx: Trx, column: string) =>
     .select('d.data_key')
     .where('d.data', '=', sql<DateOnly>`cast(${sql.ref(column)} as date)`)}), ${-1})`;
 
+/**
+ * Re-keys one fact column, in statements that each read only the facts that can change, by index
+ * (migration 0007), never the whole fact table: the facts still on the unknown member (-1), and
+ * with `changedIds` (a staging table of this run) the facts of members whose history changed.
+ * A fact the first statement fixed already has its right key, so none is counted twice.
+ */
 async function rekeyColumn(
   trx: Untyped,
   fact: string,
@@ -39,16 +45,18 @@ async function rekeyColumn(
   value: ReturnType<typeof current>,
   changedIds?: string,
 ): Promise<number> {
-  const r = await trx
-    .updateTable(`dw.${fact}`)
-    .set({ [keyColumn]: value })
-    .where((eb) => {
-      const unknown = idColumn ? eb.and([eb(keyColumn, '=', -1), eb(idColumn, 'is not', null)]) : eb(keyColumn, '=', -1);
-      return changedIds && idColumn ? eb.or([unknown, eb(idColumn, 'in', trx.selectFrom(changedIds).select('id'))]) : unknown;
-    })
-    .where(keyColumn, '<>', value)
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows ?? 0);
+  const rekeyWhere = async (candidates: (eb: any) => any) => {
+    const r = await trx
+      .updateTable(`dw.${fact}`)
+      .set({ [keyColumn]: value })
+      .where(candidates)
+      .where(keyColumn, '<>', value)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows ?? 0);
+  };
+  let rows = await rekeyWhere((eb) => (idColumn ? eb.and([eb(keyColumn, '=', -1), eb(idColumn, 'is not', null)]) : eb(keyColumn, '=', -1)));
+  if (changedIds && idColumn) rows += await rekeyWhere((eb) => eb(idColumn, 'in', trx.selectFrom(changedIds).select('id')));
+  return rows;
 }
 
 export async function rekeyFacts(trx: Trx): Promise<Record<'fact_vendas' | 'fact_descontos' | 'fact_metas', number>> {

@@ -58,16 +58,36 @@ export const DISCOUNT_COLUMNS = [
 /** Zero as the integer parameter these statements have always sent; a decimal column compares with it exactly. */
 const ZERO = sql<Decimal>`${0}`;
 
-/** Orders touched by this batch: changed headers and orders of changed items. */
-function affectedOrders(trx: Transaction<WarehouseTables>) {
-  return trx.selectFrom('stg.pedidos').select('id').union(trx.selectFrom('stg.itens_pedido').select('pedido_id as id'));
+/** Empties a staging table of the sales load (TRUNCATE: a full load's rows leave no size or statistics behind). */
+const truncateWorkTable = (trx: Transaction<WarehouseTables>, table: 'work.affected_order' | 'work.venda') =>
+  sql`truncate table ${sql.table(table)}`.execute(trx);
+
+/** Orders touched by this batch: changed headers and orders of changed items, once, keyed. */
+async function fillAffectedOrders(trx: Transaction<WarehouseTables>): Promise<void> {
+  await truncateWorkTable(trx, 'work.affected_order');
+  await trx
+    .insertInto('work.affected_order')
+    .columns(['pedido_id'])
+    .expression(
+      trx
+        .selectFrom('stg.pedidos')
+        .select('id as pedido_id')
+        .where('id', 'is not', null)
+        .union(trx.selectFrom('stg.itens_pedido').select('pedido_id').where('pedido_id', 'is not', null))
+        .$narrowType<{ pedido_id: number }>(),
+    )
+    .execute();
 }
 
-/** Items of the affected orders with every fact column, aliased "s". */
+/**
+ * Items of the affected orders with every fact column. It starts from the affected orders: with
+ * ten relations PostgreSQL keeps the written join order, and a daily batch touches few orders.
+ */
 function salesSource(trx: Transaction<WarehouseTables>) {
   const at = sql<Date>`coalesce(${sql.ref('o.data_pedido')}, ${sql.ref('i.created_at')})`;
   return trx
-    .selectFrom('ods.itens_pedido as i')
+    .selectFrom('work.affected_order as a')
+    .innerJoin('ods.itens_pedido as i', 'i.pedido_id', 'a.pedido_id')
     .leftJoin('ods.pedidos as o', 'o.id', 'i.pedido_id')
     .leftJoin('dw.dim_data as dd', (j) => j.on('dd.data', '=', sql`cast(${sql.ref('o.data_pedido')} as date)`))
     .leftJoin('dw.dim_data as de', (j) => j.on('de.data', '=', sql`cast(${sql.ref('o.data_entrega')} as date)`))
@@ -77,7 +97,6 @@ function salesSource(trx: Transaction<WarehouseTables>) {
     .leftJoin('dw.dim_produto as dp', (j) => j.onRef('dp.produto_id', '=', 'i.produto_id').on('dp.valid_from', '<=', at).on('dp.valid_to', '>', at))
     .leftJoin('dw.dim_vendedor as dv', 'dv.vendedor_id', 'i.vendedor_id')
     .leftJoin('dw.dim_campanha as dca', 'dca.campanha_id', 'i.campanha_id')
-    .where('i.pedido_id', 'in', affectedOrders(trx))
     .select((eb) => [
       'i.id as item_id',
       'i.pedido_id',
@@ -115,33 +134,33 @@ function salesSource(trx: Transaction<WarehouseTables>) {
     ]);
 }
 
+/** The columns of work.venda: the sales source's, in its order. */
+const SOURCE_COLUMNS = ['item_id', ...SALES_COLUMNS, 'percentual_desconto'] as const;
+
+/** Computes the sales source rows once into work.venda; both fact upserts and the discount removal read them. */
+async function fillSalesSource(trx: Transaction<WarehouseTables>): Promise<void> {
+  await truncateWorkTable(trx, 'work.venda');
+  await trx.insertInto('work.venda').columns(SOURCE_COLUMNS).expression(salesSource(trx)).execute();
+}
+
 export async function loadSales(
   trx: Transaction<WarehouseTables>,
   runId: string,
 ): Promise<{ vendas: UpsertCounts; descontos: UpsertCounts & { deleted: number } }> {
   const stamp = { run_id: runId, loaded_at: new Date() };
-  const vendas = await upsert(trx, { target: 'dw.fact_vendas', key: 'item_id', columns: SALES_COLUMNS, source: (t) => salesSource(t).as('s'), stamp });
+  await fillAffectedOrders(trx);
+  await fillSalesSource(trx);
+  const staged = (t: Transaction<WarehouseTables>) => t.selectFrom('work.venda as v').select(SOURCE_COLUMNS.map((c) => `v.${c}` as const));
+  const vendas = await upsert(trx, { target: 'dw.fact_vendas', key: 'item_id', columns: SALES_COLUMNS, source: (t) => staged(t).as('s'), stamp });
   // a discount fact per item that carries a discount (a campaign, or an amount off)
   const discounted = (t: Transaction<WarehouseTables>) =>
-    t
-      .selectFrom(salesSource(t).as('v'))
-      .selectAll()
-      .where((eb) => eb.or([eb('v.campanha_id', 'is not', null), eb('v.valor_desconto', '>', ZERO)]));
+    staged(t).where((eb) => eb.or([eb('v.campanha_id', 'is not', null), eb('v.valor_desconto', '>', ZERO)]));
   const descontos = await upsert(trx, { target: 'dw.fact_descontos', key: 'item_id', columns: DISCOUNT_COLUMNS, source: (t) => discounted(t).as('s'), stamp });
-  // an affected item whose discount was taken away no longer has a discount fact
+  // an affected item whose discount was taken away no longer has a discount fact (found by key)
   const removed = await trx
     .deleteFrom('dw.fact_descontos')
-    .where('pedido_id', 'in', affectedOrders(trx))
-    .where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('ods.itens_pedido as i')
-          .select('i.id')
-          // the deleted table is not aliased (T-SQL's DELETE takes no alias), so Kysely cannot type a reference to it
-          .whereRef('i.id', '=', sql.ref('fact_descontos.item_id'))
-          .where('i.campanha_id', 'is', null)
-          .where('i.valor_desconto', '<=', ZERO),
-      ),
+    .where('item_id', 'in', (eb) =>
+      eb.selectFrom('work.venda as v').select('v.item_id').where('v.campanha_id', 'is', null).where('v.valor_desconto', '<=', ZERO),
     )
     .executeTakeFirst();
   return { vendas, descontos: { ...descontos, deleted: Number(removed.numDeletedRows ?? 0) } };

@@ -6,6 +6,7 @@
 import type { Transaction } from 'kysely';
 import type { WarehouseTables } from '../../db/schema/index.js';
 import type { EntityName } from '../entities.js';
+import type { FactTable } from './foreign-keys.js';
 import type { UpsertCounts } from '../upsert.js';
 import { upsertOds } from './ods.js';
 import { rekeyFacts } from './rekey.js';
@@ -27,6 +28,8 @@ export interface FactStep {
   name: string;
   /** the entities it stages; the step is skipped when the run has none of them (a step that stages nothing always runs) */
   stages: readonly EntityName[];
+  /** the fact tables the load writes: their foreign keys are validated in bulk when the step stages many rows (foreign-keys.ts) */
+  writes: readonly FactTable[];
   /** the load, inside the step's transaction; `staged` are the entities of `stages` this run brought */
   load(trx: Transaction<WarehouseTables>, runId: string, staged: ReadonlySet<EntityName>): Promise<FactLoadResult>;
 }
@@ -40,6 +43,7 @@ export const FACT_STEPS: readonly FactStep[] = [
   {
     name: 'orders and items',
     stages: ['pedidos', 'itens_pedido'],
+    writes: ['dw.fact_vendas', 'dw.fact_descontos'],
     async load(trx, runId, staged) {
       const pedidos = staged.has('pedidos') ? await upsertOds(trx, 'pedidos') : NOTHING;
       if (staged.has('itens_pedido')) await upsertOds(trx, 'itens_pedido');
@@ -53,16 +57,20 @@ export const FACT_STEPS: readonly FactStep[] = [
   {
     name: 'payments',
     stages: ['pagamentos'],
+    writes: [],
     load: async (trx) => ({ written: { pagamentos: await upsertOds(trx, 'pagamentos') } }),
   },
   {
     name: 'targets',
     stages: ['metas'],
+    writes: ['dw.fact_metas'],
     load: async (trx, runId) => ({ written: { metas: await loadTargets(trx, runId) } }),
   },
   {
     name: 'rekey',
     stages: [],
+    // it stages nothing, so its few updates are always checked row by row
+    writes: [],
     async load(trx) {
       const rekeyed = await rekeyFacts(trx);
       // re-keyed discount facts have no run_step of their own: they are in the JSON report
