@@ -1,29 +1,15 @@
 // Shared plumbing for the command-line entry points in scripts/: settings, opening the OLTP or
 // warehouse database (migrated), and turning known errors into one clear line and exit code 1.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { loadSettings, SettingsError } from '../shared/config/settings.js';
-import type { Database } from '../shared/db/database.js';
-import { migrate } from '../shared/db/migrate.js';
-import { openDatabase } from '../shared/db/open.js';
-import type { SchemaOf } from '../shared/db/schema/index.js';
+import { SettingsError } from '../shared/config/settings.js';
 import { SeedError } from '../shared/seed/errors.js';
 import { parseSeedFlags } from '../shared/seed/options.js';
-import type { DatabaseRole } from '../sql/migrations/index.js';
 
 /** Raised for bad command-line input: printed without a stack trace. */
 export class UsageError extends Error {}
 
-export async function openMigrated<R extends DatabaseRole>(role: R): Promise<Database<SchemaOf<R>>> {
-  const settings = loadSettings();
-  const database = await openDatabase<SchemaOf<R>>(role === 'oltp' ? settings.OLTP_CONNECTION_STRING : settings.DW_CONNECTION_STRING);
-  try {
-    await migrate(database, role);
-  } catch (e) {
-    await database.close();
-    throw e;
-  }
-  return database;
-}
+/** The OLTP or warehouse database, migrated: the same rule the functions use (shared/db/connections.ts). */
+export { openMigrated } from '../shared/db/connections.js';
 
 export function parseCliArgs<T extends ParseArgsConfig['options']>(options: T, args = process.argv.slice(2)) {
   try {

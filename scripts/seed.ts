@@ -1,5 +1,5 @@
 // npm run seed -- [--scale N] [--seed S] [--as-of YYYY-MM-DD]
-// Fills an empty OLTP database (OLTP_CONNECTION_STRING, default pglite:.data/oltp) with 24
+// Fills an empty OLTP database (OLTP_CONNECTION_STRING, default pglite:.data/local) with 24
 // months of deterministic marketplace data ending before --as-of. Scale 1 = about 20,000 orders.
 import { seedBase } from '../shared/seed/base.js';
 import { SeedError } from '../shared/seed/errors.js';

@@ -47,8 +47,8 @@ const dateSetting = (fallback: string) =>
     .transform((v) => utcDay(v)!);
 
 const schema = z.object({
-  OLTP_CONNECTION_STRING: connection('OLTP_CONNECTION_STRING', 'pglite:.data/oltp'),
-  DW_CONNECTION_STRING: connection('DW_CONNECTION_STRING', 'pglite:.data/dw'),
+  OLTP_CONNECTION_STRING: connection('OLTP_CONNECTION_STRING', 'pglite:.data/local'),
+  DW_CONNECTION_STRING: connection('DW_CONNECTION_STRING', 'pglite:.data/local'),
   AzureWebJobsStorage: z
     .string()
     .optional()

@@ -1,12 +1,42 @@
 // One open Database per role per process. Azure Functions reuses a worker process across
 // invocations, so connections (and an embedded PGlite instance, which must have a single owner)
 // are opened once and shared, never per call.
-import { loadSettings } from '../config/settings.js';
+import { loadSettings, type Settings } from '../config/settings.js';
 import type { DatabaseRole } from '../../sql/migrations/index.js';
 import type { Database } from './database.js';
 import { migrate } from './migrate.js';
-import { openDatabase } from './open.js';
+import { embeddedFolder, openDatabase } from './open.js';
 import type { OltpTables, SchemaOf, WarehouseTables } from './schema/index.js';
+
+const ROLES: readonly DatabaseRole[] = ['oltp', 'dw'];
+
+/** The connection setting of a role. */
+export function targetOf(settings: Settings, role: DatabaseRole) {
+  return role === 'oltp' ? settings.OLTP_CONNECTION_STRING : settings.DW_CONNECTION_STRING;
+}
+
+/**
+ * The roles that live in the database a role's setting names: the role itself, or both when the
+ * two settings name the same embedded folder (one PGlite instance, see open.ts). Such a database
+ * is migrated with both roles' migrations whichever role opens it.
+ */
+export function rolesAt(settings: Settings, role: DatabaseRole): DatabaseRole[] {
+  const folder = embeddedFolder(targetOf(settings, role));
+  if (folder === null) return [role];
+  return ROLES.filter((r) => r === role || embeddedFolder(targetOf(settings, r)) === folder);
+}
+
+/** Opens a role's database and applies its migrations (closing it again if they fail). */
+export async function openMigrated<R extends DatabaseRole>(role: R, settings: Settings = loadSettings()): Promise<Database<SchemaOf<R>>> {
+  const database = await openDatabase<SchemaOf<R>>(targetOf(settings, role));
+  try {
+    await migrate(database, rolesAt(settings, role));
+  } catch (e) {
+    await database.close();
+    throw e;
+  }
+  return database;
+}
 
 const open = new Map<DatabaseRole, Promise<Database>>();
 
@@ -14,12 +44,7 @@ const open = new Map<DatabaseRole, Promise<Database>>();
 export function getDatabase<R extends DatabaseRole>(role: R): Promise<Database<SchemaOf<R>>> {
   let p = open.get(role);
   if (!p) {
-    p = (async () => {
-      const settings = loadSettings();
-      const database = await openDatabase(role === 'oltp' ? settings.OLTP_CONNECTION_STRING : settings.DW_CONNECTION_STRING);
-      await migrate(database, role);
-      return database;
-    })();
+    p = openMigrated(role);
     // A failed open is not cached: the next invocation tries again.
     p.catch(() => open.delete(role));
     open.set(role, p);

@@ -7,7 +7,8 @@ import type { Database } from './database.js';
 
 export class MigrationError extends Error {
   constructor(
-    readonly role: DatabaseRole,
+    /** the role migrated, or 'oltp+dw' for one database holding both */
+    readonly role: string,
     readonly migration: string | undefined,
     cause: unknown,
   ) {
@@ -16,17 +17,26 @@ export class MigrationError extends Error {
   }
 }
 
-// Migrations see the database as Kysely<any> (Kysely's documented type for them): each one runs
-// against the schema as the earlier ones left it, not the typed schema of shared/db/schema.
-export async function migrate(database: Database, role: DatabaseRole): Promise<{ applied: string[] }> {
+/**
+ * Migrations see the database as Kysely<any> (Kysely's documented type for them): each one runs
+ * against the schema as the earlier ones left it, not the typed schema of shared/db/schema.
+ *
+ * `role` may name several roles: one embedded database that holds both the source and the
+ * warehouse (rolesAt in connections.ts) is always migrated with both sets, whichever role asks,
+ * because Kysely's one migration table refuses a run that does not list every migration it
+ * recorded. The names of the two sets do not collide (0001_oltp_schema, 0001_etl_control, ...).
+ */
+export async function migrate(database: Database, role: DatabaseRole | readonly DatabaseRole[]): Promise<{ applied: string[] }> {
+  const roles: readonly DatabaseRole[] = typeof role === 'string' ? [role] : role;
+  const migrations = Object.assign({}, ...roles.map((r) => MIGRATIONS[r])) as (typeof MIGRATIONS)[DatabaseRole];
   const migrator = new Migrator({
     db: database.db,
-    provider: { getMigrations: async () => MIGRATIONS[role] },
+    provider: { getMigrations: async () => migrations },
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
-    throw new MigrationError(role, failed, error);
+    throw new MigrationError(roles.join('+'), failed, error);
   }
   return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
 }

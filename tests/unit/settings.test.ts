@@ -3,8 +3,8 @@ import { loadSettings, SettingsError } from '../../shared/config/settings.js';
 describe('settings', () => {
   it('defaults to embedded PGlite databases and the local storage emulator', () => {
     const s = loadSettings({});
-    expect(s.OLTP_CONNECTION_STRING).toEqual({ engine: 'pglite', dataDir: '.data/oltp' });
-    expect(s.DW_CONNECTION_STRING).toEqual({ engine: 'pglite', dataDir: '.data/dw' });
+    expect(s.OLTP_CONNECTION_STRING).toEqual({ engine: 'pglite', dataDir: '.data/local' });
+    expect(s.DW_CONNECTION_STRING).toEqual({ engine: 'pglite', dataDir: '.data/local' });
     expect(s.AzureWebJobsStorage).toBe('UseDevelopmentStorage=true');
     expect(s.APPLICATIONINSIGHTS_CONNECTION_STRING).toBeUndefined();
   });
