@@ -60,6 +60,7 @@ if (!serverUrl) console.log('bench-run: TEST_POSTGRES_URL is not set; the end-to
     expect(r.output).toContain("the pipeline's warehouse is identical to the ideal's");
 
     const json = JSON.parse(readFileSync(out, 'utf8'));
+    expect(json.complete).toBe(true);
     const [scale] = json.summary.scales;
     expect(scale.scale).toBe(0.05);
     expect(scale.identical).toBe(true);
