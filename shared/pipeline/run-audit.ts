@@ -129,7 +129,10 @@ export interface LateCommitCheck {
   lateRows: number | null;
 }
 
-/** An extracted batch: its etl.batch row, and its window on the entity's extract step (known only once the source clock was read). */
+/**
+ * An extracted batch: its etl.batch row, and its window on the entity's extract step (known only
+ * once the source clock was read). Without `check` its late-commit columns stay null.
+ */
 export async function recordBatch(
   db: Kysely<WarehouseTables>,
   runId: string,
