@@ -45,7 +45,30 @@ export interface Database<DB = any> {
   readonly db: Kysely<DB>;
   /** Streams rows into a table with the engine's bulk path, in batches; returns the row count. */
   bulkInsert(table: TableSpec, rows: AsyncIterable<BulkRow> | Iterable<BulkRow>, options?: { batchSize?: number }): Promise<number>;
+  /** PostgreSQL engines (pglite, postgres): the byte paths, see CopyChannel. Absent on SQL Server. */
+  readonly copy?: CopyChannel;
   close(): Promise<void>;
+}
+
+/**
+ * PostgreSQL's byte paths (DESIGN §10 "move bytes, not objects"): COPY out of one snapshot and
+ * COPY into a table, in the COPY text format. The statements sent here are PostgreSQL-only and
+ * never reach SQL Server, so they do not go through Kysely (and have no golden T-SQL); like
+ * every statement, they take their values as bound parameters only.
+ */
+export interface CopyChannel {
+  /** Runs `fn` in one REPEATABLE READ, READ ONLY transaction on one session: every statement of `fn` sees one snapshot. */
+  snapshot<T>(fn: (session: SnapshotSession) => Promise<T>): Promise<T>;
+  /** A PostgreSQL-only statement outside any transaction of the caller's (bound parameters only). */
+  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<R[]>;
+  /** COPY ... FROM of COPY text bytes into `columns` of a table; returns the row count. */
+  copyIn(table: { schema: string; name: string }, columns: readonly string[], data: Buffer): Promise<number>;
+}
+
+export interface SnapshotSession {
+  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<R[]>;
+  /** The COPY text bytes of `COPY (<select>) TO ...` in this snapshot, as they arrive. */
+  copyOut(select: string): AsyncIterable<Buffer>;
 }
 
 /** Groups a (possibly async) row stream into arrays of at most `size` rows. */

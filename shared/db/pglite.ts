@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect } from 'kysely';
-import { batches, type Database } from './database.js';
+import { batches, type CopyChannel, type Database } from './database.js';
 import { copyStatement, encodeCopyRow } from './copy-text.js';
 import { PG_PARSERS } from './pg-types.js';
 
@@ -19,10 +19,35 @@ export async function openPglite<DB = any>(dataDir: string | null, description: 
   }
   await pglite.exec("SET TIME ZONE 'UTC'");
   const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite }) });
+  // Statements outside Kysely still hold its connection, so none interleaves with a Kysely transaction.
+  const exclusive = <T>(work: () => Promise<T>) => db.connection().execute(work);
+  const copy: CopyChannel = {
+    snapshot: (fn) =>
+      exclusive(() =>
+        pglite.transaction(async (tx) => {
+          await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+          return fn({
+            query: async <R>(text: string, params?: readonly unknown[]) => (await tx.query<R>(text, params ? [...params] : [])).rows,
+            // PGlite writes COPY output to a Blob: the caller pages by key to bound its size.
+            async *copyOut(select) {
+              const result = await tx.query(`COPY (${select}) TO '/dev/blob' WITH (FORMAT text)`);
+              if (result.blob) yield Buffer.from(await result.blob.arrayBuffer());
+            },
+          });
+        }),
+      ),
+    query: (text, params) => exclusive(async () => (await pglite.query(text, params ? [...params] : [])).rows as never[]),
+    copyIn: (table, columns, data) =>
+      exclusive(async () => {
+        const result = await pglite.query(copyStatement(table.schema, table.name, columns, "'/dev/blob'"), [], { blob: new Blob([data]) });
+        return result.affectedRows ?? 0;
+      }),
+  };
   return {
     engine: 'pglite',
     description,
     db,
+    copy,
     async bulkInsert(table, rows, options) {
       const sqlText = copyStatement(
         table.schema,

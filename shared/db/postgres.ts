@@ -2,9 +2,9 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { Kysely, PostgresDialect } from 'kysely';
-import { batches, type Database } from './database.js';
+import { batches, type CopyChannel, type Database } from './database.js';
 import { copyStatement, encodeCopyRow } from './copy-text.js';
 import { PG_PARSERS } from './pg-types.js';
 
@@ -64,10 +64,68 @@ export async function openPostgres<DB = any>(url: string, description: string): 
   const probe = await pool.connect();
   probe.release();
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: utcDatesPool(pool) }) });
+  const run = async <R>(client: pg.PoolClient, text: string, params?: readonly unknown[]) =>
+    (await client.query(text, params ? params.map(utcParameter) : [])).rows as R[];
+  const copy: CopyChannel = {
+    async snapshot(fn) {
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+        const result = await fn({
+          query: (text, params) => run(client, text, params),
+          async *copyOut(select) {
+            const stream = client.query(copyTo(`COPY (${select}) TO STDOUT WITH (FORMAT text)`));
+            try {
+              for await (const chunk of stream) yield chunk as Buffer;
+            } catch (e) {
+              broken = e as Error;
+              throw e;
+            } finally {
+              // a consumer that stopped early leaves the COPY unfinished: the session cannot be reused
+              if (!stream.readableEnded) {
+                broken ??= new Error('COPY TO abandoned');
+                stream.destroy();
+              }
+            }
+          },
+        });
+        await client.query('COMMIT');
+        return result;
+      } catch (e) {
+        broken ??= await client.query('ROLLBACK').then(
+          () => undefined,
+          (r: Error) => r,
+        );
+        throw e;
+      } finally {
+        client.release(broken);
+      }
+    },
+    async query(text, params) {
+      const client = await pool.connect();
+      try {
+        return await run(client, text, params);
+      } finally {
+        client.release();
+      }
+    },
+    async copyIn(table, columns, data) {
+      const client = await pool.connect();
+      try {
+        const stream = client.query(copyFrom(copyStatement(table.schema, table.name, columns, 'STDIN')));
+        await pipeline(Readable.from([data]), stream);
+        return Number(stream.rowCount);
+      } finally {
+        client.release();
+      }
+    },
+  };
   return {
     engine: 'postgres',
     description,
     db,
+    copy,
     async bulkInsert(table, rows, options) {
       const client = await pool.connect();
       try {

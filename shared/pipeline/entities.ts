@@ -14,6 +14,8 @@ export interface EntityDef {
   loadedBy: 'dimensions' | 'facts';
   /** date columns whose min/max the manifest records, so the calendar can cover them */
   dateColumns: readonly string[];
+  /** business rules beyond the column types (the contract applies them; row-contracts-sql.ts too) */
+  rules: readonly RowRule[];
   contract: z.ZodType<Record<string, unknown>>;
   /**
    * Date and timestamp columns that record something that already happened (created, ordered,
@@ -38,7 +40,8 @@ export const DEFAULT_SOURCE_DATE_LIMITS: SourceDateLimits = {
 
 const DECIMAL = /^-?\d{1,15}(\.\d{1,4})?$/;
 
-function columnSchema(c: ColumnSpec): z.ZodType {
+/** The type, length and NOT NULL part of a column's contract (row-contracts-sql.ts derives its reasons from it). */
+export function columnSchema(c: ColumnSpec): z.ZodType {
   let s: z.ZodType;
   switch (c.kind) {
     case 'bigint':
@@ -73,53 +76,78 @@ function columnSchema(c: ColumnSpec): z.ZodType {
   return c.nullable === false ? s : s.nullable();
 }
 
-const nonNegative = (columns: string[]) => (row: Record<string, unknown>, ctx: z.RefinementCtx) => {
-  for (const c of columns) {
-    const v = row[c];
-    if (v !== null && v !== undefined && Number(v) < 0) ctx.addIssue({ code: 'custom', path: [c], message: 'must not be negative' });
-  }
-};
+/**
+ * The business rules a row must also meet once its columns are well-typed, declared once for the
+ * row-by-row contract (zod, below) and the set-based one (row-contracts-sql.ts), in this order.
+ */
+export type RowRule = { kind: 'nonNegative'; columns: readonly string[] } | { kind: 'knownStatus'; column: string } | { kind: 'positive'; column: string };
 
-function contractFor(table: TableSpec, rules?: (row: Record<string, unknown>, ctx: z.RefinementCtx) => void) {
+export const NEGATIVE_MESSAGE = 'must not be negative';
+export const NOT_POSITIVE_MESSAGE = 'must be positive';
+export const UNKNOWN_STATUS_MESSAGE = `unknown order status (expected one of ${ORDER_STATUSES.join(', ')})`;
+
+function applyRules(rules: readonly RowRule[]) {
+  return (row: Record<string, unknown>, ctx: z.RefinementCtx) => {
+    for (const rule of rules) {
+      if (rule.kind === 'nonNegative') {
+        for (const c of rule.columns) {
+          const v = row[c];
+          if (v !== null && v !== undefined && Number(v) < 0) ctx.addIssue({ code: 'custom', path: [c], message: NEGATIVE_MESSAGE });
+        }
+      } else if (rule.kind === 'knownStatus') {
+        const v = row[rule.column];
+        if (typeof v === 'string' && !(ORDER_STATUSES as readonly string[]).includes(v)) {
+          ctx.addIssue({ code: 'custom', path: [rule.column], message: UNKNOWN_STATUS_MESSAGE });
+        }
+      } else {
+        const v = row[rule.column];
+        if (typeof v === 'number' && v <= 0) ctx.addIssue({ code: 'custom', path: [rule.column], message: NOT_POSITIVE_MESSAGE });
+      }
+    }
+  };
+}
+
+function contractFor(table: TableSpec, rules: readonly RowRule[]) {
   const shape = Object.fromEntries(table.columns.map((c) => [c.name, columnSchema(c)]));
   const base = z.object(shape) as unknown as z.ZodType<Record<string, unknown>>;
-  return rules ? base.superRefine(rules) : base;
+  return rules.length > 0 ? base.superRefine(applyRules(rules)) : base;
 }
 
 /** Dates that may lie in the future: plans, not events. */
 const PLANNED_DATES = new Set(['inicio', 'fim', 'mes', 'data_entrega_prevista']);
 
-const def = (name: EntityName, loadedBy: EntityDef['loadedBy'], dateColumns: string[] = [], rules?: Parameters<typeof contractFor>[1]): EntityDef => ({
+const def = (name: EntityName, loadedBy: EntityDef['loadedBy'], dateColumns: string[] = [], rules: RowRule[] = []): EntityDef => ({
   name,
   table: OLTP[name],
   loadedBy,
   dateColumns,
+  rules,
   contract: contractFor(OLTP[name], rules),
   eventDates: OLTP[name].columns.filter((c) => (c.kind === 'timestamp' || c.kind === 'date') && !PLANNED_DATES.has(c.name)).map((c) => c.name),
 });
 
-const knownStatus = (row: Record<string, unknown>, ctx: z.RefinementCtx) => {
-  if (typeof row.status === 'string' && !(ORDER_STATUSES as readonly string[]).includes(row.status)) {
-    ctx.addIssue({ code: 'custom', path: ['status'], message: `unknown order status (expected one of ${ORDER_STATUSES.join(', ')})` });
-  }
-};
+const nonNegative = (...columns: string[]): RowRule => ({ kind: 'nonNegative', columns });
 
 export const ENTITIES: readonly EntityDef[] = [
   def('categorias', 'dimensions'),
   def('vendedores', 'dimensions'),
   def('clientes', 'dimensions'),
-  def('produtos', 'dimensions', [], nonNegative(['preco_lista', 'custo', 'peso_g'])),
-  def('campanhas', 'dimensions', ['inicio', 'fim'], nonNegative(['percentual', 'valor_cupom', 'custo'])),
-  def('pedidos', 'facts', ['data_pedido', 'data_entrega'], (row, ctx) => {
-    nonNegative(['valor_produtos', 'valor_desconto', 'valor_frete', 'valor_total'])(row, ctx);
-    knownStatus(row, ctx);
-  }),
-  def('itens_pedido', 'facts', [], (row, ctx) => {
-    nonNegative(['preco_unitario', 'valor_bruto', 'valor_desconto', 'valor_liquido', 'valor_frete'])(row, ctx);
-    if (typeof row.quantidade === 'number' && row.quantidade <= 0) ctx.addIssue({ code: 'custom', path: ['quantidade'], message: 'must be positive' });
-  }),
-  def('pagamentos', 'facts', [], nonNegative(['valor'])),
-  def('metas', 'facts', ['mes'], nonNegative(['valor_meta', 'quantidade_meta'])),
+  def('produtos', 'dimensions', [], [nonNegative('preco_lista', 'custo', 'peso_g')]),
+  def('campanhas', 'dimensions', ['inicio', 'fim'], [nonNegative('percentual', 'valor_cupom', 'custo')]),
+  def(
+    'pedidos',
+    'facts',
+    ['data_pedido', 'data_entrega'],
+    [nonNegative('valor_produtos', 'valor_desconto', 'valor_frete', 'valor_total'), { kind: 'knownStatus', column: 'status' }],
+  ),
+  def(
+    'itens_pedido',
+    'facts',
+    [],
+    [nonNegative('preco_unitario', 'valor_bruto', 'valor_desconto', 'valor_liquido', 'valor_frete'), { kind: 'positive', column: 'quantidade' }],
+  ),
+  def('pagamentos', 'facts', [], [nonNegative('valor')]),
+  def('metas', 'facts', ['mes'], [nonNegative('valor_meta', 'quantidade_meta')]),
 ];
 
 export const entity = (name: string): EntityDef | undefined => ENTITIES.find((e) => e.name === name);
@@ -128,6 +156,15 @@ export const entity = (name: string): EntityDef | undefined => ENTITIES.find((e)
 export function rejectionReason(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.join('.') || '(row)'}: ${i.message}`).join('; ');
 }
+
+/** The reasons of the date range check (shared with the set-based contract). */
+export const beforeMinReason = (column: string, limits: SourceDateLimits) =>
+  `${column}: before SOURCE_DATE_MIN ${limits.SOURCE_DATE_MIN.toISOString().slice(0, 10)}`;
+export const afterMaxReason = (column: string, limits: SourceDateLimits, windowEnd: string) =>
+  `${column}: more than SOURCE_DATE_MAX_FUTURE_HOURS=${limits.SOURCE_DATE_MAX_FUTURE_HOURS} after the window end ${windowEnd}`;
+/** The latest event date a batch ending at `windowEnd` accepts. */
+export const latestEventDate = (limits: SourceDateLimits, windowEnd: string) =>
+  new Date(Date.parse(windowEnd) + limits.SOURCE_DATE_MAX_FUTURE_HOURS * 3_600_000);
 
 /**
  * Dates the warehouse cannot place: before SOURCE_DATE_MIN (any date column), or, for an event,
@@ -142,17 +179,15 @@ export function dateRangeIssues(
   limits: SourceDateLimits = DEFAULT_SOURCE_DATE_LIMITS,
 ): string[] {
   const min = limits.SOURCE_DATE_MIN.getTime();
-  const max = Date.parse(windowEnd) + limits.SOURCE_DATE_MAX_FUTURE_HOURS * 3_600_000;
+  const max = latestEventDate(limits, windowEnd).getTime();
   const issues: string[] = [];
   for (const c of def.table.columns) {
     if (c.kind !== 'timestamp' && c.kind !== 'date') continue;
     const v = row[c.name];
     if (typeof v !== 'string') continue;
     const at = Date.parse(c.kind === 'date' ? `${v}T00:00:00.000Z` : v);
-    if (at < min) issues.push(`${c.name}: before SOURCE_DATE_MIN ${limits.SOURCE_DATE_MIN.toISOString().slice(0, 10)}`);
-    else if (def.eventDates.includes(c.name) && at > max) {
-      issues.push(`${c.name}: more than SOURCE_DATE_MAX_FUTURE_HOURS=${limits.SOURCE_DATE_MAX_FUTURE_HOURS} after the window end ${windowEnd}`);
-    }
+    if (at < min) issues.push(beforeMinReason(c.name, limits));
+    else if (def.eventDates.includes(c.name) && at > max) issues.push(afterMaxReason(c.name, limits, windowEnd));
   }
   return issues;
 }

@@ -2,7 +2,9 @@
 // storage as an immutable batch. The window (extract-window.ts, DESIGN §4.1) is measured against
 // the source's own clock, read inside the same transaction (one snapshot) that reads the rows,
 // and capped by the oldest transaction still open on the source (late commits, DESIGN §10).
-// Rows are read in key order, one page at a time, so memory stays bounded whatever the volume.
+// On PostgreSQL sources the rows move as COPY bytes (extract-stream.ts); on SQL Server they are
+// read in key order, one page at a time through Kysely (memory stays bounded whatever the volume),
+// and written in the same part format (COPY text, batch-manifest.ts).
 import { sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
 import type { Database } from '../db/database.js';
 import { tablesOf, type OltpTables, type SharedTables, type TablesIn } from '../db/schema/index.js';
@@ -11,6 +13,7 @@ import type { BatchStore, PartLimits } from '../storage/batch-store.js';
 import type { Manifest } from '../storage/batch-manifest.js';
 import type { EntityDef } from './entities.js';
 import { cappedExtractWindow, windowText, type ExtractWindow, type WindowCap } from './extract-window.js';
+import { extractByCopy } from './extract-stream.js';
 import { toJsonRow } from './json-row.js';
 
 const PAGE_SIZE = 5000;
@@ -105,6 +108,7 @@ export async function extractEntity(
   // snapshot and absent from the list, its rows would be lost. A backfill reads the window it
   // asked for and needs no cap.
   const openTransactions = opts.fixedWindow ? { status: 'unavailable' as const, reason: 'backfill' } : await readOpenTransactions(source.db);
+  if (source.copy) return extractByCopy(source.copy, source.engine === 'pglite', store, def, opts, openTransactions);
   return source.db
     .transaction()
     .setIsolationLevel(snapshotIsolation(source.db))
@@ -127,6 +131,7 @@ export async function extractEntity(
           runDate: opts.runDate,
           window: windowText(window),
           dateColumns: def.dateColumns,
+          columns: def.table.columns.map((c) => c.name),
         },
         readWindow(trx, def, window, counter, ranges),
         opts.limits,

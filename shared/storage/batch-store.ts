@@ -1,15 +1,23 @@
 // Immutable, replayable batches in Blob storage:
-//   <container>/<entity>/<yyyy>/<mm>/<dd>/<runId>/part-NNNNN.ndjson.gz  (gzip NDJSON)
+//   <container>/<entity>/<yyyy>/<mm>/<dd>/<runId>/part-NNNNN.tsv.gz     (gzip COPY text, schemaVersion 2)
+//   <container>/<entity>/<yyyy>/<mm>/<dd>/<runId>/part-NNNNN.ndjson.gz  (gzip NDJSON, schemaVersion 1: older batches)
 //   <container>/<entity>/<yyyy>/<mm>/<dd>/<runId>/_manifest.json        (written last)
 // Blobs are created with If-None-Match: * so an existing batch is never overwritten; a
 // re-extract is a new run and so a new folder.
+//
+// The COPY text path moves bytes: the extract hands over the bytes a COPY ... TO produced, they
+// are cut into parts at row boundaries (a data newline is always escaped in COPY text, so every
+// raw '\n' ends a row) and gzipped as they arrive; a finished part uploads while the next one
+// fills. The load verifies a part's checksum and hands its gunzipped bytes to COPY ... FROM.
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
-import { createGunzip, createGzip, type Gzip } from 'node:zlib';
+import { createGunzip, createGzip, gunzipSync, type Gzip } from 'node:zlib';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
-import { MANIFEST_SCHEMA_VERSION, manifestSchema, type Manifest, type ManifestPart } from './batch-manifest.js';
+import { encodeCopyRow, decodeCopyLine } from '../db/copy-text.js';
+import type { BulkValue } from '../db/database.js';
+import { MANIFEST_SCHEMA_VERSION, PART_FORMAT, manifestSchema, type Manifest, type ManifestPart } from './batch-manifest.js';
 
 export class BatchIntegrityError extends Error {
   constructor(
@@ -27,6 +35,27 @@ export interface PartLimits {
   maxBytes: number;
 }
 
+/** Rows already in COPY text (schemaVersion 2): the bytes, and what the manifest records about them. */
+export interface CopyTextRows {
+  format: typeof PART_FORMAT;
+  columns: readonly string[];
+  /** COPY text bytes, cut anywhere: the writer finds the row boundaries */
+  chunks: AsyncIterable<Buffer | string>;
+  /** min/max business date of the rows, computed by the caller (one aggregate query in the extract's snapshot) */
+  dateRange: { min: string; max: string } | null;
+}
+
+export interface BatchMeta {
+  runId: string;
+  folderRunId?: string;
+  entity: string;
+  runDate: Date;
+  window: { from: string | null; to: string };
+  dateColumns?: readonly string[];
+  /** with row objects: write them as COPY text (schemaVersion 2) in this column order; without: NDJSON (schemaVersion 1) */
+  columns?: readonly string[];
+}
+
 export function batchFolder(entity: string, runId: string, runDate: Date): string {
   const d = runDate.toISOString();
   return `${entity}/${d.slice(0, 4)}/${d.slice(5, 7)}/${d.slice(8, 10)}/${runId}`;
@@ -34,7 +63,7 @@ export function batchFolder(entity: string, runId: string, runDate: Date): strin
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
-/** One part being written: lines go through gzip as they come, only compressed bytes are kept. */
+/** One part being written: bytes go through gzip as they come, only compressed bytes are kept. */
 class PartWriter {
   rows = 0;
   bytes = 0;
@@ -43,10 +72,11 @@ class PartWriter {
   constructor() {
     this.gzip.on('data', (c: Buffer) => this.chunks.push(c));
   }
-  async write(line: string): Promise<void> {
-    this.rows++;
-    this.bytes += Buffer.byteLength(line);
-    if (!this.gzip.write(line)) await once(this.gzip, 'drain');
+  /** `rows` complete rows (or 0 for the start of one) in `data`. */
+  async write(data: Buffer | string, rows: number): Promise<void> {
+    this.rows += rows;
+    this.bytes += typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+    if (!this.gzip.write(data)) await once(this.gzip, 'drain');
   }
   async finish(): Promise<{ gz: Buffer; rows: number }> {
     const ended = once(this.gzip, 'end');
@@ -54,6 +84,17 @@ class PartWriter {
     await ended;
     return { gz: Buffer.concat(this.chunks), rows: this.rows };
   }
+}
+
+/** A JSON row value as COPY text input: the JSON form already holds dates and decimals as the exact text. */
+function copyValue(v: unknown): BulkValue {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' || v instanceof Date) return v;
+  return JSON.stringify(v);
+}
+
+function isCopyTextRows(x: unknown): x is CopyTextRows {
+  return typeof x === 'object' && x !== null && (x as { format?: unknown }).format === PART_FORMAT;
 }
 
 export class BatchStore {
@@ -67,45 +108,96 @@ export class BatchStore {
     await this.container.createIfNotExists();
   }
 
-  /** Writes rows as bounded gzip NDJSON parts, then the manifest. Returns the manifest. */
+  /**
+   * Writes a batch as bounded gzip parts, then the manifest. `rows` are COPY text bytes
+   * (schemaVersion 2), or row objects: written as COPY text when `meta.columns` is given, as
+   * NDJSON (schemaVersion 1) otherwise.
+   */
   async writeBatch(
-    meta: { runId: string; folderRunId?: string; entity: string; runDate: Date; window: { from: string | null; to: string }; dateColumns?: readonly string[] },
-    rows: AsyncIterable<Record<string, unknown>>,
+    meta: BatchMeta,
+    rows: AsyncIterable<Record<string, unknown>> | CopyTextRows,
+    limits: PartLimits,
+  ): Promise<{ manifest: Manifest; manifestPath: string; manifestSha256: string }> {
+    if (isCopyTextRows(rows)) return this.writeParts(meta, { columns: rows.columns, dateRange: rows.dateRange }, rows.chunks, limits);
+    const dates = { min: null as string | null, max: null as string | null };
+    const dateColumns = meta.dateColumns ?? [];
+    const columns = meta.columns;
+    async function* lines() {
+      for await (const row of rows as AsyncIterable<Record<string, unknown>>) {
+        for (const c of dateColumns) {
+          const v = row[c];
+          if (typeof v !== 'string') continue;
+          const day = v.slice(0, 10);
+          if (dates.min === null || day < dates.min) dates.min = day;
+          if (dates.max === null || day > dates.max) dates.max = day;
+        }
+        yield columns ? encodeCopyRow(columns.map((c) => copyValue(row[c]))) : JSON.stringify(row) + '\n';
+      }
+    }
+    const dateRange = () => (dates.min && dates.max ? { min: dates.min, max: dates.max } : null);
+    return this.writeParts(meta, columns ? { columns, dateRange } : { dateRange }, lines(), limits);
+  }
+
+  /** Cuts newline-terminated rows into parts (rows and bytes bounded by `limits`), uploading each part while the next fills. */
+  private async writeParts(
+    meta: BatchMeta,
+    shape: { columns?: readonly string[]; dateRange: Manifest['dateRange'] | (() => Manifest['dateRange']) },
+    chunks: AsyncIterable<Buffer | string>,
     limits: PartLimits,
   ): Promise<{ manifest: Manifest; manifestPath: string; manifestSha256: string }> {
     const folder = batchFolder(meta.entity, meta.folderRunId ?? meta.runId, meta.runDate);
+    const suffix = shape.columns ? 'tsv.gz' : 'ndjson.gz';
+    const contentType = shape.columns ? 'text/tab-separated-values' : 'application/x-ndjson';
     const parts: ManifestPart[] = [];
     let part: PartWriter | null = null;
-    let minDate: string | null = null;
-    let maxDate: string | null = null;
+    // one upload in flight while the next part fills: bounded memory, storage and source busy at once
+    let uploading: Promise<void> = Promise.resolve();
     const flush = async () => {
-      const path = `${folder}/part-${String(parts.length).padStart(5, '0')}.ndjson.gz`;
+      const path = `${folder}/part-${String(parts.length).padStart(5, '0')}.${suffix}`;
       const { gz, rows: n } = await (part ?? new PartWriter()).finish();
-      await this.upload(path, gz, 'application/x-ndjson', 'gzip');
       parts.push({ path, rows: n, bytes: gz.length, sha256: sha256(gz) });
       part = null;
+      await uploading;
+      uploading = this.upload(path, gz, contentType, 'gzip');
+      uploading.catch(() => undefined); // awaited at the next flush or the end
     };
-    for await (const row of rows) {
-      for (const c of meta.dateColumns ?? []) {
-        const v = row[c];
-        if (typeof v !== 'string') continue;
-        const day = v.slice(0, 10);
-        if (minDate === null || day < minDate) minDate = day;
-        if (maxDate === null || day > maxDate) maxDate = day;
+    let tail = false; // the current part holds the start of a row not yet ended
+    for await (const chunk of chunks) {
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      let start = 0;
+      let from = 0;
+      let rows = 0;
+      for (;;) {
+        const nl = buf.indexOf(10, from);
+        if (nl < 0) break;
+        rows++;
+        from = nl + 1;
+        part ??= new PartWriter();
+        if (part.rows + rows >= limits.maxRows || part.bytes + (from - start) >= limits.maxBytes) {
+          await part.write(buf.subarray(start, from), rows);
+          await flush();
+          start = from;
+          rows = 0;
+        }
       }
-      part ??= new PartWriter();
-      await part.write(JSON.stringify(row) + '\n');
-      if (part.rows >= limits.maxRows || part.bytes >= limits.maxBytes) await flush();
+      if (start < buf.length) {
+        part ??= new PartWriter();
+        await part.write(buf.subarray(start), rows);
+      }
+      if (buf.length > 0) tail = buf[buf.length - 1] !== 10;
     }
+    if (tail) throw new Error(`${meta.entity}: the extracted rows did not end with a newline`);
     if (part !== null || parts.length === 0) await flush();
+    await uploading;
     const manifest: Manifest = {
-      schemaVersion: MANIFEST_SCHEMA_VERSION,
+      schemaVersion: shape.columns ? MANIFEST_SCHEMA_VERSION : 1,
+      ...(shape.columns ? { format: PART_FORMAT, columns: [...shape.columns] } : {}),
       runId: meta.runId,
       entity: meta.entity,
       window: meta.window,
       rowCount: parts.reduce((n, p) => n + p.rows, 0),
       parts,
-      dateRange: minDate && maxDate ? { min: minDate, max: maxDate } : null,
+      dateRange: typeof shape.dateRange === 'function' ? shape.dateRange() : shape.dateRange,
       createdAt: new Date().toISOString(),
     };
     const body = Buffer.from(JSON.stringify(manifest, null, 2));
@@ -134,13 +226,19 @@ export class BatchStore {
     return parsed.data;
   }
 
-  /** Yields the parsed rows of one part after checking its checksum; only the compressed part is held in memory. */
-  async *readPart(part: ManifestPart): AsyncGenerator<unknown> {
+  /** The compressed bytes of one part, after checking its checksum. */
+  private async verifiedPart(part: ManifestPart): Promise<Buffer> {
     const gz = await this.download(part.path);
     const actual = sha256(gz);
     if (actual !== part.sha256) {
       throw new BatchIntegrityError(`checksum mismatch for ${part.path}: manifest says ${part.sha256}, blob has ${actual}`, part.path);
     }
+    return gz;
+  }
+
+  /** Yields the parsed rows of one NDJSON part (schemaVersion 1) after checking its checksum; only the compressed part is held in memory. */
+  async *readPart(part: ManifestPart): AsyncGenerator<unknown> {
+    const gz = await this.verifiedPart(part);
     let count = 0;
     const lines = createInterface({ input: Readable.from([gz]).pipe(createGunzip()), crlfDelay: Infinity });
     for await (const line of lines) {
@@ -151,8 +249,34 @@ export class BatchStore {
     if (count !== part.rows) throw new BatchIntegrityError(`${part.path} has ${count} rows, manifest says ${part.rows}`, part.path);
   }
 
+  /** The rows of an NDJSON batch (schemaVersion 1), part after part. */
   async *readBatch(manifest: Manifest): AsyncGenerator<unknown> {
     for (const part of manifest.parts) yield* this.readPart(part);
+  }
+
+  /** The uncompressed COPY text of one part (schemaVersion 2), checksum verified; at most EXTRACT_PART_MAX_BYTES. */
+  async readPartText(part: ManifestPart): Promise<Buffer> {
+    const gz = await this.verifiedPart(part);
+    try {
+      return gunzipSync(gz);
+    } catch (e) {
+      throw new BatchIntegrityError(`${part.path} is not valid gzip: ${(e as Error).message}`, part.path);
+    }
+  }
+
+  /** The fields of each row of a COPY text part (schemaVersion 2), checked against the manifest's row count. */
+  async *readPartFields(part: ManifestPart): AsyncGenerator<(string | null)[]> {
+    const text = (await this.readPartText(part)).toString('utf8');
+    let count = 0;
+    let from = 0;
+    while (from < text.length) {
+      const nl = text.indexOf('\n', from);
+      const end = nl < 0 ? text.length : nl;
+      count++;
+      yield decodeCopyLine(text.slice(from, end));
+      from = end + 1;
+    }
+    if (count !== part.rows) throw new BatchIntegrityError(`${part.path} has ${count} rows, manifest says ${part.rows}`, part.path);
   }
 
   private async upload(path: string, data: Buffer, contentType: string, contentEncoding?: string): Promise<void> {

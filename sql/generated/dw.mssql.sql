@@ -141,6 +141,8 @@ GO
 alter table "etl"."batch" add "late_rows" bigint
 GO
 
+-- migration 0006_staging_for_copy
+
 -- migration 0007_sales_staging
 create schema "work"
 GO

@@ -7,6 +7,7 @@ import * as dw0002 from './dw/0002_dimensions.js';
 import * as dw0003 from './dw/0003_staging.js';
 import * as dw0004 from './dw/0004_facts.js';
 import * as dw0005 from './dw/0005_run_warnings.js';
+import * as dw0006 from './dw/0006_staging_for_copy.js';
 import * as dw0007 from './dw/0007_sales_staging.js';
 
 export type DatabaseRole = 'oltp' | 'dw';
@@ -21,6 +22,7 @@ export const MIGRATIONS: Record<DatabaseRole, Record<string, Migration>> = {
     '0003_staging': dw0003,
     '0004_facts': dw0004,
     '0005_run_warnings': dw0005,
+    '0006_staging_for_copy': dw0006,
     '0007_sales_staging': dw0007,
   },
 };

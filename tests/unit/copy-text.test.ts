@@ -1,6 +1,6 @@
 // PostgreSQL COPY text rows (the pglite and postgres bulk paths): a value must arrive exactly as
 // the row held it, whatever characters it contains.
-import { copyStatement, encodeCopyRow } from '../../shared/db/copy-text.js';
+import { copyStatement, decodeCopyLine, encodeCopyRow } from '../../shared/db/copy-text.js';
 
 describe('encodeCopyRow', () => {
   it('separates columns with tabs and ends the row with a newline', () => {
@@ -39,5 +39,17 @@ describe('encodeCopyRow', () => {
 describe('copyStatement', () => {
   it('quotes every identifier, doubling embedded quotes', () => {
     expect(copyStatement('stg', 'itens_pedido', ['id', 'we"ird'], 'STDIN')).toBe('COPY "stg"."itens_pedido" ("id", "we""ird") FROM STDIN WITH (FORMAT text)');
+  });
+});
+
+describe('decodeCopyLine', () => {
+  it('gives back exactly the text encodeCopyRow wrote, NULL distinct from the empty string', () => {
+    const values = ['a\tb', 'line 1\nline 2\r\n', 'C:\\temp\\N', '\\N', '\\', '', null, 'São Paulo — 🚀', 'end\\'];
+    const line = encodeCopyRow(values);
+    expect(decodeCopyLine(line.slice(0, -1))).toEqual(values);
+  });
+
+  it("reads PostgreSQL's other escapes: \\b \\f \\v, octal and hex bytes, and any other escaped character as itself", () => {
+    expect(decodeCopyLine('a\\bb\\fc\\vd\t\\101\\x42\\q')).toEqual(['a\bb\fc\vd', 'ABq']);
   });
 });

@@ -40,12 +40,12 @@ update "etl"."lease" set "holder" = @1, "expires_at" = @2 where "name" = @3 and 
 -- parameters: 4 (nvarchar x4)
 update "etl"."run" set "status" = @1, "error" = @2, "finished_at" = @3 where "run_id" = @4
 
--- stageBatch (shared/pipeline/staging.ts)
--- identity: delete stg.categorias
+-- emptyStaging (shared/pipeline/staging.ts)
+-- identity: raw stg.categorias; text: truncate table ?
 -- parameters: none
-delete from "stg"."categorias"
+truncate table "stg"."categorias"
 
--- stageBatch (shared/pipeline/staging.ts)
+-- stageRows (shared/pipeline/staging.ts)
 -- identity: bulk stg.categorias; columns: _seq, categoria_pai_id, codigo, created_at, id, nome, updated_at
 -- bulk copy into [stg].[categorias] (_seq bigint, id bigint, codigo text, nome text, categoria_pai_id bigint, created_at timestamp, updated_at timestamp)
 
@@ -89,12 +89,12 @@ update "dw"."dim_produto" set "categoria" = "c"."nome", "categoria_pai" = "c"."n
 -- parameters: 12 (nvarchar x5, datetime2, int x6)
 update "etl"."run_step" set "status" = @1, "finished_at" = @2, "rows_read" = @3, "rows_loaded" = @4, "rows_rejected" = @5, "rows_inserted" = @6, "rows_updated" = @7, "rows_unchanged" = @8, "error" = @9 where "run_id" = @10 and "step" = @11 and "entity" = @12
 
--- stageBatch (shared/pipeline/staging.ts)
--- identity: delete stg.vendedores
+-- emptyStaging (shared/pipeline/staging.ts)
+-- identity: raw stg.vendedores; text: truncate table ?
 -- parameters: none
-delete from "stg"."vendedores"
+truncate table "stg"."vendedores"
 
--- stageBatch (shared/pipeline/staging.ts)
+-- stageRows (shared/pipeline/staging.ts)
 -- identity: bulk stg.vendedores; columns: _seq, ativo, cep_prefixo, cidade, codigo, created_at, estado, id, nome, updated_at
 -- bulk copy into [stg].[vendedores] (_seq bigint, id bigint, codigo text, nome text, cidade text, estado text, cep_prefixo text, ativo bool, created_at timestamp, updated_at timestamp)
 
@@ -118,12 +118,12 @@ update "dw"."dim_vendedor" set "codigo" = "s"."codigo", "nome" = "s"."nome", "ci
 -- parameters: 3 (int x2, nvarchar)
 insert into "dw"."dim_vendedor" ("vendedor_key", "vendedor_id", "codigo", "nome", "cidade", "estado", "ativo", "source_updated_at", "run_id") select ((select coalesce(max("vendedor_key"), @1) as "k" from "dw"."dim_vendedor" where "vendedor_key" > @2)) + row_number() over (order by "s"."id") as "k", "s"."id", "s"."codigo", "s"."nome", "s"."cidade", "s"."estado", "s"."ativo", "s"."updated_at", @3 as "run_id" from (select "id", "updated_at", "codigo", "nome", "cidade", "estado", "ativo" from "stg"."vendedores") as "s" where not exists (select "d"."vendedor_key" from "dw"."dim_vendedor" as "d" where "d"."vendedor_id" = "s"."id")
 
--- stageBatch (shared/pipeline/staging.ts)
--- identity: delete stg.campanhas
+-- emptyStaging (shared/pipeline/staging.ts)
+-- identity: raw stg.campanhas; text: truncate table ?
 -- parameters: none
-delete from "stg"."campanhas"
+truncate table "stg"."campanhas"
 
--- stageBatch (shared/pipeline/staging.ts)
+-- stageRows (shared/pipeline/staging.ts)
 -- identity: bulk stg.campanhas; columns: _seq, ativa, codigo, created_at, custo, fim, id, inicio, nome, percentual, tipo, updated_at, valor_cupom
 -- bulk copy into [stg].[campanhas] (_seq bigint, id bigint, codigo text, nome text, tipo text, percentual decimal, valor_cupom decimal, inicio timestamp, fim timestamp, custo decimal, ativa bool, created_at timestamp, updated_at timestamp)
 
@@ -147,12 +147,12 @@ update "dw"."dim_campanha" set "codigo" = "s"."codigo", "nome" = "s"."nome", "ti
 -- parameters: 3 (int x2, nvarchar)
 insert into "dw"."dim_campanha" ("campanha_key", "campanha_id", "codigo", "nome", "tipo", "percentual", "valor_cupom", "inicio", "fim", "custo", "ativa", "source_updated_at", "run_id") select ((select coalesce(max("campanha_key"), @1) as "k" from "dw"."dim_campanha" where "campanha_key" > @2)) + row_number() over (order by "s"."id") as "k", "s"."id", "s"."codigo", "s"."nome", "s"."tipo", "s"."percentual", "s"."valor_cupom", "s"."inicio", "s"."fim", "s"."custo", "s"."ativa", "s"."updated_at", @3 as "run_id" from (select "id", "updated_at", "codigo", "nome", "tipo", "percentual", "valor_cupom", "inicio", "fim", "custo", "ativa" from "stg"."campanhas") as "s" where not exists (select "d"."campanha_key" from "dw"."dim_campanha" as "d" where "d"."campanha_id" = "s"."id")
 
--- stageBatch (shared/pipeline/staging.ts)
--- identity: delete stg.clientes
+-- emptyStaging (shared/pipeline/staging.ts)
+-- identity: raw stg.clientes; text: truncate table ?
 -- parameters: none
-delete from "stg"."clientes"
+truncate table "stg"."clientes"
 
--- stageBatch (shared/pipeline/staging.ts)
+-- stageRows (shared/pipeline/staging.ts)
 -- identity: bulk stg.clientes; columns: _seq, ativo, cep_prefixo, cidade, codigo, created_at, email, estado, id, nome, regiao, segmento, updated_at
 -- bulk copy into [stg].[clientes] (_seq bigint, id bigint, codigo text, nome text, email text, segmento text, cidade text, estado text, regiao text, cep_prefixo text, ativo bool, created_at timestamp, updated_at timestamp)
 
@@ -191,12 +191,12 @@ insert into "dw"."dim_cliente" ("cliente_key", "cliente_id", "codigo", "nome", "
 -- parameters: 3 (nvarchar, datetime2, bit)
 update "dw"."dim_cliente" set "codigo" = "s"."codigo", "nome" = "s"."nome", "email" = "s"."email", "regiao" = "s"."regiao", "ativo" = "s"."ativo", "source_updated_at" = "s"."updated_at", "run_id" = @1, "loaded_at" = @2 from (select "id", "updated_at", "codigo", "nome", "email", "segmento", "cidade", "estado", "regiao", "ativo" from "stg"."clientes") as "s" where "s"."id" = "dim_cliente"."cliente_id" and "dim_cliente"."is_current" = @3 and "s"."updated_at" > "dim_cliente"."source_updated_at" and ("s"."codigo" is distinct from "dim_cliente"."codigo" or "s"."nome" is distinct from "dim_cliente"."nome" or "s"."email" is distinct from "dim_cliente"."email" or "s"."regiao" is distinct from "dim_cliente"."regiao" or "s"."ativo" is distinct from "dim_cliente"."ativo")
 
--- stageBatch (shared/pipeline/staging.ts)
--- identity: delete stg.produtos
+-- emptyStaging (shared/pipeline/staging.ts)
+-- identity: raw stg.produtos; text: truncate table ?
 -- parameters: none
-delete from "stg"."produtos"
+truncate table "stg"."produtos"
 
--- stageBatch (shared/pipeline/staging.ts)
+-- stageRows (shared/pipeline/staging.ts)
 -- identity: bulk stg.produtos; columns: _seq, ativo, categoria_id, codigo, created_at, custo, id, nome, peso_g, preco_lista, updated_at
 -- bulk copy into [stg].[produtos] (_seq bigint, id bigint, codigo text, nome text, categoria_id bigint, preco_lista decimal, custo decimal, peso_g int, ativo bool, created_at timestamp, updated_at timestamp)
 

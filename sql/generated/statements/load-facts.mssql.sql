@@ -15,12 +15,12 @@
 
 -- the fact load of a daily run (queue load-facts), the run marked succeeded
 
--- stageBatch (shared/pipeline/staging.ts)
--- identity: delete stg.pedidos
+-- emptyStaging (shared/pipeline/staging.ts)
+-- identity: raw stg.pedidos; text: truncate table ?
 -- parameters: none
-delete from "stg"."pedidos"
+truncate table "stg"."pedidos"
 
--- stageBatch (shared/pipeline/staging.ts)
+-- stageRows (shared/pipeline/staging.ts)
 -- identity: bulk stg.pedidos; columns: _seq, campanha_id, cidade_entrega, cliente_id, codigo, created_at, data_aprovacao, data_cancelamento, data_entrega, data_entrega_prevista, data_envio, data_pedido, estado_entrega, id, modo_envio, status, updated_at, valor_desconto, valor_frete, valor_produtos, valor_total
 -- bulk copy into [stg].[pedidos] (_seq bigint, id bigint, codigo text, cliente_id bigint, status text, data_pedido timestamp, data_aprovacao timestamp, data_envio timestamp, data_entrega timestamp, data_entrega_prevista timestamp, data_cancelamento timestamp, cidade_entrega text, estado_entrega text, modo_envio text, campanha_id bigint, valor_produtos decimal, valor_desconto decimal, valor_frete decimal, valor_total decimal, created_at timestamp, updated_at timestamp)
 
@@ -29,12 +29,12 @@ delete from "stg"."pedidos"
 -- parameters: none
 delete from "stg"."pedidos" where exists (select "n"."id" from "stg"."pedidos" as "n" where "n"."id" = "pedidos"."id" and ("n"."updated_at" > "pedidos"."updated_at" or ("n"."updated_at" = "pedidos"."updated_at" and "n"."_seq" > "pedidos"."_seq")))
 
--- stageBatch (shared/pipeline/staging.ts)
--- identity: delete stg.itens_pedido
+-- emptyStaging (shared/pipeline/staging.ts)
+-- identity: raw stg.itens_pedido; text: truncate table ?
 -- parameters: none
-delete from "stg"."itens_pedido"
+truncate table "stg"."itens_pedido"
 
--- stageBatch (shared/pipeline/staging.ts)
+-- stageRows (shared/pipeline/staging.ts)
 -- identity: bulk stg.itens_pedido; columns: _seq, campanha_id, created_at, custo_total, deleted_at, id, numero_item, pedido_id, percentual_desconto, preco_unitario, produto_id, quantidade, updated_at, valor_bruto, valor_desconto, valor_frete, valor_liquido, vendedor_id
 -- bulk copy into [stg].[itens_pedido] (_seq bigint, id bigint, pedido_id bigint, numero_item int, produto_id bigint, vendedor_id bigint, campanha_id bigint, quantidade int, preco_unitario decimal, valor_bruto decimal, percentual_desconto decimal, valor_desconto decimal, valor_liquido decimal, valor_frete decimal, custo_total decimal, deleted_at timestamp, created_at timestamp, updated_at timestamp)
 
@@ -108,12 +108,12 @@ insert into "dw"."fact_descontos" ("item_id", "pedido_id", "numero_item", "statu
 -- parameters: 1 (int)
 delete from "dw"."fact_descontos" where "item_id" in (select "v"."item_id" from "work"."venda" as "v" where "v"."campanha_id" is null and "v"."valor_desconto" <= @1)
 
--- stageBatch (shared/pipeline/staging.ts)
--- identity: delete stg.pagamentos
+-- emptyStaging (shared/pipeline/staging.ts)
+-- identity: raw stg.pagamentos; text: truncate table ?
 -- parameters: none
-delete from "stg"."pagamentos"
+truncate table "stg"."pagamentos"
 
--- stageBatch (shared/pipeline/staging.ts)
+-- stageRows (shared/pipeline/staging.ts)
 -- identity: bulk stg.pagamentos; columns: _seq, created_at, id, parcelas, pedido_id, sequencial, tipo, updated_at, valor
 -- bulk copy into [stg].[pagamentos] (_seq bigint, id bigint, pedido_id bigint, sequencial int, tipo text, parcelas int, valor decimal, created_at timestamp, updated_at timestamp)
 
@@ -132,12 +132,12 @@ update "ods"."pagamentos" set "pedido_id" = "s"."pedido_id", "sequencial" = "s".
 -- parameters: none
 insert into "ods"."pagamentos" ("id", "pedido_id", "sequencial", "tipo", "parcelas", "valor", "created_at", "updated_at") select "s"."id", "s"."pedido_id", "s"."sequencial", "s"."tipo", "s"."parcelas", "s"."valor", "s"."created_at", "s"."updated_at" from (select "id", "pedido_id", "sequencial", "tipo", "parcelas", "valor", "created_at", "updated_at" from "stg"."pagamentos") as "s" where not exists (select "t"."id" from "ods"."pagamentos" as "t" where "t"."id" = "s"."id")
 
--- stageBatch (shared/pipeline/staging.ts)
--- identity: delete stg.metas
+-- emptyStaging (shared/pipeline/staging.ts)
+-- identity: raw stg.metas; text: truncate table ?
 -- parameters: none
-delete from "stg"."metas"
+truncate table "stg"."metas"
 
--- stageBatch (shared/pipeline/staging.ts)
+-- stageRows (shared/pipeline/staging.ts)
 -- identity: bulk stg.metas; columns: _seq, created_at, id, mes, quantidade_meta, updated_at, valor_meta, vendedor_id
 -- bulk copy into [stg].[metas] (_seq bigint, id bigint, vendedor_id bigint, mes date, valor_meta decimal, quantidade_meta int, created_at timestamp, updated_at timestamp)
 
