@@ -163,8 +163,3 @@ export async function validateForeignKeys(trx: Kysely<any>, table: string, keys:
   if (isMssql(trx)) await sql`alter table ${sql.table(table)} with check check constraint all`.execute(trx);
   else for (const k of keys) await trx.schema.alterTable(table).addForeignKeyConstraint(k.name, [k.column], k.references, [k.referencedColumn]).execute();
 }
-
-/** Refreshes the planner's statistics of a table (after a load that changed much of it). */
-export async function refreshStatistics(db: Kysely<any>, table: string): Promise<void> {
-  await (isMssql(db) ? sql`update statistics ${sql.table(table)}` : sql`analyze ${sql.table(table)}`).execute(db);
-}

@@ -8,7 +8,6 @@ import type { Manifest } from '../storage/batch-manifest.js';
 import type { PipelineContext } from './context.js';
 import { entity, type EntityName } from './entities.js';
 import { watermarkAfterLoad, windowOf } from './extract-window.js';
-import { refreshStatistics } from '../db/portable-sql.js';
 import { withBulkForeignKeys } from './facts/foreign-keys.js';
 import { FACT_STEPS, type FactLoadResult, type FactStep } from './facts/steps.js';
 import { releaseLease } from './lease.js';
@@ -148,8 +147,6 @@ async function runStep(
     await opened.guard(trx);
     return r;
   });
-  // a load that large changed much of its tables: the next runs plan with their new statistics
-  if (bulk) for (const table of step.writes) await refreshStatistics(dw.db, table);
   return { batches, result };
 }
 

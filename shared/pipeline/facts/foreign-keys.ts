@@ -4,6 +4,11 @@
 // before it commits, in the same transaction: a fact pointing to no member fails the load, and the
 // rollback leaves facts, watermarks and constraints as they were. Below it (daily runs, whose few
 // rows would not repay a pass over the whole table) the database checks each row as usual.
+// Measured on PostgreSQL 15 at scale 10 (busy machine, medians of 3): the sales step of a full load
+// took 62.4 s with per-row checks and 17.6 s in bulk; the validation pass itself 2.6 s for 321k
+// facts, i.e. ~0.15 ms per fact checked one by one: the two break even near 17k facts, hence the
+// default of 20,000 staged rows. While a bulk load runs, readers of its fact tables wait for its
+// commit (the constraints are altered inside its transaction).
 import type { Transaction } from 'kysely';
 import { suspendForeignKeys, validateForeignKeys, type ForeignKey } from '../../db/portable-sql.js';
 import type { WarehouseTables } from '../../db/schema/index.js';
