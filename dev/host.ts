@@ -4,6 +4,7 @@
 // polling with host.json's semantics (host-json.ts, queue-poller.ts) and HTTP routes under /api
 // (http-server.ts, routes.ts). It deliberately does nothing the real host does not.
 import { QueueServiceClient } from '@azure/storage-queue';
+import { QUEUE_CLIENT_OPTIONS } from '../shared/storage/storage-options.js';
 import { readHostJson } from './host-json.js';
 import { startHttpServer, type HttpServer } from './http-server.js';
 import type { HostLog } from './invocation-context.js';
@@ -37,7 +38,7 @@ export async function startLocalHost(options: {
   const settings = readHostJson(options.hostJsonPath);
   const poller = createQueuePoller({
     queues: REGISTRATIONS.queues,
-    service: QueueServiceClient.fromConnectionString(options.storageConnectionString),
+    service: QueueServiceClient.fromConnectionString(options.storageConnectionString, QUEUE_CLIENT_OPTIONS),
     queueName: options.queueName ?? ((n) => n),
     settings,
     log,

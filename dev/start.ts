@@ -21,12 +21,13 @@ async function main(): Promise<void> {
   const settings = loadSettings();
   // the timer's %EXTRACT_SCHEDULE% resolves from the environment, as on Azure
   process.env.EXTRACT_SCHEDULE = settings.EXTRACT_SCHEDULE;
+  process.env.WATCHDOG_SCHEDULE = settings.WATCHDOG_SCHEDULE;
   const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
   const storage = await startLocalStorage(log);
   await Promise.all([getDatabase('oltp'), getDatabase('dw')]);
   await seedIfEmpty(scale, log);
   const host = await startLocalHost({ storageConnectionString: process.env.AzureWebJobsStorage!, httpPort: port, schedule: true, log });
-  log(`Functions host ready: ${host.url}/api/health; extract schedule '${settings.EXTRACT_SCHEDULE}' (UTC)`);
+  log(`Functions host ready: ${host.url}/api/health; extract schedule '${settings.EXTRACT_SCHEDULE}', watchdog '${settings.WATCHDOG_SCHEDULE}' (UTC)`);
   if (values['run-now']) await host.fireTimer('extract').catch((e: unknown) => log(`[extract] failed: ${e instanceof Error ? e.message : String(e)}`));
   await new Promise<void>((done) => {
     process.once('SIGINT', done);

@@ -15,7 +15,7 @@ import { finalFailure, openLoadStep, type OpenedStep } from './load-step.js';
 import type { LoadMessage } from './messages.js';
 import { errorText, finishRun, finishStep, recordRekeyed, startStep } from './run-audit.js';
 import { readRunReport } from './run-report.js';
-import { failedCounts, quarantine, stageBatch, type StagingCounts } from './staging.js';
+import { emptyStaging, failedCounts, quarantine, stageBatch, type StagingCounts } from './staging.js';
 import { retryStep } from './step-retry.js';
 import { advanceWatermark } from './watermark.js';
 
@@ -122,7 +122,7 @@ async function runStep(
     // an entity absent from this run (a backfill of some entities) is emptied from staging so
     // "affected orders" only covers this run's rows
     if (!manifest) {
-      await dw.db.deleteFrom(`stg.${name}`).execute();
+      await emptyStaging(dw.db, name);
       continue;
     }
     const started = performance.now();

@@ -18,6 +18,7 @@ import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { encodeCopyRow, decodeCopyLine } from '../db/copy-text.js';
 import type { BulkValue } from '../db/database.js';
 import { MANIFEST_SCHEMA_VERSION, PART_FORMAT, manifestSchema, type Manifest, type ManifestPart } from './batch-manifest.js';
+import { BLOB_CLIENT_OPTIONS } from './storage-options.js';
 
 export class BatchIntegrityError extends Error {
   constructor(
@@ -101,7 +102,7 @@ export class BatchStore {
   constructor(readonly container: ContainerClient) {}
 
   static fromConnectionString(connectionString: string, containerName: string): BatchStore {
-    return new BatchStore(BlobServiceClient.fromConnectionString(connectionString).getContainerClient(containerName));
+    return new BatchStore(BlobServiceClient.fromConnectionString(connectionString, BLOB_CLIENT_OPTIONS).getContainerClient(containerName));
   }
 
   async ensureContainer(): Promise<void> {

@@ -6,9 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSettings } from '../../shared/config/settings.js';
 import { openMigrated, rolesAt } from '../../shared/db/connections.js';
+import type { Database } from '../../shared/db/database.js';
 import { MIGRATIONS } from '../../sql/migrations/index.js';
 
-const tableNames = async (db: Awaited<ReturnType<typeof openMigrated>>) => (await db.db.introspection.getTables()).map((t) => `${t.schema}.${t.name}`);
+const tableNames = async (database: Pick<Database, 'db'>) => (await database.db.introspection.getTables()).map((t) => `${t.schema}.${t.name}`);
 
 describe('one embedded database for source and warehouse', () => {
   let dir: string;
