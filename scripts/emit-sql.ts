@@ -385,8 +385,10 @@ export async function recordStatements(): Promise<Record<keyof typeof FILES, Rec
         await countBackfillRows(ctx.oltp, plan.window, plan.entities);
         const outcome = await runExtract(ctx, { kind: 'backfill', window: plan.window, entities: plan.entities, requestedBy: 'api' });
         if (outcome.status !== 'started') throw new Error('the scripted lease is free');
-        await loadDimensions(ctx, queues.take(QUEUES.dimensions));
-        await loadFacts(ctx, queues.take(QUEUES.facts));
+        // loaded as a large backfill (BULK_FK_MIN_ROWS=1): the fact steps validate their foreign keys in bulk
+        const large = { ...ctx, settings: { ...ctx.settings, BULK_FK_MIN_ROWS: 1 } };
+        await loadDimensions(large, queues.take(QUEUES.dimensions));
+        await loadFacts(large, queues.take(QUEUES.facts));
       });
       if (extracted.length !== ENTITIES.length) throw new Error(`the daily extract wrote ${extracted.length} batches, expected ${ENTITIES.length}`);
     });

@@ -29,3 +29,23 @@ select count(*) as "n" from "oltp"."itens_pedido" where "updated_at" <= @1 and "
 -- identity: insert dw.dim_data; columns: ano, ano_mes, data, data_key, dia, dia_semana, fim_de_semana, mes, nome_dia_semana, nome_mes, trimestre
 -- parameters: 22 (int x12, nvarchar x8, bit x2)
 insert into "dw"."dim_data" ("data_key", "data", "ano", "trimestre", "mes", "nome_mes", "ano_mes", "dia", "dia_semana", "nome_dia_semana", "fim_de_semana") values (@1, @2, @3, @4, @5, @6, @7, @8, @9, @10, @11), (@12, @13, @14, @15, @16, @17, @18, @19, @20, @21, @22)
+
+-- withBulkForeignKeys (shared/pipeline/facts/foreign-keys.ts)
+-- identity: raw dw.fact_vendas; text: alter table ? nocheck constraint all
+-- parameters: none
+alter table "dw"."fact_vendas" nocheck constraint all
+
+-- withBulkForeignKeys (shared/pipeline/facts/foreign-keys.ts)
+-- identity: raw dw.fact_descontos; text: alter table ? nocheck constraint all
+-- parameters: none
+alter table "dw"."fact_descontos" nocheck constraint all
+
+-- withBulkForeignKeys (shared/pipeline/facts/foreign-keys.ts)
+-- identity: raw dw.fact_vendas; text: alter table ? with check check constraint all
+-- parameters: none
+alter table "dw"."fact_vendas" with check check constraint all
+
+-- withBulkForeignKeys (shared/pipeline/facts/foreign-keys.ts)
+-- identity: raw dw.fact_descontos; text: alter table ? with check check constraint all
+-- parameters: none
+alter table "dw"."fact_descontos" with check check constraint all
