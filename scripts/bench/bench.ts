@@ -21,6 +21,7 @@ import { BenchSetupError, pgliteDatabases, postgresDatabases, type BenchDatabase
 import { BenchUsageError, parseBenchOptions, type BenchOptions } from './options.js';
 import { BenchChildError, killChildren, runChild, type ChildResult } from './run-child.js';
 import { formatSummary, summarize, type Measurement, type ScaleSamples } from './summary.js';
+import { seedSizes } from '../../shared/seed/base.js';
 
 const stamp = () => new Date().toISOString().slice(11, 19);
 const progress = (line: string) => console.log(`[${stamp()}] ${line}`);
@@ -47,6 +48,9 @@ interface RoundRecord {
 async function benchScale(opts: BenchOptions, databases: BenchDatabases, storage: string, si: number, run: ScaleRun, roundDone: () => void): Promise<void> {
   const scale = run.scale;
   const today = new Date().toISOString().slice(0, 10);
+  // every scale's incremental days are sized for the smallest scale's orders, so the daily runs
+  // at two scales read the same number of changes (the issue's daily-at-2x-scale ratio)
+  const daySize = seedSizes(Math.min(...opts.scales)).pedidos;
   const name = (x: string) => `s${si}_${x}`;
   progress(`scale ${scale}: seeding the source (seed ${opts.seed}, as of ${opts.asOf}) on ${databases.description}`);
   const seedUrl = await databases.create(name('seed'));
@@ -118,7 +122,7 @@ async function benchScale(opts: BenchOptions, databases: BenchDatabases, storage
 
     // (d) daily runs on the pipeline's warehouse: the first day is stamped just before today
     // (another UTC date than the second), so the first run reaches back to it with a wider overlap
-    const day1 = await runChild({ unit: 'incremental', at: 'end-of-yesterday', seed: opts.seed }, { OLTP_CONNECTION_STRING: src });
+    const day1 = await runChild({ unit: 'incremental', at: 'end-of-yesterday', seed: opts.seed, sizedFor: daySize }, { OLTP_CONNECTION_STRING: src });
     record.units['incremental.1'] = day1;
     record.units['daily.first'] = await pipelineRun(`daily run after the full load (${day1.changedRows} rows changed)`, {
       EXTRACT_OVERLAP_MINUTES: overlapReaching(String(day1.windowStart)),
@@ -126,7 +130,7 @@ async function benchScale(opts: BenchOptions, databases: BenchDatabases, storage
     add('daily.first', record.units['daily.first']);
     record.units['daily.no-change'] = await pipelineRun('daily run, no change');
     add('daily.no-change', record.units['daily.no-change']);
-    const day2 = await runChild({ unit: 'incremental', at: 'now', seed: opts.seed }, { OLTP_CONNECTION_STRING: src });
+    const day2 = await runChild({ unit: 'incremental', at: 'now', seed: opts.seed, sizedFor: daySize }, { OLTP_CONNECTION_STRING: src });
     record.units['incremental.2'] = day2;
     record.units['daily.steady'] = await pipelineRun(`daily run, steady (${day2.changedRows} rows changed)`, {
       EXTRACT_OVERLAP_MINUTES: overlapReaching(String(day2.windowStart)),

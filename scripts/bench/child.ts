@@ -28,7 +28,7 @@ export type BenchJob =
   | { unit: 'ideal'; today: string }
   | { unit: 'identity'; a: string; b: string }
   | { unit: 'row-by-row'; sample: number }
-  | { unit: 'incremental'; at: 'end-of-yesterday' | 'now'; seed: number };
+  | { unit: 'incremental'; at: 'end-of-yesterday' | 'now'; seed: number; /** the order count the day is sized for (the smallest scale's) */ sizedFor: number };
 
 const log = (line: string) => process.stderr.write(line + '\n');
 
@@ -102,7 +102,7 @@ async function run(job: BenchJob): Promise<Record<string, unknown>> {
         const at =
           job.at === 'now' ? new Date(clock.getTime() - 90_000) : new Date(Date.parse(clock.toISOString().slice(0, 10) + 'T00:00:00.000Z') - 3_600_000);
         const started = performance.now();
-        const { plan, changes } = await runIncrementalDay(database, { at, seed: job.seed });
+        const { plan, changes } = await runIncrementalDay(database, { at, seed: job.seed, sizedFor: job.sizedFor });
         const rows = Object.values(changes).reduce((n, c) => n + c.inserted.length + c.updated.length, 0);
         return { ms: performance.now() - started, at: plan.at, windowStart: plan.windowStart, changedRows: rows, changes: describeChanges(changes) };
       } finally {

@@ -35,6 +35,12 @@ import { HOUR, isoDate, MINUTE } from './time.js';
 export interface IncrementalOptions {
   readonly at: Date;
   readonly seed: number;
+  /**
+   * The order count the day's sizes are computed from (incrementalSizes); default: the orders in
+   * the OLTP. The benchmark passes one value at every scale, so daily runs at two scales read the
+   * same number of changes.
+   */
+  readonly sizedFor?: number;
 }
 
 export interface IncrementalPlan {
@@ -157,7 +163,10 @@ export async function planIncrementalDay(database: Database<OltpTables>, options
   const catalogueAt = at - 45 * MINUTE;
   const batchAt = at - 30 * MINUTE;
   const lateAt = at - 5 * MINUTE;
-  const sizes = incrementalSizes(await checkPreconditions(db, day, at, windowStart));
+  const ordersInOltp = await checkPreconditions(db, day, at, windowStart);
+  if (options.sizedFor !== undefined && !(Number.isInteger(options.sizedFor) && options.sizedFor > 0))
+    throw new SeedError(`sizedFor must be a positive whole number of orders, got ${options.sizedFor}`);
+  const sizes = incrementalSizes(options.sizedFor ?? ordersInOltp);
   const rng = new Rng(`vendas-analytics/incremental/${options.seed}/${new Date(at).toISOString()}`);
 
   // Catalogue: a new campaign, one price change, one category change, at one shared instant.

@@ -7,7 +7,7 @@ import { OLTP_TABLES, type OltpTable } from '../../shared/model/oltp-tables.js';
 import { seedBase } from '../../shared/seed/base.js';
 import { SeedError } from '../../shared/seed/errors.js';
 import type { ChangeSet } from '../../shared/seed/day/planned-writes.js';
-import { applyIncrementalDay, planIncrementalDay } from '../../shared/seed/incremental.js';
+import { applyIncrementalDay, incrementalSizes, planIncrementalDay } from '../../shared/seed/incremental.js';
 import { parseIncrementalFlags } from '../../shared/seed/options.js';
 import { diffSnapshots, snapshotOltp } from '../../shared/seed/snapshot.js';
 import { freshDatabaseForAll, testEngines, withFreshDatabase } from '../helpers/engines.js';
@@ -157,6 +157,16 @@ describe.each(testEngines())('incremental day on $name', (engine) => {
     // A full hour later is fine (and still only plans).
     const next = await planIncrementalDay(applied.database, { at: new Date('2026-03-02T10:00:00Z'), seed: 7 });
     expect(next.day).toBe('2026-03-02');
+  });
+
+  it("sizes a day for a given order count (sizedFor, the benchmark at two scales) instead of the OLTP's, and refuses a bad one", async () => {
+    const at = new Date('2026-03-02T10:00:00Z');
+    const own = await planIncrementalDay(applied.database, { at, seed: 7 });
+    const sized = await planIncrementalDay(applied.database, { at, seed: 7, sizedFor: 12_000 });
+    expect(own.targets.pedidos.inserted.length).toBe(incrementalSizes(600).novosPedidos);
+    expect(sized.targets.pedidos.inserted.length).toBe(incrementalSizes(12_000).novosPedidos);
+    for (const bad of [0, -5, 1.5])
+      await expect(planIncrementalDay(applied.database, { at, seed: 7, sizedFor: bad })).rejects.toThrow(/sizedFor must be a positive whole number/);
   });
 });
 
