@@ -231,9 +231,13 @@ async function main(): Promise<void> {
   await new Promise<void>((done) => {
     process.once('SIGINT', done);
     process.once('SIGTERM', done);
+    // started by dev/azurite-process.ts: the IPC channel closes when the parent ends, however it ends
+    if (process.send) process.once('disconnect', done);
   });
   await azurite.stop();
   console.log('Azurite stopped.');
+  // an open IPC channel would keep this process alive
+  if (process.connected) process.disconnect();
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

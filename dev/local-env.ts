@@ -5,20 +5,21 @@ import { loadSettings } from '../shared/config/settings.js';
 import { getDatabase } from '../shared/db/connections.js';
 import { OLTP_TABLES } from '../shared/model/oltp-tables.js';
 import { seedBase } from '../shared/seed/base.js';
-import { startAzurite, type Azurite } from './azurite.js';
+import { DEFAULT_LOCATION, type Azurite } from './azurite.js';
+import { startAzuriteProcess } from './azurite-process.js';
 
-/** Starts Azurite (persisted in .data/azurite) unless a real storage account is configured. */
+/** Starts Azurite in a child process (persisted in .data/azurite) unless a real storage account is configured. */
 export async function startLocalStorage(log: (line: string) => void): Promise<{ stop: () => Promise<void> }> {
   const settings = loadSettings();
   if (settings.AzureWebJobsStorage !== 'UseDevelopmentStorage=true') return { stop: async () => {} };
   let azurite: Azurite;
   try {
-    azurite = await startAzurite({ blobPort: 10000, queuePort: 10001 });
+    azurite = await startAzuriteProcess({ location: DEFAULT_LOCATION, blobPort: 10000, queuePort: 10001 });
   } catch {
     // the usual ports are taken (another emulator?): use free ones, this process only
-    azurite = await startAzurite({ blobPort: 0, queuePort: 0 });
+    azurite = await startAzuriteProcess({ location: DEFAULT_LOCATION, blobPort: 0, queuePort: 0 });
   }
-  log(`Azurite: blob ${azurite.blobUrl}, queue ${azurite.queueUrl} (data in .data/azurite)`);
+  log(`Azurite: blob ${azurite.blobUrl}, queue ${azurite.queueUrl} (data in ${DEFAULT_LOCATION}, its own process)`);
   // everything in this process (handlers included) reads the storage setting from here
   process.env.AzureWebJobsStorage = azurite.connectionString;
   return { stop: () => azurite.stop() };
