@@ -33,6 +33,7 @@ import { BatchStore } from '../shared/storage/batch-store.js';
 import { QueueSender } from '../shared/storage/queues.js';
 import { silentLogger } from '../shared/telemetry/logger.js';
 import { MIGRATIONS, type DatabaseRole } from '../sql/migrations/index.js';
+import { findDeadRun } from '../shared/pipeline/watchdog.js';
 
 export async function emitDdl(write: boolean): Promise<Record<string, string>> {
   const files: Record<string, string> = {};
@@ -296,7 +297,7 @@ class HeldQueues extends QueueSender {
 }
 
 const FILES = {
-  lease: 'the pipeline lease (one run at a time): taken when free, refused when held, released',
+  lease: 'the pipeline lease (one run at a time): taken when free, refused when held, released, taken over from a dead run (also by the watchdog, dead-only)',
   'run-audit': 'the run report: etl.run and etl.run_step, for a step run the first time and a retried one, succeeded and failed',
   watermark: 'watermarks: read, written the first time, advanced',
   'runs-api': 'GET /api/runs and GET /api/runs/{id}',
@@ -347,6 +348,9 @@ export async function recordStatements(): Promise<Record<keyof typeof FILES, Rec
         await releaseLease(db, runId);
         // past the scripted holder's expiry: taken over, and its dead run marked failed
         await acquireLease(db, runId, 30, at('2026-11-29T03:20:00.000Z'));
+        // the watchdog: reads the lease, and takes over only a dead holder's
+        await findDeadRun(db, at('2026-11-29T03:20:00.000Z'));
+        await acquireLease(db, runId, 30, at('2026-11-29T03:20:00.000Z'), { deadOnly: true });
       });
       await step('run-audit', async () => {
         await startRun(db, { runId, kind: 'daily' });

@@ -13,7 +13,7 @@
 --   -- parameters: <count> (<SQL Server types, as Kysely's MssqlDriver binds the values>)
 --   <the statement>
 
--- the pipeline lease (one run at a time): taken when free, refused when held, released
+-- the pipeline lease (one run at a time): taken when free, refused when held, released, taken over from a dead run (also by the watchdog, dead-only)
 
 -- readLease (shared/pipeline/lease.ts)
 -- identity: select etl.lease; columns: expires_at, holder, name
@@ -44,3 +44,8 @@ update "etl"."run_step" set "status" = @1, "finished_at" = @2, "error" = @3 wher
 -- identity: update etl.run; columns: error, finished_at, run_id, status
 -- parameters: 5 (nvarchar x4, datetime2)
 update "etl"."run" set "status" = @1, "finished_at" = @2, "error" = @3 where "run_id" = @4 and "status" = @5
+
+-- acquireLease (shared/pipeline/lease.ts)
+-- identity: update etl.lease; columns: acquired_at, expires_at, holder, name
+-- parameters: 6 (nvarchar x3, datetime2 x3)
+update "etl"."lease" set "holder" = @1, "acquired_at" = @2, "expires_at" = @3 where "name" = @4 and ("holder" = @5 and "expires_at" < @6)
