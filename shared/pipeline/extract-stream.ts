@@ -16,10 +16,10 @@
 import type { CopyChannel, SnapshotSession } from '../db/database.js';
 import { quoteIdent } from '../db/copy-text.js';
 import { PART_FORMAT } from '../storage/batch-manifest.js';
-import type { BatchStore, PartLimits } from '../storage/batch-store.js';
+import type { BatchStore } from '../storage/batch-store.js';
 import type { EntityDef } from './entities.js';
 import { cappedExtractWindow, windowText, type ExtractWindow, type OpenTransactions, type WindowCap } from './extract-window.js';
-import type { ExtractResult } from './extract.js';
+import type { ExtractOptions, ExtractResult } from './extract.js';
 
 const ISO_MS = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 
@@ -131,16 +131,7 @@ export async function extractByCopy(
   pageByKey: boolean,
   store: BatchStore,
   def: EntityDef,
-  opts: {
-    runId: string;
-    folderRunId?: string;
-    runDate: Date;
-    lowerBound: Date | null;
-    overlapMinutes: number;
-    safetyLagSeconds: number;
-    limits: PartLimits;
-    fixedWindow?: ExtractWindow;
-  },
+  opts: ExtractOptions,
   openTransactions: OpenTransactions,
 ): Promise<ExtractResult> {
   return copy.snapshot(async (s) => {

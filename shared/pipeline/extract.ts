@@ -81,25 +81,26 @@ export interface ExtractResult {
   tailRows: number;
 }
 
+/** What an entity's extract needs besides the source, the store and the entity. */
+export interface ExtractOptions {
+  runId: string;
+  /** the batch folder's run id (a retried attempt writes a folder of its own); default runId */
+  folderRunId?: string;
+  runDate: Date;
+  /** the last committed watermark; null on the first run */
+  lowerBound: Date | null;
+  overlapMinutes: number;
+  safetyLagSeconds: number;
+  limits: PartLimits;
+  /** a backfill's own window, instead of the watermark's */
+  fixedWindow?: ExtractWindow;
+}
+
 /**
  * Extracts one entity. `lowerBound` is the last committed watermark (null on the first run);
  * a backfill passes its own window instead.
  */
-export async function extractEntity(
-  source: Database<OltpTables>,
-  store: BatchStore,
-  def: EntityDef,
-  opts: {
-    runId: string;
-    folderRunId?: string;
-    runDate: Date;
-    lowerBound: Date | null;
-    overlapMinutes: number;
-    safetyLagSeconds: number;
-    limits: PartLimits;
-    fixedWindow?: ExtractWindow;
-  },
-): Promise<ExtractResult> {
+export async function extractEntity(source: Database<OltpTables>, store: BatchStore, def: EntityDef, opts: ExtractOptions): Promise<ExtractResult> {
   // The open transactions are read BEFORE the snapshot transaction starts, on purpose. A
   // transaction T whose rows the snapshot cannot see either was open when we looked (so the cap
   // is at or before its start) or began after we looked (so its start is after observed_at, which
