@@ -104,6 +104,14 @@ const schema = z.object({
   SOURCE_DATE_MAX_FUTURE_HOURS: intSetting(24, 0, 366 * 24, 'hours'),
   /** a fact step with at least this many staged rows checks its foreign keys in one pass before commit instead of row by row (0: always) */
   BULK_FK_MIN_ROWS: intSetting(20_000, 0, 1_000_000_000, 'rows'),
+  /** quality: warn when more than this share of a fact table's rows points at a dimension's unknown member */
+  QUALITY_UNKNOWN_SHARE_WARN_PERCENT: intSetting(1, 0, 100, 'percent'),
+  /** quality: warn when a fact row has pointed at an unknown member for longer than this */
+  QUALITY_UNKNOWN_AGE_WARN_DAYS: intSetting(7, 0, 3660, 'days'),
+  /** quality: warn when a day's loaded volume deviates from the trailing 28-day median by more than this */
+  QUALITY_VOLUME_DEVIATION_WARN_PERCENT: intSetting(50, 1, 10_000, 'percent'),
+  /** quality: warn when the newest watermark is older than this behind the source clock (26 h: a missed daily run) */
+  QUALITY_FRESHNESS_WARN_MINUTES: intSetting(26 * 60, 1, 366 * 24 * 60, 'minutes'),
 });
 
 export type Settings = z.output<typeof schema>;
