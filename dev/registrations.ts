@@ -7,6 +7,7 @@ import { extractRetryHandler, extractRetryQueue } from '../functions/extract-ret
 import { healthHandler, healthRoute } from '../functions/health.js';
 import { loadDimensionsHandler, loadDimensionsQueue } from '../functions/load-dimensions.js';
 import { loadFactsHandler, loadFactsQueue } from '../functions/load-facts.js';
+import { qualityHandler, qualityRoute } from '../functions/quality.js';
 import { runsHandler, runsRoute } from '../functions/runs.js';
 import { watchdogHandler, watchdogTimer } from '../functions/watchdog.js';
 
@@ -24,6 +25,7 @@ export const REGISTRATIONS = {
     { name: 'health', ...healthRoute, handler: healthHandler },
     { name: 'backfill', ...backfillRoute, handler: backfillHandler },
     { name: 'runs', ...runsRoute, handler: runsHandler },
+    { name: 'quality', ...qualityRoute, handler: qualityHandler },
   ],
 };
 

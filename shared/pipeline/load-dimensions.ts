@@ -1,7 +1,9 @@
 // The dimension step of a run (queue trigger on load-dimensions). For each dimension entity of
 // the run: read and verify its batch, stage it, then in ONE transaction quarantine the rejected
 // rows, merge into the dimension and advance the entity's watermark (DESIGN §4.2). A failure
-// rolls that transaction back: watermark unchanged, no partial rows; the queue retries.
+// rolls that transaction back: watermark unchanged, no partial rows; the queue retries. The
+// dimension checks of the quality gate run in that transaction before it commits: a blocking
+// failure rolls it back too and stops the run here (the fact load never starts for it).
 // Then the calendar is extended to the dates the batches need and the run is handed to the fact
 // load through its queue.
 import type { Transaction } from 'kysely';
@@ -15,6 +17,7 @@ import { watermarkAfterLoad, windowOf } from './extract-window.js';
 import { QUEUES, type LoadMessage } from './messages.js';
 import { errorText, finishRun, finishStep, startStep } from './run-audit.js';
 import { failedCounts, quarantine, stageBatch } from './staging.js';
+import { recordGateFailure, runGate } from '../quality/gate.js';
 import { finalFailure, openLoadStep } from './load-step.js';
 import { retryStep } from './step-retry.js';
 import { advanceWatermark } from './watermark.js';
@@ -63,6 +66,8 @@ export async function loadDimensions(ctx: PipelineContext, message: LoadMessage)
           await faults.afterMerge?.(load.entity, trx);
           const highWater = watermarkAfterLoad(message.kind, window);
           if (highWater) await advanceWatermark(trx, load.entity, highWater, runId);
+          // write-audit-publish: a blocking check rolls this dimension's load back (gate.ts)
+          await runGate('dimensions', { dw: trx, runId, batches: new Map([[load.entity, manifest]]), settings });
           await opened.guard(trx);
           return c;
         });
@@ -107,6 +112,7 @@ export async function loadDimensions(ctx: PipelineContext, message: LoadMessage)
       error: errorText(e),
       final,
     });
+    await recordGateFailure(dw.db, runId, e).catch((err: unknown) => log.warn('could not record the failed quality gate', { runId, error: errorText(err) }));
     if (current !== 'calendar') await finishStep(dw.db, runId, 'dimensions', current, 'failed', failedCounts(e, current), e).catch(() => undefined);
     await finishRun(dw.db, runId, 'failed', final ? `${errorText(e)} (given up: ${final})` : e).catch(() => undefined);
     throw e;

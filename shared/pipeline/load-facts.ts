@@ -2,8 +2,13 @@
 // (facts/steps.ts) in order: each stages its entities of the run, then loads them in its own
 // transaction together with their quarantined rows and watermarks. A failure rolls back its
 // transaction (facts and watermarks unchanged) and fails the run; the queue retries the message,
-// and a retry converges to the same facts (every write is an idempotent upsert). At the end the
-// run is marked succeeded, its volume report stored and the pipeline lease released.
+// and a retry converges to the same facts (every write is an idempotent upsert). Each step's
+// transaction runs the fact checks of the quality gate before it commits (a blocking failure rolls
+// it back). At the end the whole-warehouse checks run; when they pass the certified pointer moves
+// to this run, the run is marked succeeded, its volume report stored and the pipeline lease released.
+import { advanceCertified } from '../quality/certified.js';
+import { qualitySummary } from '../quality/summary.js';
+import { recordGateFailure, runGate } from '../quality/gate.js';
 import type { Manifest } from '../storage/batch-manifest.js';
 import type { PipelineContext } from './context.js';
 import { entity, type EntityName } from './entities.js';
@@ -64,9 +69,14 @@ export async function loadFacts(ctx: PipelineContext, message: LoadMessage): Pro
     }
     running = undefined;
 
+    // the whole-warehouse checks (reconciliation with the source, SCD2 over every member): facts
+    // are committed by now; a blocking failure fails the run and keeps the certified pointer where it is
+    opened.heartbeat.assertHeld();
+    const quality = await runGate('warehouse', { dw: dw.db, oltp: ctx.oltp.db, runId, settings: ctx.settings });
+    const certifiedTo = await advanceCertified(dw.db, runId);
     const run = await readRunReport(dw.db, runId);
     opened.heartbeat.assertHeld();
-    await finishRun(dw.db, runId, 'succeeded', undefined, { steps: run?.steps, ...extras });
+    await finishRun(dw.db, runId, 'succeeded', undefined, { steps: run?.steps, ...extras, quality: qualitySummary(quality), certifiedTo });
     await releaseLease(dw.db, opened.holder);
     released = true;
     log.info('run succeeded', {
@@ -92,6 +102,7 @@ export async function loadFacts(ctx: PipelineContext, message: LoadMessage): Pro
       error: errorText(e),
       final,
     });
+    await recordGateFailure(dw.db, runId, e).catch((err: unknown) => log.warn('could not record the failed quality gate', { runId, error: errorText(err) }));
     for (const name of unfinished) await finishStep(dw.db, runId, 'facts', name, 'failed', failedCounts(e, name), e).catch(() => undefined);
     await finishRun(dw.db, runId, 'failed', final ? `${errorText(e)} (given up: ${final})` : e).catch(() => undefined);
     throw e;
@@ -144,6 +155,8 @@ async function runStep(
       const highWater = watermarkAfterLoad(message.kind, windowOf(b.manifest.window));
       if (highWater) await advanceWatermark(trx, b.entity, highWater, runId);
     }
+    // write-audit-publish: a blocking check rolls the step back with its quarantine and watermarks (gate.ts)
+    await runGate('facts', { dw: trx, runId, batches: new Map(batches.map((b) => [b.entity, b.manifest])), settings });
     await opened.guard(trx);
     return r;
   });

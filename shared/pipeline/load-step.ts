@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Transaction } from 'kysely';
 import type { WarehouseTables } from '../db/schema/index.js';
+import { QualityGateError } from '../quality/gate.js';
 import type { Manifest } from '../storage/batch-manifest.js';
 import { BatchIntegrityError } from '../storage/batch-store.js';
 import type { PipelineContext } from './context.js';
@@ -38,7 +39,8 @@ export interface OpenedStep {
 export function finalFailure(ctx: PipelineContext, error: unknown): string | null {
   if (!ctx.delivery) return null; // called directly (tests, scripts): the caller retries
   if (error instanceof LeaseLostError) return null; // the lease is someone else's: nothing to release
-  if (error instanceof BatchIntegrityError || error instanceof RejectThresholdError) return 'no retry of the same batch can succeed';
+  if (error instanceof BatchIntegrityError || error instanceof RejectThresholdError || error instanceof QualityGateError)
+    return 'no retry of the same batch can succeed';
   const { dequeueCount, maxDequeueCount } = ctx.delivery;
   if (dequeueCount >= maxDequeueCount) return `last attempt (${dequeueCount} of ${maxDequeueCount}): the message goes to poison`;
   return null;

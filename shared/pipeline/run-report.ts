@@ -1,8 +1,10 @@
-// A run as the warehouse recorded it (etl.run + etl.run_step), for the pipeline command, the
-// runs API and logs.
+// A run as the warehouse recorded it (etl.run + etl.run_step + its quality results), for the
+// pipeline command, the runs API and logs.
 import type { Kysely } from 'kysely';
 import type { WarehouseTables } from '../db/schema/index.js';
 import { firstRows } from '../db/portable-sql.js';
+import { runResults, type StoredResult } from '../quality/history.js';
+import { formatQualityLines } from '../quality/report.js';
 import { BadRequestError } from './bad-request.js';
 
 export interface RunSummary {
@@ -49,6 +51,8 @@ export interface RunReport extends RunSummary {
     /** extract steps with a batch only */
     lateCommits?: LateCommitReport;
   }[];
+  /** every quality check the run ran (etl.quality_result), in the order they ran */
+  quality: StoredResult[];
 }
 
 const iso = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string).toISOString());
@@ -100,6 +104,7 @@ export async function readRunReport(db: Kysely<WarehouseTables>, runId: string):
       error: s.error,
       ...(s.step === 'extract' && checks.has(s.entity) ? { lateCommits: checks.get(s.entity)! } : {}),
     })),
+    quality: await runResults(db, runId),
   };
 }
 
@@ -171,6 +176,7 @@ export function formatRunReport(r: RunReport): string {
       out.push(`  ${s.entity}: ${held}overlap re-read ${c.overlapRows ?? 'n/a'} rows, late rows ${c.lateRows === null ? 'n/a' : `at least ${c.lateRows}`}`);
     }
   }
+  out.push(...formatQualityLines(r.quality));
   for (const w of r.warnings) out.push(`warning: ${w}`);
   if (r.error) out.push(`error: ${r.error}`);
   for (const s of r.steps.filter((x) => x.error)) out.push(`${s.step}/${s.entity}: ${s.error}`);

@@ -162,3 +162,15 @@ create index "ix_fact_vendas_cliente" on "dw"."fact_vendas" ("cliente_id")
 GO
 create index "ix_fact_vendas_produto" on "dw"."fact_vendas" ("produto_id")
 GO
+
+-- migration 0008_quality
+create table "etl"."quality_result" ("result_id" nvarchar(36) primary key, "run_id" nvarchar(40), "phase" nvarchar(20) not null, "check_name" nvarchar(80) not null, "severity" nvarchar(20) not null, "status" nvarchar(20) not null, "failing" bigint not null, "observed" nvarchar(max) not null, "expected" nvarchar(max) not null, "samples" nvarchar(max) not null, "duration_ms" integer not null, "checked_at" datetime2(3) not null)
+GO
+create index "ix_quality_result_checked_at" on "etl"."quality_result" ("checked_at", "check_name")
+GO
+create index "ix_quality_result_run" on "etl"."quality_result" ("run_id")
+GO
+create table "etl"."certified" ("name" nvarchar(40) primary key, "run_id" nvarchar(40), "certified_to" datetime2(3), "certified_at" datetime2(3))
+GO
+insert into "etl"."certified" ("name", "run_id", "certified_to", "certified_at") values (N'pipeline', null, null, null)
+GO

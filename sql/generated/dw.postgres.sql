@@ -142,3 +142,10 @@ create index "ix_fact_vendas_vendedor_unknown" on "dw"."fact_vendas" ("vendedor_
 create index "ix_fact_vendas_campanha_unknown" on "dw"."fact_vendas" ("campanha_id") where "campanha_key" = -1;
 create index "ix_fact_vendas_cliente" on "dw"."fact_vendas" ("cliente_id");
 create index "ix_fact_vendas_produto" on "dw"."fact_vendas" ("produto_id");
+
+-- migration 0008_quality
+create table "etl"."quality_result" ("result_id" varchar(36) primary key, "run_id" varchar(40), "phase" varchar(20) not null, "check_name" varchar(80) not null, "severity" varchar(20) not null, "status" varchar(20) not null, "failing" bigint not null, "observed" text not null, "expected" text not null, "samples" text not null, "duration_ms" integer not null, "checked_at" timestamptz(3) not null);
+create index "ix_quality_result_checked_at" on "etl"."quality_result" ("checked_at", "check_name");
+create index "ix_quality_result_run" on "etl"."quality_result" ("run_id");
+create table "etl"."certified" ("name" varchar(40) primary key, "run_id" varchar(40), "certified_to" timestamptz(3), "certified_at" timestamptz(3));
+insert into "etl"."certified" ("name", "run_id", "certified_to", "certified_at") values ('pipeline', null, null, null);

@@ -9,6 +9,7 @@ import * as dw0004 from './dw/0004_facts.js';
 import * as dw0005 from './dw/0005_run_warnings.js';
 import * as dw0006 from './dw/0006_staging_for_copy.js';
 import * as dw0007 from './dw/0007_sales_staging.js';
+import * as dw0008 from './dw/0008_quality.js';
 
 export type DatabaseRole = 'oltp' | 'dw';
 
@@ -24,5 +25,6 @@ export const MIGRATIONS: Record<DatabaseRole, Record<string, Migration>> = {
     '0005_run_warnings': dw0005,
     '0006_staging_for_copy': dw0006,
     '0007_sales_staging': dw0007,
+    '0008_quality': dw0008,
   },
 };

@@ -180,11 +180,33 @@ export interface EtlBatch {
   late_rows: number | null;
 }
 
+export interface EtlCertified {
+  name: string;
+  run_id: string | null;
+  certified_to: Timestamp | null;
+  certified_at: Timestamp | null;
+}
+
 export interface EtlLease {
   name: string;
   holder: string | null;
   expires_at: Timestamp | null;
   acquired_at: Timestamp | null;
+}
+
+export interface EtlQualityResult {
+  result_id: string;
+  run_id: string | null;
+  phase: string;
+  check_name: string;
+  severity: string;
+  status: string;
+  failing: number;
+  observed: string;
+  expected: string;
+  samples: string;
+  duration_ms: number;
+  checked_at: Timestamp;
 }
 
 export interface EtlRejectedRow {
@@ -474,7 +496,9 @@ export interface WarehouseTables {
   'dw.fact_metas': DwFactMetas;
   'dw.fact_vendas': DwFactVendas;
   'etl.batch': EtlBatch;
+  'etl.certified': EtlCertified;
   'etl.lease': EtlLease;
+  'etl.quality_result': EtlQualityResult;
   'etl.rejected_row': EtlRejectedRow;
   'etl.run': EtlRun;
   'etl.run_step': EtlRunStep;

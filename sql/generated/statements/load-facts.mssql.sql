@@ -210,3 +210,8 @@ update "dw"."fact_metas" set "mes_key" = coalesce(((select "d"."data_key" from "
 -- identity: update etl.run_step; columns: entity, rows_rekeyed, run_id, step
 -- parameters: 4 (int, nvarchar x3)
 update "etl"."run_step" set "rows_rekeyed" = @1 where "run_id" = @2 and "step" = @3 and "entity" = @4
+
+-- advanceCertified (shared/quality/certified.ts)
+-- identity: select etl.watermark; columns: high_water
+-- parameters: none
+select min("high_water") as "low" from "etl"."watermark"

@@ -30,6 +30,11 @@ select * from "etl"."run_step" where "run_id" = @1 order by "started_at", "step"
 -- parameters: 1 (nvarchar)
 select "entity", "cap_status", "oldest_open_transaction", "held_back_ms", "overlap_rows", "tail_rows", "late_rows" from "etl"."batch" where "run_id" = @1
 
+-- runResults (shared/quality/history.ts)
+-- identity: select etl.quality_result; columns: check_name, checked_at, duration_ms, expected, failing, observed, phase, result_id, run_id, samples, severity, status
+-- parameters: 1 (nvarchar)
+select "run_id", "phase", "check_name", "severity", "status", "failing", "observed", "expected", "samples", "duration_ms", "checked_at" from "etl"."quality_result" where "run_id" = @1 order by "checked_at", "result_id"
+
 -- listRuns (shared/pipeline/run-report.ts)
 -- identity: select etl.run; columns: error, finished_at, kind, run_id, started_at, status
 -- parameters: none
