@@ -1,0 +1,78 @@
+// Point-in-time integrity: a sale points at the version of its customer and of its product that
+// was valid when the order was placed, the rule facts/sales.ts (and facts/rekey.ts) key it by:
+//   customer: the version of cliente_id with valid_from <= data_pedido < valid_to;
+//   product:  the version of produto_id valid at data_pedido, or, for an item whose order header
+//             has not arrived (data_pedido null), at the item's created_at (ods.itens_pedido);
+//   -1 (the member or the order time is unknown) is always allowed.
+// A key that names another member's version, or a version whose validity does not contain that
+// instant, fails. A discount fact is checked with the order time and ids of its item's sale.
+import { type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
+import { oneIf, overWholeWarehouse, type FailingRowsDef, type Untyped } from './failing-rows.js';
+
+/** The fact's `dim` key does not name the version of its member valid at `at`. */
+function wrongVersion(db: Untyped, eb: ExpressionBuilder<any, any>, dim: 'cliente' | 'produto', sale: string, at: Expression<unknown>): Expression<SqlBool> {
+  const version = db
+    .selectFrom(`dw.dim_${dim} as d`)
+    .select(`d.${dim}_key`)
+    .whereRef(`d.${dim}_key`, '=', `f.${dim}_key`)
+    .whereRef(`d.${dim}_id`, '=', `${sale}.${dim}_id`)
+    .where('d.valid_from', '<=', at)
+    .where('d.valid_to', '>', at);
+  return eb.and([eb(`f.${dim}_key`, '<>', -1), eb.not(eb.exists(version))]);
+}
+
+function pointInTime(fact: 'fact_vendas' | 'fact_descontos'): FailingRowsDef {
+  const discounts = fact === 'fact_descontos';
+  return {
+    name: `${fact}_point_in_time`,
+    severity: 'blocking',
+    phase: 'facts',
+    description:
+      `dw.${fact}: cliente_key and produto_key are -1 or the version of the fact's member valid at the order time ` +
+      '(valid_from <= data_pedido < valid_to; products of an item without its order header at the item created_at)' +
+      (discounts ? ', with the order time and member ids of the sale of the same item' : ''),
+    unit: 'fact rows keyed to a version not valid at the order time',
+    expected: '0 rows',
+    keys: ['item_id'],
+    problems: [
+      { label: 'on cliente_key', where: (eb) => eb('f.wrong_cliente', '=', 1) },
+      { label: 'on produto_key', where: (eb) => eb('f.wrong_produto', '=', 1) },
+    ],
+    failingRows: (typed, runId) => {
+      const db: Untyped = typed;
+      // where the order time and member ids are: the sale itself, or the discount's sale
+      const sale = discounts ? 'v' : 'f';
+      let facts = db.selectFrom(`dw.${fact} as f`);
+      if (discounts) facts = facts.innerJoin('dw.fact_vendas as v', 'v.item_id', 'f.item_id');
+      if (runId !== undefined) facts = facts.where('f.run_id', '=', runId);
+      const rows = facts.leftJoin('ods.itens_pedido as i', 'i.id', 'f.item_id').select((eb) => {
+        const orderedAt = eb.ref(`${sale}.data_pedido`);
+        const productAt = eb.fn.coalesce(orderedAt, eb.ref('i.created_at'));
+        return [
+          'f.item_id as item_id',
+          'f.pedido_id as pedido_id',
+          'f.numero_item as numero_item',
+          `${sale}.data_pedido as data_pedido`,
+          `${sale}.cliente_id as cliente_id`,
+          'f.cliente_key as cliente_key',
+          `${sale}.produto_id as produto_id`,
+          'f.produto_key as produto_key',
+          oneIf(eb, wrongVersion(db, eb, 'cliente', sale, orderedAt)).as('wrong_cliente'),
+          oneIf(eb, wrongVersion(db, eb, 'produto', sale, productAt)).as('wrong_produto'),
+        ];
+      });
+      return db
+        .selectFrom(rows.as('r'))
+        .selectAll()
+        .where((eb) => eb.or([eb('r.wrong_cliente', '=', 1), eb('r.wrong_produto', '=', 1)]));
+    },
+  };
+}
+
+/**
+ * In the fact step: the rows the run wrote. After the fact load, over the whole warehouse too:
+ * the re-key step (facts/rekey.ts) moves older facts to new versions without changing their
+ * run_id, and a dimension load that closes a version leaves older facts on it until then.
+ */
+const IN_THE_FACT_STEP = [pointInTime('fact_vendas'), pointInTime('fact_descontos')];
+export const POINT_IN_TIME_CHECKS: readonly FailingRowsDef[] = [...IN_THE_FACT_STEP, ...IN_THE_FACT_STEP.map(overWholeWarehouse)];
