@@ -5,6 +5,7 @@
 import { sql, type Kysely } from 'kysely';
 import { firstRows, readClock } from '../../shared/db/portable-sql.js';
 import type { WarehouseTables } from '../../shared/db/schema/index.js';
+import { FAR_FUTURE, FAR_PAST } from '../../shared/pipeline/dimensions/scd.js';
 import { runIncrementalDay } from '../../shared/seed/incremental.js';
 import { seedBase } from '../../shared/seed/base.js';
 import { statusOf, type CheckInput, type Phase } from '../../shared/quality/check.js';
@@ -83,6 +84,16 @@ describe.each(testEngines())('warehouse quality checks on $name', (engine) => {
     return { first: first.runId, second: second.runId };
   });
 
+  /** Runs a test on a copy of its own of the loaded pipeline. */
+  async function onCopy(test: (p: Loaded) => Promise<void>): Promise<void> {
+    const p = await loaded.fork();
+    try {
+      await test(p);
+    } finally {
+      await p.close();
+    }
+  }
+
   it('all pass on the loaded warehouse, scoped to the last run and over whole tables; the warehouse has SCD2 history to check', async () => {
     const p = await loaded.shared();
     const db = p.ctx.dw.db as Kysely<any>;
@@ -108,9 +119,8 @@ describe.each(testEngines())('warehouse quality checks on $name', (engine) => {
   });
 
   describe('blocking checks fail on a broken copy, naming the key', () => {
-    it('a duplicated grain of each fact', async () => {
-      const p = await loaded.fork();
-      try {
+    it('a duplicated grain of each fact', () =>
+      onCopy(async (p) => {
         const db = p.ctx.dw.db;
         const { second } = p.setup;
         const item = await firstKey(db, 'dw.fact_vendas', 'item_id', second);
@@ -133,14 +143,10 @@ describe.each(testEngines())('warehouse quality checks on $name', (engine) => {
         expect(metas.samples).toEqual([`vendedor_id=${target.vendedor_id}, mes=${target.mes}, copies=2`]);
         // the other facts' checks did not raise it
         expect((await outcome(p, 'fact_vendas_money_identities', 'facts', { runId: second })).status).toBe('passed');
-      } finally {
-        await p.close();
-      }
-    });
+      }));
 
-    it('a duplicated business key of an SCD1 dimension', async () => {
-      const p = await loaded.fork();
-      try {
+    it('a duplicated business key of an SCD1 dimension', () =>
+      onCopy(async (p) => {
         const db = p.ctx.dw.db;
         // dim_vendedor also has a unique constraint on it (PostgreSQL's name): a warehouse that lost it
         const key = await firstKey(db, 'dw.dim_vendedor', 'vendedor_key', p.setup.first);
@@ -150,14 +156,10 @@ describe.each(testEngines())('warehouse quality checks on $name', (engine) => {
         const o = await failsBothWays(p, 'dim_vendedor_business_key_unique', 'dimensions', p.setup.second);
         expect(o).toMatchObject({ failing: 1, observed: '1 duplicated (vendedor_id)', samples: [`vendedor_id=${seller.vendedor_id}, copies=2`] });
         expect((await outcome(p, 'dim_campanha_business_key_unique', 'dimensions')).status).toBe('passed');
-      } finally {
-        await p.close();
-      }
-    });
+      }));
 
-    it('an SCD2 member with overlapping versions, with two current versions, with a gap', async () => {
-      const p = await loaded.fork();
-      try {
+    it('an SCD2 member with overlapping versions, with two current versions, with a gap', () =>
+      onCopy(async (p) => {
         const db = p.ctx.dw.db;
         const { second } = p.setup;
         // a customer who moved: the closed version now ends a day after the current one starts
@@ -198,14 +200,10 @@ describe.each(testEngines())('warehouse quality checks on $name', (engine) => {
           failing: 1,
           observed: '1 members with a broken history: 1 with a gap between versions',
         });
-      } finally {
-        await p.close();
-      }
-    });
+      }));
 
-    it('a fact keyed to a version that was not valid at its order time', async () => {
-      const p = await loaded.fork();
-      try {
+    it('a fact keyed to a version that was not valid at its order time', () =>
+      onCopy(async (p) => {
         const db = p.ctx.dw.db;
         const { second } = p.setup;
         // a sale placed before its customer moved, pointed at the version after the move
@@ -241,14 +239,36 @@ describe.each(testEngines())('warehouse quality checks on $name', (engine) => {
         const descontos = await failsBothWays(p, 'fact_descontos_point_in_time', 'facts', second);
         expect(descontos).toMatchObject({ failing: 1, observed: '1 fact rows keyed to a version not valid at the order time: 1 on produto_key' });
         expect(descontos.samples[0]).toMatch(new RegExp(`^item_id=${discount.item_id}, .*produto_key=${other.produto_key}, wrong_cliente=0, wrong_produto=1$`));
-      } finally {
-        await p.close();
-      }
-    });
+      }));
 
-    it('a fact amount off by R$ 0,01', async () => {
-      const p = await loaded.fork();
-      try {
+    it('agrees with the load at the boundary between two versions: valid_from inclusive, valid_to exclusive', () =>
+      onCopy(async (p) => {
+        const db = p.ctx.dw.db;
+        const { second } = p.setup;
+        const moved = await versionedMember(db, 'cliente', second);
+        // a sale of that customer whose product has a single version, placed exactly when the customer moved
+        const sale = await one(
+          db
+            .selectFrom('dw.fact_vendas as v')
+            .innerJoin('dw.dim_produto as d', 'd.produto_key', 'v.produto_key')
+            .select('v.item_id')
+            .where('v.cliente_key', '=', moved.closed_key)
+            .where('d.valid_from', '=', FAR_PAST)
+            .where('d.valid_to', '=', FAR_FUTURE)
+            .orderBy('v.item_id'),
+        );
+        const placeAt = (cliente_key: number) =>
+          db.updateTable('dw.fact_vendas').set({ data_pedido: moved.changed_at, cliente_key, run_id: second }).where('item_id', '=', sale.item_id).execute();
+        await placeAt(moved.closed_key);
+        const closed = await outcome(p, 'fact_vendas_point_in_time', 'facts', { runId: second });
+        expect(closed).toMatchObject({ failing: 1, observed: '1 fact rows keyed to a version not valid at the order time: 1 on cliente_key' });
+        expect(closed.samples[0]).toMatch(new RegExp(`^item_id=${sale.item_id}, `));
+        await placeAt(moved.current_key);
+        expect(await outcome(p, 'fact_vendas_point_in_time', 'facts', { runId: second })).toMatchObject({ status: 'passed', failing: 0 });
+      }));
+
+    it('a fact amount off by R$ 0,01', () =>
+      onCopy(async (p) => {
         const db = p.ctx.dw.db;
         const { second } = p.setup;
         const [gross, margin] = (
@@ -290,15 +310,11 @@ describe.each(testEngines())('warehouse quality checks on $name', (engine) => {
         expect(descontos).toMatchObject({ failing: 1 });
         expect(descontos.samples[0]).toMatch(new RegExp(`^item_id=${discount}, `));
         expect((await outcome(p, 'fact_descontos_grain_unique', 'facts', { runId: second })).status).toBe('passed');
-      } finally {
-        await p.close();
-      }
-    });
+      }));
   });
 
-  it("a run's check sees only that run's rows; without a run, whole tables", async () => {
-    const p = await loaded.fork();
-    try {
+  it("a run's check sees only that run's rows; without a run, whole tables", () =>
+    onCopy(async (p) => {
       const db = p.ctx.dw.db;
       const { first, second } = p.setup;
       // rows the day of changes did not write: untouched by its run-scoped checks
@@ -328,15 +344,11 @@ describe.each(testEngines())('warehouse quality checks on $name', (engine) => {
       expect((await outcome(p, 'dim_cliente_scd2_integrity', 'dimensions')).observed).toBe(
         '1 members with a broken history: 1 whose history does not start at FAR_PAST',
       );
-    } finally {
-      await p.close();
-    }
-  });
+    }));
 
   describe('warning checks', () => {
-    it('unknown_member_share: a fact waiting for its customer for 30 days, or a share above the threshold', async () => {
-      const p = await loaded.fork();
-      try {
+    it('unknown_member_share: a fact waiting for its customer for 30 days, or a share above the threshold', () =>
+      onCopy(async (p) => {
         const db = p.ctx.dw.db;
         const now = new Date();
         // a sale without a discount fact, so only fact_vendas has it
@@ -366,14 +378,10 @@ describe.each(testEngines())('warehouse quality checks on $name', (engine) => {
           status: 'warned',
           failing: 1,
         });
-      } finally {
-        await p.close();
-      }
-    });
+      }));
 
-    it('daily_volume: no baseline below 7 earlier daily runs; a run far from the median of the 28 days before', async () => {
-      const p = await loaded.fork();
-      try {
+    it('daily_volume: no baseline below 7 earlier daily runs; a run far from the median of the 28 days before', () =>
+      onCopy(async (p) => {
         const db = p.ctx.dw.db;
         const { second } = p.setup;
         const run = await one(db.selectFrom('etl.run').select('started_at').where('run_id', '=', second));
@@ -414,14 +422,10 @@ describe.each(testEngines())('warehouse quality checks on $name', (engine) => {
           observed: `${rows} rows loaded by run ${second} vs a median of ${10 * rows} over 8 daily runs (-90.0%)`,
         });
         expect(low.samples).toEqual([`run_id=${second}, rows_loaded=${rows}, median=${10 * rows}, baseline_runs=8`]);
-      } finally {
-        await p.close();
-      }
-    });
+      }));
 
-    it('rejected_rows: the rows the run (or the newest run) quarantined', async () => {
-      const p = await loaded.fork();
-      try {
+    it('rejected_rows: the rows the run (or the newest run) quarantined', () =>
+      onCopy(async (p) => {
         const db = p.ctx.dw.db;
         const { first, second } = p.setup;
         const reject = (runId: string, seq: number, key: string) =>
@@ -440,14 +444,10 @@ describe.each(testEngines())('warehouse quality checks on $name', (engine) => {
         ]);
         expect(await outcome(p, 'rejected_rows', 'warehouse')).toEqual(o);
         expect((await outcome(p, 'rejected_rows', 'warehouse', { runId: first })).failing).toBe(1);
-      } finally {
-        await p.close();
-      }
-    });
+      }));
 
-    it("freshness: the newest watermark against the source's clock; it needs the source", async () => {
-      const p = await loaded.fork();
-      try {
+    it("freshness: the newest watermark against the source's clock; it needs the source", () =>
+      onCopy(async (p) => {
         const db = p.ctx.dw.db;
         for (const w of await db.selectFrom('etl.watermark').select(['entity', 'high_water']).execute())
           await db
@@ -460,9 +460,6 @@ describe.each(testEngines())('warehouse quality checks on $name', (engine) => {
         expect(o.observed).toMatch(/^newest watermark \S+ \(\w+\) is 43\d\d min behind the source clock /);
         expect(o.samples).toHaveLength(1);
         await expect(outcome(p, 'freshness', 'warehouse', { oltp: undefined })).rejects.toThrow(/input\.oltp/);
-      } finally {
-        await p.close();
-      }
-    });
+      }));
   });
 });
