@@ -86,10 +86,10 @@ export function failingRowsCheck(def: FailingRowsDef): QualityCheck {
       const samples = failing > 0 ? (await sampleQuery(def, input.dw, input.runId).execute()).map(sampleKey) : [];
       return { failing, observed: observedText(def, summary), expected: def.expected, samples };
     },
-    // what a load sends (scoped to a run) for the run phases, the whole tables for the warehouse phase
+    // scoped to a run (a load, the gate after it) and over whole tables (dw:check), each SQL text once
     queries: (db) => {
-      const runId = def.phase === 'warehouse' ? undefined : SOME_RUN;
-      return [summaryQuery(def, db, runId), sampleQuery(def, db, runId)];
+      const all = [SOME_RUN, undefined].flatMap((runId) => [summaryQuery(def, db, runId), sampleQuery(def, db, runId)]);
+      return all.filter((q, i) => all.findIndex((other) => other.compile().sql === q.compile().sql) === i);
     },
   };
 }

@@ -54,6 +54,13 @@ describe('warehouse checks', () => {
     expect(first('postgres')).toMatch(/ limit \$\d+$/);
   });
 
+  it('compile a run-phase check scoped to a run and over whole tables; a whole-warehouse check once', () => {
+    const statements = (name: string, phase: string) => compiled('mssql').find((c) => c.check.name === name && c.check.phase === phase)!.statements;
+    const grain = statements('fact_vendas_grain_unique', 'facts');
+    expect(grain.map((s) => s.includes('run_id'))).toEqual([true, true, false, false]);
+    expect(statements('dim_cliente_scd2_integrity', 'warehouse').map((s) => s.includes('run_id'))).toEqual([false, false]);
+  });
+
   it('measure the volume against the median, and a zero median only against zero', () => {
     expect(median([5, 1, 3])).toBe(3);
     expect(median([4, 1, 3, 10])).toBe(3.5);
