@@ -3,7 +3,7 @@
 // right count and a sample naming the key, on a copy broken on purpose the way a faulty load
 // would break it. Run phases see only the run's rows when given its id, whole tables without.
 import { sql, type Kysely } from 'kysely';
-import { firstRows, readClock } from '../../shared/db/portable-sql.js';
+import { firstRows, isMssql, readClock } from '../../shared/db/portable-sql.js';
 import type { WarehouseTables } from '../../shared/db/schema/index.js';
 import { FAR_FUTURE, FAR_PAST } from '../../shared/pipeline/dimensions/scd.js';
 import { runIncrementalDay } from '../../shared/seed/incremental.js';
@@ -68,6 +68,10 @@ async function copyRow(db: Kysely<WarehouseTables>, table: keyof WarehouseTables
     .values({ ...row, ...changes })
     .execute();
 }
+
+/** Drops an index of a dw table (a warehouse that lost it), as each engine names it. */
+const dropIndex = (db: Kysely<WarehouseTables>, table: string, index: string) =>
+  isMssql(db) ? db.schema.dropIndex(index).on(`dw.${table}`).execute() : db.schema.withSchema('dw').dropIndex(index).execute();
 
 const firstKey = async (db: Kysely<WarehouseTables>, table: keyof WarehouseTables, key: string, runId: string) =>
   Number((await one((db as Kysely<any>).selectFrom(table).select(key).where('run_id', '=', runId).orderBy(key)))[key]);
@@ -137,7 +141,7 @@ describe.each(testEngines())('warehouse quality checks on $name', (engine) => {
         // fact_metas also has a unique index on its grain: a warehouse that lost it
         const meta = await firstKey(db, 'dw.fact_metas', 'meta_id', p.setup.first);
         const target = await one(db.selectFrom('dw.fact_metas').select(['vendedor_id', 'mes']).where('meta_id', '=', meta));
-        await db.schema.withSchema('dw').dropIndex('uq_fact_metas_vendedor_mes').execute();
+        await dropIndex(db, 'fact_metas', 'uq_fact_metas_vendedor_mes');
         await copyRow(db, 'dw.fact_metas', 'meta_id', meta, { meta_id: meta + 1_000_000, run_id: second });
         const metas = await failsBothWays(p, 'fact_metas_grain_unique', 'facts', second);
         expect(metas.samples).toEqual([`vendedor_id=${target.vendedor_id}, mes=${target.mes}, copies=2`]);
@@ -145,7 +149,9 @@ describe.each(testEngines())('warehouse quality checks on $name', (engine) => {
         expect((await outcome(p, 'fact_vendas_money_identities', 'facts', { runId: second })).status).toBe('passed');
       }));
 
-    it('a duplicated business key of an SCD1 dimension', () =>
+    // the constraint is dropped by PostgreSQL's name for it (SQL Server generates its names)
+    const onPostgres = engine.name === 'mssql' ? it.skip : it;
+    onPostgres('a duplicated business key of an SCD1 dimension', () =>
       onCopy(async (p) => {
         const db = p.ctx.dw.db;
         // dim_vendedor also has a unique constraint on it (PostgreSQL's name): a warehouse that lost it
@@ -156,7 +162,8 @@ describe.each(testEngines())('warehouse quality checks on $name', (engine) => {
         const o = await failsBothWays(p, 'dim_vendedor_business_key_unique', 'dimensions', p.setup.second);
         expect(o).toMatchObject({ failing: 1, observed: '1 duplicated (vendedor_id)', samples: [`vendedor_id=${seller.vendedor_id}, copies=2`] });
         expect((await outcome(p, 'dim_campanha_business_key_unique', 'dimensions')).status).toBe('passed');
-      }));
+      }),
+    );
 
     it('an SCD2 member with overlapping versions, with two current versions, with a gap', () =>
       onCopy(async (p) => {
@@ -180,7 +187,7 @@ describe.each(testEngines())('warehouse quality checks on $name', (engine) => {
 
         // a repriced product whose closed version is current again (the unique index on the current row lost)
         const repriced = await versionedMember(db, 'produto', second);
-        await db.schema.withSchema('dw').dropIndex('ix_dim_produto_current').execute();
+        await dropIndex(db, 'dim_produto', 'ix_dim_produto_current');
         await db.updateTable('dw.dim_produto').set({ is_current: true }).where('produto_key', '=', repriced.closed_key).execute();
         const produtos = await failsBothWays(p, 'dim_produto_scd2_integrity', 'dimensions', second);
         expect(produtos).toMatchObject({
