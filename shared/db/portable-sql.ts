@@ -55,6 +55,14 @@ export function dayOfMonth(db: Kysely<any>, date: Expression<unknown>): RawBuild
 }
 
 /**
+ * The month of a date or timestamp as 'YYYY-MM' text (sessions run in UTC, so a timestamp's UTC
+ * month): to_char on PostgreSQL, style 126 (ISO 8601) cut to 7 characters on SQL Server.
+ */
+export function monthOf(db: Kysely<any>, date: Expression<unknown>): RawBuilder<string> {
+  return isMssql(db) ? sql<string>`convert(char(7), ${date}, 126)` : sql<string>`to_char(${date}, 'YYYY-MM')`;
+}
+
+/**
  * A UTC instant as a parameter the column type takes without a time-zone shift: ISO with Z for
  * PostgreSQL's timestamptz, ISO without zone for SQL Server's datetime2 (which has no zone).
  */

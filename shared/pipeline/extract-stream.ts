@@ -2,7 +2,8 @@
 // COPY text bytes and go to Blob storage without becoming JavaScript objects (DESIGN §10 "move
 // bytes, not objects"). Everything happens in one REPEATABLE READ snapshot: the source clock (the
 // window's end), one aggregate query (row count, the late-row check's overlap/tail counts, the
-// date range for the calendar) and the COPY itself, so the counts describe exactly the rows copied.
+// date range for the calendar, the control totals: sums of the money columns) and the COPY itself,
+// so the counts and sums describe exactly the rows copied.
 //
 // COPY takes no bind parameters and no value is ever inlined into SQL: the window bounds (and
 // PGlite's paging key) are set with a parameterised set_config(..., true) - local to the
@@ -15,7 +16,8 @@
 // exact, booleans t/f, NULL \N; COPY escapes tabs, newlines and backslashes.
 import type { CopyChannel, SnapshotSession } from '../db/database.js';
 import { quoteIdent } from '../db/copy-text.js';
-import { PART_FORMAT } from '../storage/batch-manifest.js';
+import { formatMoney, parseMoney } from '../model/money.js';
+import { PART_FORMAT, totalledColumns } from '../storage/batch-manifest.js';
 import type { BatchStore } from '../storage/batch-store.js';
 import type { EntityDef } from './entities.js';
 import { cappedExtractWindow, windowText, type ExtractWindow, type OpenTransactions, type WindowCap } from './extract-window.js';
@@ -53,6 +55,8 @@ interface WindowFacts {
   overlapRows: number;
   tailRows: number;
   dateRange: { min: string; max: string } | null;
+  /** the manifest's control totals: column -> exact sum with 4 decimals */
+  totals: Record<string, string>;
 }
 
 /** One aggregate over the window, in the snapshot: what the row-by-row extract counted as it went. */
@@ -63,6 +67,7 @@ async function windowFacts(
   ranges: { watermark: Date | null; tailFrom: Date },
 ): Promise<WindowFacts> {
   const dateCols = def.dateColumns.map((name) => def.table.columns.find((c) => c.name === name)!);
+  const moneyCols = totalledColumns(def.table.columns);
   const day = (agg: string, c: (typeof dateCols)[number]) =>
     c.kind === 'date' ? `to_char(${agg}(${quoteIdent(c.name)}), 'YYYY-MM-DD')` : `to_char(${agg}(${quoteIdent(c.name)}) AT TIME ZONE 'UTC', 'YYYY-MM-DD')`;
   // the row-by-row extract compared the millisecond Date of updated_at
@@ -72,6 +77,8 @@ async function windowFacts(
     `count(*) FILTER (WHERE ${ms} <= $3::timestamptz) AS overlap_rows`,
     `count(*) FILTER (WHERE ${ms} > $4::timestamptz) AS tail_rows`,
     ...dateCols.flatMap((c, i) => [`${day('min', c)} AS min_${i}`, `${day('max', c)} AS max_${i}`]),
+    // numeric sums are exact; text, so no driver turns them into floats
+    ...moneyCols.map((c, i) => `coalesce(sum(${quoteIdent(c)}), 0)::text AS sum_${i}`),
   ].join(', ');
   const where = window.from
     ? `"updated_at" <= $1::timestamptz AND "updated_at" > $2::timestamptz`
@@ -95,6 +102,7 @@ async function windowFacts(
     overlapRows: Number(row!.overlap_rows),
     tailRows: Number(row!.tail_rows),
     dateRange: min !== null && max !== null ? { min, max } : null,
+    totals: Object.fromEntries(moneyCols.map((c, i) => [c, formatMoney(parseMoney(row![`sum_${i}`] as string))])),
   };
 }
 
@@ -164,6 +172,7 @@ export async function extractByCopy(
         columns: def.table.columns.map((c) => c.name),
         chunks: windowBytes(s, def, pageByKey ? PGLITE_PAGE_ROWS : null),
         dateRange: facts.dateRange,
+        totals: facts.totals,
       },
       opts.limits,
     );

@@ -4,13 +4,14 @@
 // and capped by the oldest transaction still open on the source (late commits, DESIGN §10).
 // On PostgreSQL sources the rows move as COPY bytes (extract-stream.ts); on SQL Server they are
 // read in key order, one page at a time through Kysely (memory stays bounded whatever the volume),
-// and written in the same part format (COPY text, batch-manifest.ts).
+// and written in the same part format (COPY text, batch-manifest.ts), with the control totals of
+// the rows (sums of the money columns) in the manifest.
 import { sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
 import type { Database } from '../db/database.js';
 import { tablesOf, type OltpTables, type SharedTables, type TablesIn } from '../db/schema/index.js';
 import { exactDecimal, firstRows, readClock, readOpenTransactions, snapshotIsolation } from '../db/portable-sql.js';
 import type { BatchStore, PartLimits } from '../storage/batch-store.js';
-import type { Manifest } from '../storage/batch-manifest.js';
+import { totalledColumns, type Manifest } from '../storage/batch-manifest.js';
 import type { EntityDef } from './entities.js';
 import { cappedExtractWindow, windowText, type ExtractWindow, type WindowCap } from './extract-window.js';
 import { extractByCopy } from './extract-stream.js';
@@ -133,6 +134,8 @@ export async function extractEntity(source: Database<OltpTables>, store: BatchSt
           window: windowText(window),
           dateColumns: def.dateColumns,
           columns: def.table.columns.map((c) => c.name),
+          // the control totals are summed exactly from the rows as they are written: the very rows of the batch
+          totalColumns: totalledColumns(def.table.columns),
         },
         readWindow(trx, def, window, counter, ranges),
         opts.limits,

@@ -19,6 +19,7 @@ import { encodeCopyRow, decodeCopyLine } from '../db/copy-text.js';
 import type { BulkValue } from '../db/database.js';
 import { MANIFEST_SCHEMA_VERSION, PART_FORMAT, manifestSchema, type Manifest, type ManifestPart } from './batch-manifest.js';
 import { BLOB_CLIENT_OPTIONS } from './storage-options.js';
+import { formatMoney, parseMoney } from '../model/money.js';
 
 export class BatchIntegrityError extends Error {
   constructor(
@@ -44,6 +45,8 @@ export interface CopyTextRows {
   chunks: AsyncIterable<Buffer | string>;
   /** min/max business date of the rows, computed by the caller (one aggregate query in the extract's snapshot) */
   dateRange: { min: string; max: string } | null;
+  /** the control totals of the rows (batch-manifest.ts), computed by the caller in the same aggregate */
+  totals?: Record<string, string>;
 }
 
 export interface BatchMeta {
@@ -55,6 +58,8 @@ export interface BatchMeta {
   dateColumns?: readonly string[];
   /** with row objects: write them as COPY text (schemaVersion 2) in this column order; without: NDJSON (schemaVersion 1) */
   columns?: readonly string[];
+  /** with row objects: the money columns whose control totals the manifest records, summed exactly as the rows go by */
+  totalColumns?: readonly string[];
 }
 
 export function batchFolder(entity: string, runId: string, runDate: Date): string {
@@ -119,12 +124,17 @@ export class BatchStore {
     rows: AsyncIterable<Record<string, unknown>> | CopyTextRows,
     limits: PartLimits,
   ): Promise<{ manifest: Manifest; manifestPath: string; manifestSha256: string }> {
-    if (isCopyTextRows(rows)) return this.writeParts(meta, { columns: rows.columns, dateRange: rows.dateRange }, rows.chunks, limits);
+    if (isCopyTextRows(rows)) return this.writeParts(meta, { columns: rows.columns, dateRange: rows.dateRange, totals: rows.totals }, rows.chunks, limits);
     const dates = { min: null as string | null, max: null as string | null };
     const dateColumns = meta.dateColumns ?? [];
     const columns = meta.columns;
+    const sums = new Map((meta.totalColumns ?? []).map((c) => [c, 0n]));
     async function* lines() {
       for await (const row of rows as AsyncIterable<Record<string, unknown>>) {
+        for (const [c, sum] of sums) {
+          const v = row[c];
+          if (v !== null && v !== undefined) sums.set(c, sum + parseMoney(String(v as string | number)));
+        }
         for (const c of dateColumns) {
           const v = row[c];
           if (typeof v !== 'string') continue;
@@ -136,13 +146,18 @@ export class BatchStore {
       }
     }
     const dateRange = () => (dates.min && dates.max ? { min: dates.min, max: dates.max } : null);
-    return this.writeParts(meta, columns ? { columns, dateRange } : { dateRange }, lines(), limits);
+    const totals = meta.totalColumns ? () => Object.fromEntries([...sums].map(([c, units]) => [c, formatMoney(units)])) : undefined;
+    return this.writeParts(meta, columns ? { columns, dateRange, totals } : { dateRange, totals }, lines(), limits);
   }
 
   /** Cuts newline-terminated rows into parts (rows and bytes bounded by `limits`), uploading each part while the next fills. */
   private async writeParts(
     meta: BatchMeta,
-    shape: { columns?: readonly string[]; dateRange: Manifest['dateRange'] | (() => Manifest['dateRange']) },
+    shape: {
+      columns?: readonly string[];
+      dateRange: Manifest['dateRange'] | (() => Manifest['dateRange']);
+      totals?: Manifest['totals'] | (() => Manifest['totals']);
+    },
     chunks: AsyncIterable<Buffer | string>,
     limits: PartLimits,
   ): Promise<{ manifest: Manifest; manifestPath: string; manifestSha256: string }> {
@@ -199,6 +214,7 @@ export class BatchStore {
       rowCount: parts.reduce((n, p) => n + p.rows, 0),
       parts,
       dateRange: typeof shape.dateRange === 'function' ? shape.dateRange() : shape.dateRange,
+      ...(shape.totals ? { totals: typeof shape.totals === 'function' ? shape.totals() : shape.totals } : {}),
       createdAt: new Date().toISOString(),
     };
     const body = Buffer.from(JSON.stringify(manifest, null, 2));
