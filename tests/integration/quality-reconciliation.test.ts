@@ -7,6 +7,7 @@ import { sql, type Kysely } from 'kysely';
 import { readClock } from '../../shared/db/portable-sql.js';
 import type { OltpTables } from '../../shared/db/schema/index.js';
 import type { CheckOutcome, QualityCheck } from '../../shared/quality/check.js';
+import { CONTROL_TOTALS_DIMENSIONS, CONTROL_TOTALS_FACTS } from '../../shared/quality/control-totals.js';
 import { RECONCILE_DISCOUNTS, RECONCILE_SALES, RECONCILE_TARGETS } from '../../shared/quality/reconciliation.js';
 import { seedBase } from '../../shared/seed/base.js';
 import { runIncrementalDay } from '../../shared/seed/incremental.js';
@@ -17,6 +18,25 @@ import { stopStorage } from '../helpers/storage.js';
 afterAll(() => stopStorage());
 
 const CHECKS = [RECONCILE_SALES, RECONCILE_DISCOUNTS, RECONCILE_TARGETS] as const;
+
+/** The load gates run these (the control totals in each load's transaction, the reconciliation after the fact load). */
+const GATED = [CONTROL_TOTALS_DIMENSIONS, CONTROL_TOTALS_FACTS, ...CHECKS];
+
+/** A daily run whose quality gates run the checks of this file; a blocking failure fails it. */
+async function gatedRun(p: TestPipeline) {
+  p.ctx.qualityChecks = GATED;
+  const { runId } = await dailyRun(p);
+  const results = await p.ctx.dw.db.selectFrom('etl.quality_result').select(['phase', 'check_name', 'status']).where('run_id', '=', runId).execute();
+  return { runId, results: [...new Set(results.map((r) => `${r.phase} ${r.check_name} ${r.status}`))].sort() };
+}
+
+const ALL_GATES_PASSED = [
+  'dimensions control_totals passed',
+  'facts control_totals passed',
+  'warehouse reconcile_discounts passed',
+  'warehouse reconcile_sales passed',
+  'warehouse reconcile_targets passed',
+];
 
 const run = (p: TestPipeline, check: QualityCheck) => check.run({ dw: p.ctx.dw.db, oltp: p.ctx.oltp.db, settings: p.ctx.settings });
 
@@ -56,11 +76,11 @@ describe.each(testEngines())('reconciliation with the source on $name', (engine)
       const asOf = new Date(clock.toISOString().slice(0, 10) + 'T00:00:00.000Z');
       asOf.setUTCDate(asOf.getUTCDate() - 1);
       await seedBase(p.ctx.oltp, { scale: 0.03, seed: 11, asOf });
-      await dailyRun(p);
+      const fullLoad = await gatedRun(p);
       const afterFullLoad = await outcomes(p);
       await runIncrementalDay(p.ctx.oltp, { at: await readClock(p.ctx.oltp.db), seed: 11 });
-      await dailyRun(p);
-      return { afterFullLoad };
+      const incremental = await gatedRun(p);
+      return { afterFullLoad, gates: [fullLoad.results, incremental.results] };
     },
     // the quarantine case below rejects a few rows of a small batch
     { REJECT_THRESHOLD_PERCENT: '50' },
@@ -68,6 +88,8 @@ describe.each(testEngines())('reconciliation with the source on $name', (engine)
 
   it('passes after a full load and after an incremental day, exactly, month by month', async () => {
     const p = await loaded.shared();
+    // the runs themselves passed the load gates with these checks
+    expect(p.setup.gates).toEqual([ALL_GATES_PASSED, ALL_GATES_PASSED]);
     expect(passed(p.setup.afterFullLoad)).toEqual(ALL_PASSED);
     expect(p.setup.afterFullLoad.reconcile_sales!.observed).toMatch(/^source = warehouse as of .*: \d+ month\(s\), \d+ items, net \d+\.\d{4} at the source/);
     const now = await outcomes(p);
@@ -121,7 +143,7 @@ describe.each(testEngines())('reconciliation with the source on $name', (engine)
       expect(o.reconcile_targets!.observed).toMatch(/left out: 1 changed after the cutoff/);
 
       // once the next run has loaded them, they are compared again, and match
-      await dailyRun(p);
+      expect((await gatedRun(p)).results).toEqual(ALL_GATES_PASSED);
       const next = await outcomes(p);
       expect(passed(next)).toEqual(ALL_PASSED);
       expect(next.reconcile_sales!.observed).toMatch(/left out: 0 changed after the cutoff/);
@@ -166,7 +188,9 @@ describe.each(testEngines())('reconciliation with the source on $name', (engine)
       await sql`update oltp.pedidos set status = 'extraviado', data_pedido = data_pedido - interval '45 days', updated_at = now() where id = ${order.pedidoId}`.execute(
         db,
       );
-      const { runId } = await dailyRun(p);
+      // the run's gates pass: its batches add up with the quarantined rows, the reconciliation leaves them out
+      const { runId, results } = await gatedRun(p);
+      expect(results).toEqual(ALL_GATES_PASSED);
       const rejected = await p.ctx.dw.db
         .selectFrom('etl.rejected_row')
         .select(['entity', 'business_key'])
