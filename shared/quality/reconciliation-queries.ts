@@ -2,7 +2,7 @@
 // month, a count and exact money sums on each side, the source rows changed after the cutoff, and
 // the current version of quarantined source rows. Built with Kysely and the portable helpers so
 // the same code compiles to T-SQL; sums are cast to text in SQL so no driver turns them into floats.
-import { sql, type Kysely } from 'kysely';
+import { sql, type CompiledQuery, type Kysely } from 'kysely';
 import { boolLit, monthOf } from '../db/portable-sql.js';
 import type { Decimal, OltpTables, WarehouseTables } from '../db/schema/index.js';
 import type { EntityName } from '../pipeline/entities.js';
@@ -10,7 +10,7 @@ import type { EntityName } from '../pipeline/entities.js';
 /** A built query: executed by the check, compiled for the golden T-SQL. */
 export interface Query<R> {
   execute(): Promise<R[]>;
-  compile(): { sql: string };
+  compile(): CompiledQuery;
 }
 
 /** Per month: `month` ('YYYY-MM'), `n` rows, sums `s0`, `s1`... as decimal text. */

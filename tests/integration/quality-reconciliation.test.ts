@@ -125,16 +125,20 @@ describe.each(testEngines())('reconciliation with the source on $name', (engine)
     }
   });
 
-  it('raises nothing for source changes committed after the extract: edits, a soft delete, an order moved to another month', async () => {
+  it('raises nothing for source changes committed after the extract: edits, a soft delete, an order moved to another month, an item moved to another order', async () => {
     const p = await loaded.fork();
     try {
       const db = p.ctx.oltp.db;
-      const [edited, deleted, moved] = [await anItem(db, 0), await anItem(db, 5), await anItem(db, 10)];
+      const [edited, deleted, moved, transferred] = [await anItem(db, 0), await anItem(db, 5), await anItem(db, 10), await anItem(db, 15)];
       await sql`update oltp.itens_pedido set valor_bruto = valor_bruto + 1, valor_liquido = valor_liquido + 1, updated_at = now() where id = ${edited.id}`.execute(
         db,
       );
       await sql`update oltp.itens_pedido set deleted_at = now(), updated_at = now() where id = ${deleted.id}`.execute(db);
       await sql`update oltp.pedidos set data_pedido = data_pedido - interval '45 days', updated_at = now() where id = ${moved.pedidoId}`.execute(db);
+      const otherMonth = (
+        await sql<{ id: number }>`select min(id) as id from oltp.pedidos where to_char(data_pedido, 'YYYY-MM') <> ${transferred.month}`.execute(db)
+      ).rows[0]!.id;
+      await sql`update oltp.itens_pedido set pedido_id = ${otherMonth}, numero_item = 99, updated_at = now() where id = ${transferred.id}`.execute(db);
       await sql`update oltp.metas set valor_meta = valor_meta + 100, updated_at = now() where id = (select min(id) from oltp.metas)`.execute(db);
 
       const o = await outcomes(p);
