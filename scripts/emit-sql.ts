@@ -34,6 +34,12 @@ import { QueueSender } from '../shared/storage/queues.js';
 import { silentLogger } from '../shared/telemetry/logger.js';
 import { MIGRATIONS, type DatabaseRole } from '../sql/migrations/index.js';
 import { findDeadRun } from '../shared/pipeline/watchdog.js';
+import { QUALITY_CHECKS } from '../shared/quality/catalogue.js';
+import { readCertified } from '../shared/quality/certified.js';
+import type { QualityCheck } from '../shared/quality/check.js';
+import { recentResults } from '../shared/quality/history.js';
+import { runChecks } from '../shared/quality/runner.js';
+import { statementIdentity } from '../shared/db/statement-identity.js';
 
 export async function emitDdl(write: boolean): Promise<Record<string, string>> {
   const files: Record<string, string> = {};
@@ -238,6 +244,8 @@ function answer(world: World, s: RecordedStatement): ScriptedAnswer {
   }
   if (target === 'select etl.lease') return { rows: [{ holder: '20261129T020000000Z-0c0ffe', expires_at: at('2026-11-29T03:10:00.000Z') }] };
   if (target === 'update etl.run_step') return { numAffectedRows: world.stepExists ? 1n : 0n };
+  // the lowest watermark (the certified pointer's point in time)
+  if (target === 'select etl.watermark' && /\bmin\(/.test(q.sql)) return { rows: [{ low: at('2026-11-29T02:59:00.000Z') }] };
   if (target === 'select etl.watermark') {
     const high = world.watermarks.get(String(q.parameters[0]));
     return { rows: high ? [{ high_water: high }] : [] };
@@ -305,7 +313,23 @@ const FILES = {
   'load-dimensions': 'the dimension load of a daily run (queue load-dimensions)',
   'load-facts': 'the fact load of a daily run (queue load-facts), the run marked succeeded',
   backfill: 'POST /api/backfill: the dry-run count, then a backfill of orders and items (extract, dimension and fact loads) beyond what the daily run sends',
+  quality:
+    'the quality checks (each check run, then every query it can send, run-scoped and whole-table), GET /api/quality and the certified pointer; the loads above record their gates with a passing probe per phase',
 } as const;
+
+/**
+ * Stand-ins for the catalogue while the loads are recorded: the scripted answers are not data a
+ * check could judge, so each phase's gate runs one check that passes without SQL (its result is
+ * still recorded, so the gate's own statements are in the golden files); the real checks' SQL is
+ * recorded in the quality step.
+ */
+const GATE_PROBES: QualityCheck[] = (['dimensions', 'facts', 'warehouse'] as const).map((phase) => ({
+  name: `golden_sql_probe_${phase}`,
+  severity: 'blocking',
+  phase,
+  description: 'records the gate of a load for the golden T-SQL',
+  run: () => Promise.resolve({ failing: 0, observed: '0', expected: '0', samples: [] }),
+}));
 
 /** Every statement of a daily run and a backfill, compiled to T-SQL, grouped by step. */
 export async function recordStatements(): Promise<Record<keyof typeof FILES, RecordedStatement[]>> {
@@ -336,6 +360,7 @@ export async function recordStatements(): Promise<Record<keyof typeof FILES, Rec
       store: new BatchStore(container),
       queues,
       log: silentLogger,
+      qualityChecks: GATE_PROBES,
     };
     const db = database.db;
     await withFixedClock(NOW, async () => {
@@ -393,6 +418,25 @@ export async function recordStatements(): Promise<Record<keyof typeof FILES, Rec
         const large = { ...ctx, settings: { ...ctx.settings, BULK_FK_MIN_ROWS: 1 } };
         await loadDimensions(large, queues.take(QUEUES.dimensions));
         await loadFacts(large, queues.take(QUEUES.facts));
+      });
+      await step('quality', async () => {
+        // what each check sends when it runs (answers are scripted, so outcomes do not matter)...
+        await runChecks(QUALITY_CHECKS, { dw: db, oltp: db, runId, settings: ctx.settings, now: NOW });
+        // ...and every query it can send, whatever the data (samples, the run-scoped and whole-table forms)
+        for (const check of QUALITY_CHECKS)
+          for (const q of check.queries?.(db, db) ?? []) {
+            const compiled = q.compile();
+            recorded.push({
+              identity: statementIdentity(compiled.query),
+              sql: compiled.sql,
+              parameters: compiled.parameters,
+              caller: `${check.name} (shared/quality)`,
+              compiled,
+            });
+          }
+        await recentResults(db, { limit: 20 });
+        await recentResults(db, { limit: 20, check: 'freshness' });
+        await readCertified(db);
       });
       if (extracted.length !== ENTITIES.length) throw new Error(`the daily extract wrote ${extracted.length} batches, expected ${ENTITIES.length}`);
     });

@@ -4,6 +4,7 @@ import type { Database } from '../db/database.js';
 import type { OltpTables, WarehouseTables } from '../db/schema/index.js';
 import type { BatchStore } from '../storage/batch-store.js';
 import type { QueueSender } from '../storage/queues.js';
+import type { QualityCheck } from '../quality/check.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Delivery } from './messages.js';
 import type { RetryOptions } from './retry.js';
@@ -21,4 +22,10 @@ export interface PipelineContext {
   delivery?: Delivery;
   /** lease timing, for tests (defaults: heartbeat every third of RUN_LEASE_MINUTES, a busy claim waited for up to the lease plus 30 s) */
   lease?: { heartbeatMs?: number; claimWaitMs?: number; claimPollMs?: number };
+  /**
+   * The checks the quality gates run (default: the catalogue, shared/quality/catalogue.ts). Only
+   * the golden T-SQL recorder sets it: its scripted answers are not data a check could judge, so
+   * it records the gates' bookkeeping here and the checks' own statements separately.
+   */
+  qualityChecks?: readonly QualityCheck[];
 }

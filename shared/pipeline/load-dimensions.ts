@@ -67,7 +67,7 @@ export async function loadDimensions(ctx: PipelineContext, message: LoadMessage)
           const highWater = watermarkAfterLoad(message.kind, window);
           if (highWater) await advanceWatermark(trx, load.entity, highWater, runId);
           // write-audit-publish: a blocking check rolls this dimension's load back (gate.ts)
-          await runGate('dimensions', { dw: trx, runId, batches: new Map([[load.entity, manifest]]), settings });
+          await runGate('dimensions', { dw: trx, runId, batches: new Map([[load.entity, manifest]]), settings }, ctx.qualityChecks);
           await opened.guard(trx);
           return c;
         });

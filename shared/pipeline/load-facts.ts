@@ -72,7 +72,7 @@ export async function loadFacts(ctx: PipelineContext, message: LoadMessage): Pro
     // the whole-warehouse checks (reconciliation with the source, SCD2 over every member): facts
     // are committed by now; a blocking failure fails the run and keeps the certified pointer where it is
     opened.heartbeat.assertHeld();
-    const quality = await runGate('warehouse', { dw: dw.db, oltp: ctx.oltp.db, runId, settings: ctx.settings });
+    const quality = await runGate('warehouse', { dw: dw.db, oltp: ctx.oltp.db, runId, settings: ctx.settings }, ctx.qualityChecks);
     const certifiedTo = await advanceCertified(dw.db, runId);
     const run = await readRunReport(dw.db, runId);
     opened.heartbeat.assertHeld();
@@ -156,7 +156,7 @@ async function runStep(
       if (highWater) await advanceWatermark(trx, b.entity, highWater, runId);
     }
     // write-audit-publish: a blocking check rolls the step back with its quarantine and watermarks (gate.ts)
-    await runGate('facts', { dw: trx, runId, batches: new Map(batches.map((b) => [b.entity, b.manifest])), settings });
+    await runGate('facts', { dw: trx, runId, batches: new Map(batches.map((b) => [b.entity, b.manifest])), settings }, ctx.qualityChecks);
     await opened.guard(trx);
     return r;
   });

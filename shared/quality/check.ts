@@ -12,7 +12,7 @@
 //   facts      - inside each fact step's transaction, before commit, over that run's rows
 //   warehouse  - after the fact load has committed, over the whole warehouse (and the source)
 // `dw:check` runs every check of the warehouse phase, and the run phases with no run (whole tables).
-import type { Kysely } from 'kysely';
+import type { Compilable, Kysely } from 'kysely';
 import type { Settings } from '../config/settings.js';
 import type { OltpTables, WarehouseTables } from '../db/schema/index.js';
 import type { EntityName } from '../pipeline/entities.js';
@@ -77,7 +77,7 @@ export interface QualityCheck {
    * The check's main query, for the golden T-SQL (scripts/emit-sql.ts): built on `db` (the
    * offline compiler) without executing. Checks that compute in Node return their SQL queries.
    */
-  queries?(db: Kysely<WarehouseTables>, oltp: Kysely<OltpTables>): { compile(): { sql: string } }[];
+  queries?(db: Kysely<WarehouseTables>, oltp: Kysely<OltpTables>): Compilable[];
 }
 
 export interface CheckResult {

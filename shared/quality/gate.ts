@@ -7,7 +7,7 @@
 import type { Kysely } from 'kysely';
 import type { WarehouseTables } from '../db/schema/index.js';
 import { QUALITY_CHECKS } from './catalogue.js';
-import type { CheckInput, CheckResult, Phase } from './check.js';
+import type { CheckInput, CheckResult, Phase, QualityCheck } from './check.js';
 import { recordResults } from './history.js';
 import { blockingFailures, runChecks } from './runner.js';
 
@@ -30,15 +30,15 @@ export class QualityGateError extends Error {
   }
 }
 
-/** The catalogue's checks of one phase. */
-export const checksOf = (phase: Phase) => QUALITY_CHECKS.filter((c) => c.phase === phase);
+/** The checks of one phase, from the catalogue unless the caller names others. */
+export const checksOf = (phase: Phase, catalogue: readonly QualityCheck[] = QUALITY_CHECKS) => catalogue.filter((c) => c.phase === phase);
 
 /**
  * Runs a phase's checks on `input.dw` (the load's transaction) and records them there when none
  * blocks; throws QualityGateError otherwise (nothing recorded: the transaction rolls back).
  */
-export async function runGate(phase: Phase, input: CheckInput & { runId: string }): Promise<CheckResult[]> {
-  const results = await runChecks(checksOf(phase), input);
+export async function runGate(phase: Phase, input: CheckInput & { runId: string }, catalogue?: readonly QualityCheck[]): Promise<CheckResult[]> {
+  const results = await runChecks(checksOf(phase, catalogue), input);
   if (blockingFailures(results).length > 0) throw new QualityGateError(phase, results);
   await recordResults(input.dw, input.runId, results);
   return results;

@@ -174,3 +174,15 @@ create table "etl"."certified" ("name" nvarchar(40) primary key, "run_id" nvarch
 GO
 insert into "etl"."certified" ("name", "run_id", "certified_to", "certified_at") values (N'pipeline', null, null, null)
 GO
+
+-- migration 0009_discount_rekey_indexes
+create index "ix_fact_descontos_data_pedido_unknown" on "dw"."fact_descontos" ("item_id") where "data_pedido_key" = -1
+GO
+create index "ix_fact_descontos_cliente_unknown" on "dw"."fact_descontos" ("item_id") where "cliente_key" = -1
+GO
+create index "ix_fact_descontos_produto_unknown" on "dw"."fact_descontos" ("item_id") where "produto_key" = -1
+GO
+create index "ix_fact_descontos_vendedor_unknown" on "dw"."fact_descontos" ("item_id") where "vendedor_key" = -1
+GO
+create index "ix_fact_descontos_campanha_unknown" on "dw"."fact_descontos" ("item_id") where "campanha_key" = -1
+GO

@@ -149,3 +149,10 @@ create index "ix_quality_result_checked_at" on "etl"."quality_result" ("checked_
 create index "ix_quality_result_run" on "etl"."quality_result" ("run_id");
 create table "etl"."certified" ("name" varchar(40) primary key, "run_id" varchar(40), "certified_to" timestamptz(3), "certified_at" timestamptz(3));
 insert into "etl"."certified" ("name", "run_id", "certified_to", "certified_at") values ('pipeline', null, null, null);
+
+-- migration 0009_discount_rekey_indexes
+create index "ix_fact_descontos_data_pedido_unknown" on "dw"."fact_descontos" ("item_id") where "data_pedido_key" = -1;
+create index "ix_fact_descontos_cliente_unknown" on "dw"."fact_descontos" ("item_id") where "cliente_key" = -1;
+create index "ix_fact_descontos_produto_unknown" on "dw"."fact_descontos" ("item_id") where "produto_key" = -1;
+create index "ix_fact_descontos_vendedor_unknown" on "dw"."fact_descontos" ("item_id") where "vendedor_key" = -1;
+create index "ix_fact_descontos_campanha_unknown" on "dw"."fact_descontos" ("item_id") where "campanha_key" = -1;

@@ -10,6 +10,7 @@ import * as dw0005 from './dw/0005_run_warnings.js';
 import * as dw0006 from './dw/0006_staging_for_copy.js';
 import * as dw0007 from './dw/0007_sales_staging.js';
 import * as dw0008 from './dw/0008_quality.js';
+import * as dw0009 from './dw/0009_discount_rekey_indexes.js';
 
 export type DatabaseRole = 'oltp' | 'dw';
 
@@ -26,5 +27,6 @@ export const MIGRATIONS: Record<DatabaseRole, Record<string, Migration>> = {
     '0006_staging_for_copy': dw0006,
     '0007_sales_staging': dw0007,
     '0008_quality': dw0008,
+    '0009_discount_rekey_indexes': dw0009,
   },
 };

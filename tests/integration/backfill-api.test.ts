@@ -151,14 +151,12 @@ describe('POST /api/backfill: dry run', () => {
 
 describe('POST /api/backfill: a run', () => {
   it('answers 202 with the status URL, 409 while the run holds the lease, and never moves a watermark back', async () => {
-    // watermarks as a daily run on 2026-06-01 would have left them: a backfill of an older window must not touch them
+    // a daily run first: it loads the source and sets the watermarks a backfill of an older window must not touch
+    // (and the quality gate reconciles the warehouse with the source after each run, so it must hold what they say)
     const dw = await getDatabase('dw');
-    await dw.db
-      .insertInto('etl.watermark')
-      .values(
-        ALL.map((entity) => ({ entity, high_water: new Date('2026-06-01T00:00:00Z'), run_id: 'daily-before', updated_at: new Date('2026-06-01T03:00:00Z') })),
-      )
-      .execute();
+    await host.fireTimer('extract');
+    await host.drain(500);
+    expect(await dw.db.selectFrom('etl.run').select('status').where('kind', '=', 'daily').execute()).toEqual([{ status: 'succeeded' }]);
     const watermarks = async () => (await dw.db.selectFrom('etl.watermark').selectAll().orderBy('entity').execute()).map((w) => JSON.stringify(w));
     const before = await watermarks();
     const runsBefore = await runRows();
@@ -249,5 +247,45 @@ describe('GET /api/runs', () => {
       const res = await fetch(`${host.url}${path!}`, { method, body: method === 'POST' ? '{}' : undefined });
       expect([method, path, res.status, await res.text()]).toEqual([method, path, 404, '']);
     }
+  });
+});
+
+describe('GET /api/quality', () => {
+  it('lists the checks a run ran, newest first, with the certified pointer; GET /api/runs/{id} carries the run’s results', async () => {
+    const started = await post({ from: '2026-03-01', to: '2026-03-08' });
+    expect(started.status).toBe(202);
+    await host.drain(500);
+    const run = (await call('GET', started.json.statusUrl)).json as RunReport;
+    expect(run.status).toBe('succeeded');
+    expect(run.quality.length).toBeGreaterThan(0);
+    expect(run.quality.filter((r) => r.status === 'failed' || r.status === 'error')).toEqual([]);
+
+    const all = await call('GET', '/api/quality?limit=200');
+    expect(all.status).toBe(200);
+    const results = all.json.results as { runId: string | null; name: string; checkedAt: string }[];
+    expect(results.map((r) => r.checkedAt)).toEqual([...results.map((r) => r.checkedAt)].sort().reverse());
+    const mine = results.filter((r) => r.runId === run.runId);
+    expect(mine.map((r) => r.name).sort()).toEqual(run.quality.map((r) => r.name).sort());
+    // a passing run moves the pointer to itself once a daily run has set watermarks (backfills move none)
+    const dw = await getDatabase('dw');
+    const marks = await dw.db.selectFrom('etl.watermark').select('entity').execute();
+    expect(all.json.certified.runId).toBe(marks.length > 0 ? run.runId : null);
+
+    const name = run.quality[0]!.name;
+    const one = await call('GET', `/api/quality?check=${name}&limit=1`);
+    expect(one.status).toBe(200);
+    expect(one.json.results).toHaveLength(1);
+    expect(one.json.results[0]).toMatchObject({ name });
+  });
+
+  it.each([
+    ['limit=0', /^limit must be a whole number from 1 to 200/],
+    ['limit=abc', /^limit must be a whole number from 1 to 200/],
+    ['check=no_such_check', /^check "no_such_check" is not a check of the catalogue; known checks: /],
+    ['check=freshness&check=freshness', /^check must be given once; got it 2 times/],
+  ])('answers 400 for %s', async (query, error) => {
+    const res = await call('GET', `/api/quality?${query}`);
+    expect(res.status).toBe(400);
+    expect(res.json.error).toMatch(error);
   });
 });

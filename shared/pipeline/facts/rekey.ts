@@ -1,8 +1,8 @@
 // Late-arriving members: facts that point to the unknown member (-1) are re-keyed once their
 // dimension row exists, and facts of customers/products whose history changed in this run are
 // pointed again at the version valid at their order time. Returns rows re-keyed per fact table.
-import { sql, type Selectable, type Transaction } from 'kysely';
-import type { DateOnly, DwFactDescontos, WarehouseTables } from '../../db/schema/index.js';
+import { sql, type Expression, type ExpressionBuilder, type Selectable, type SqlBool, type Transaction } from 'kysely';
+import type { DateOnly, DwFactDescontos, DwFactVendas, WarehouseTables } from '../../db/schema/index.js';
 
 type Trx = Transaction<WarehouseTables>;
 /**
@@ -68,20 +68,33 @@ export async function rekeyFacts(trx: Trx): Promise<Record<'fact_vendas' | 'fact
   vendas += await rekeyColumn(trx, v, 'campanha_key', 'campanha_id', current(trx, 'campanha', v));
   vendas += await rekeyColumn(trx, v, 'data_pedido_key', 'data_pedido', dateKey(trx, `${v}.data_pedido`));
 
-  // discount facts carry the same keys as the sale of their item; the updated table is not
-  // aliased (T-SQL's UPDATE ... FROM names it by its bare name), hence sql.ref for its columns
+  // Discount facts carry the same keys as the sale of their item, and a sale's keys change only
+  // while one is unknown (-1) or when its customer's or product's history changed in this run. So
+  // only those discount facts are compared with their sale (filtered indexes, migration 0009; the
+  // member id indexes of 0007), never the whole discount table joined to the sales. The updated
+  // table is not aliased (T-SQL's UPDATE ... FROM names it by its bare name), hence sql.ref.
   const descontosRef = <C extends keyof DwFactDescontos>(c: C) => sql.ref<Selectable<DwFactDescontos>[C]>(`fact_descontos.${c}`);
   const keys = ['data_pedido_key', 'cliente_key', 'produto_key', 'vendedor_key', 'campanha_key'] as const;
-  const descontos = await trx
-    .updateTable('dw.fact_descontos')
-    .from('dw.fact_vendas as v')
-    .set((eb) => Object.fromEntries(keys.map((k) => [k, eb.ref(`v.${k}`)])))
-    .whereRef('v.item_id', '=', descontosRef('item_id'))
-    .where((eb) => eb.or(keys.map((k) => eb(eb.ref(`v.${k}`), '<>', descontosRef(k)))))
-    .executeTakeFirst();
+  const syncDescontos = async (
+    candidates: (eb: ExpressionBuilder<WarehouseTables & { v: DwFactVendas }, 'dw.fact_descontos' | 'v'>) => Expression<SqlBool>,
+  ) => {
+    const r = await trx
+      .updateTable('dw.fact_descontos')
+      .from('dw.fact_vendas as v')
+      .set((eb) => Object.fromEntries(keys.map((k) => [k, eb.ref(`v.${k}`)])))
+      .whereRef('v.item_id', '=', descontosRef('item_id'))
+      .where(candidates)
+      .where((eb) => eb.or(keys.map((k) => eb(eb.ref(`v.${k}`), '<>', descontosRef(k)))))
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows ?? 0);
+  };
+  let descontos = 0;
+  for (const k of keys) descontos += await syncDescontos((eb) => eb(descontosRef(k), '=', -1));
+  descontos += await syncDescontos((eb) => eb('v.cliente_id', 'in', trx.selectFrom('stg.clientes').select('id')));
+  descontos += await syncDescontos((eb) => eb('v.produto_id', 'in', trx.selectFrom('stg.produtos').select('id')));
 
   let metas = 0;
   metas += await rekeyColumn(trx, 'fact_metas', 'vendedor_key', 'vendedor_id', current(trx, 'vendedor', 'fact_metas'));
   metas += await rekeyColumn(trx, 'fact_metas', 'mes_key', null, dateKey(trx, 'fact_metas.mes'));
-  return { fact_vendas: vendas, fact_descontos: Number(descontos.numUpdatedRows ?? 0), fact_metas: metas };
+  return { fact_vendas: vendas, fact_descontos: descontos, fact_metas: metas };
 }

@@ -4,7 +4,7 @@
 -- branch runs (shared/db/recording-database.ts). Not a runnable script: @1, @2, ... are the
 -- parameters Kysely sends with each statement. A statement is listed once, in the first file of
 -- this order that runs it: lease, run-audit, watermark, runs-api, extract, load-dimensions,
--- load-facts, backfill.
+-- load-facts, backfill, quality.
 -- Each block:
 --   -- <the function that sends it> (<file>)
 --   -- identity: <kind> <target>; tables: ...; columns: ...   (shared/db/statement-identity.ts:
@@ -83,6 +83,11 @@ update "dw"."dim_categoria" set "nome_pai" = (select "p"."nome" from "dw"."dim_c
 -- identity: update dw.dim_produto; tables: dw.dim_categoria; columns: categoria, categoria_id, categoria_pai, nome, nome_pai, produto_key
 -- parameters: 1 (int)
 update "dw"."dim_produto" set "categoria" = "c"."nome", "categoria_pai" = "c"."nome_pai" from "dw"."dim_categoria" as "c" where "c"."categoria_id" = "dim_produto"."categoria_id" and "dim_produto"."produto_key" > @1 and ("c"."nome" is distinct from "dim_produto"."categoria" or "c"."nome_pai" is distinct from "dim_produto"."categoria_pai")
+
+-- recordResults (shared/quality/history.ts)
+-- identity: insert etl.quality_result; columns: check_name, checked_at, duration_ms, expected, failing, observed, phase, result_id, run_id, samples, severity, status
+-- parameters: 12 (nvarchar x9, int x2, datetime2)
+insert into "etl"."quality_result" ("result_id", "run_id", "phase", "check_name", "severity", "status", "failing", "observed", "expected", "samples", "duration_ms", "checked_at") values (@1, @2, @3, @4, @5, @6, @7, @8, @9, @10, @11, @12)
 
 -- finishStep (shared/pipeline/run-audit.ts)
 -- identity: update etl.run_step; columns: entity, error, finished_at, rows_inserted, rows_loaded, rows_read, rows_rejected, rows_unchanged, rows_updated, run_id, status, step

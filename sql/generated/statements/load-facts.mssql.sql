@@ -4,7 +4,7 @@
 -- branch runs (shared/db/recording-database.ts). Not a runnable script: @1, @2, ... are the
 -- parameters Kysely sends with each statement. A statement is listed once, in the first file of
 -- this order that runs it: lease, run-audit, watermark, runs-api, extract, load-dimensions,
--- load-facts, backfill.
+-- load-facts, backfill, quality.
 -- Each block:
 --   -- <the function that sends it> (<file>)
 --   -- identity: <kind> <target>; tables: ...; columns: ...   (shared/db/statement-identity.ts:
@@ -191,10 +191,40 @@ update "dw"."fact_vendas" set "campanha_key" = coalesce(((select "d"."campanha_k
 -- parameters: 3 (int x3)
 update "dw"."fact_vendas" set "data_pedido_key" = coalesce(((select "d"."data_key" from "dw"."dim_data" as "d" where "d"."data" = cast("fact_vendas"."data_pedido" as date))), @1) where ("data_pedido_key" = @2 and "data_pedido" is not null) and "data_pedido_key" <> coalesce(((select "d"."data_key" from "dw"."dim_data" as "d" where "d"."data" = cast("fact_vendas"."data_pedido" as date))), @3)
 
--- rekeyFacts (shared/pipeline/facts/rekey.ts)
+-- syncDescontos (shared/pipeline/facts/rekey.ts)
 -- identity: update dw.fact_descontos; tables: dw.fact_vendas; columns: campanha_key, cliente_key, data_pedido_key, item_id, produto_key, vendedor_key
+-- parameters: 1 (int)
+update "dw"."fact_descontos" set "data_pedido_key" = "v"."data_pedido_key", "cliente_key" = "v"."cliente_key", "produto_key" = "v"."produto_key", "vendedor_key" = "v"."vendedor_key", "campanha_key" = "v"."campanha_key" from "dw"."fact_vendas" as "v" where "v"."item_id" = "fact_descontos"."item_id" and "fact_descontos"."data_pedido_key" = @1 and ("v"."data_pedido_key" <> "fact_descontos"."data_pedido_key" or "v"."cliente_key" <> "fact_descontos"."cliente_key" or "v"."produto_key" <> "fact_descontos"."produto_key" or "v"."vendedor_key" <> "fact_descontos"."vendedor_key" or "v"."campanha_key" <> "fact_descontos"."campanha_key")
+
+-- syncDescontos (shared/pipeline/facts/rekey.ts)
+-- identity: update dw.fact_descontos; tables: dw.fact_vendas; columns: campanha_key, cliente_key, data_pedido_key, item_id, produto_key, vendedor_key
+-- parameters: 1 (int)
+update "dw"."fact_descontos" set "data_pedido_key" = "v"."data_pedido_key", "cliente_key" = "v"."cliente_key", "produto_key" = "v"."produto_key", "vendedor_key" = "v"."vendedor_key", "campanha_key" = "v"."campanha_key" from "dw"."fact_vendas" as "v" where "v"."item_id" = "fact_descontos"."item_id" and "fact_descontos"."cliente_key" = @1 and ("v"."data_pedido_key" <> "fact_descontos"."data_pedido_key" or "v"."cliente_key" <> "fact_descontos"."cliente_key" or "v"."produto_key" <> "fact_descontos"."produto_key" or "v"."vendedor_key" <> "fact_descontos"."vendedor_key" or "v"."campanha_key" <> "fact_descontos"."campanha_key")
+
+-- syncDescontos (shared/pipeline/facts/rekey.ts)
+-- identity: update dw.fact_descontos; tables: dw.fact_vendas; columns: campanha_key, cliente_key, data_pedido_key, item_id, produto_key, vendedor_key
+-- parameters: 1 (int)
+update "dw"."fact_descontos" set "data_pedido_key" = "v"."data_pedido_key", "cliente_key" = "v"."cliente_key", "produto_key" = "v"."produto_key", "vendedor_key" = "v"."vendedor_key", "campanha_key" = "v"."campanha_key" from "dw"."fact_vendas" as "v" where "v"."item_id" = "fact_descontos"."item_id" and "fact_descontos"."produto_key" = @1 and ("v"."data_pedido_key" <> "fact_descontos"."data_pedido_key" or "v"."cliente_key" <> "fact_descontos"."cliente_key" or "v"."produto_key" <> "fact_descontos"."produto_key" or "v"."vendedor_key" <> "fact_descontos"."vendedor_key" or "v"."campanha_key" <> "fact_descontos"."campanha_key")
+
+-- syncDescontos (shared/pipeline/facts/rekey.ts)
+-- identity: update dw.fact_descontos; tables: dw.fact_vendas; columns: campanha_key, cliente_key, data_pedido_key, item_id, produto_key, vendedor_key
+-- parameters: 1 (int)
+update "dw"."fact_descontos" set "data_pedido_key" = "v"."data_pedido_key", "cliente_key" = "v"."cliente_key", "produto_key" = "v"."produto_key", "vendedor_key" = "v"."vendedor_key", "campanha_key" = "v"."campanha_key" from "dw"."fact_vendas" as "v" where "v"."item_id" = "fact_descontos"."item_id" and "fact_descontos"."vendedor_key" = @1 and ("v"."data_pedido_key" <> "fact_descontos"."data_pedido_key" or "v"."cliente_key" <> "fact_descontos"."cliente_key" or "v"."produto_key" <> "fact_descontos"."produto_key" or "v"."vendedor_key" <> "fact_descontos"."vendedor_key" or "v"."campanha_key" <> "fact_descontos"."campanha_key")
+
+-- syncDescontos (shared/pipeline/facts/rekey.ts)
+-- identity: update dw.fact_descontos; tables: dw.fact_vendas; columns: campanha_key, cliente_key, data_pedido_key, item_id, produto_key, vendedor_key
+-- parameters: 1 (int)
+update "dw"."fact_descontos" set "data_pedido_key" = "v"."data_pedido_key", "cliente_key" = "v"."cliente_key", "produto_key" = "v"."produto_key", "vendedor_key" = "v"."vendedor_key", "campanha_key" = "v"."campanha_key" from "dw"."fact_vendas" as "v" where "v"."item_id" = "fact_descontos"."item_id" and "fact_descontos"."campanha_key" = @1 and ("v"."data_pedido_key" <> "fact_descontos"."data_pedido_key" or "v"."cliente_key" <> "fact_descontos"."cliente_key" or "v"."produto_key" <> "fact_descontos"."produto_key" or "v"."vendedor_key" <> "fact_descontos"."vendedor_key" or "v"."campanha_key" <> "fact_descontos"."campanha_key")
+
+-- syncDescontos (shared/pipeline/facts/rekey.ts)
+-- identity: update dw.fact_descontos; tables: dw.fact_vendas, stg.clientes; columns: campanha_key, cliente_id, cliente_key, data_pedido_key, id, item_id, produto_key, vendedor_key
 -- parameters: none
-update "dw"."fact_descontos" set "data_pedido_key" = "v"."data_pedido_key", "cliente_key" = "v"."cliente_key", "produto_key" = "v"."produto_key", "vendedor_key" = "v"."vendedor_key", "campanha_key" = "v"."campanha_key" from "dw"."fact_vendas" as "v" where "v"."item_id" = "fact_descontos"."item_id" and ("v"."data_pedido_key" <> "fact_descontos"."data_pedido_key" or "v"."cliente_key" <> "fact_descontos"."cliente_key" or "v"."produto_key" <> "fact_descontos"."produto_key" or "v"."vendedor_key" <> "fact_descontos"."vendedor_key" or "v"."campanha_key" <> "fact_descontos"."campanha_key")
+update "dw"."fact_descontos" set "data_pedido_key" = "v"."data_pedido_key", "cliente_key" = "v"."cliente_key", "produto_key" = "v"."produto_key", "vendedor_key" = "v"."vendedor_key", "campanha_key" = "v"."campanha_key" from "dw"."fact_vendas" as "v" where "v"."item_id" = "fact_descontos"."item_id" and "v"."cliente_id" in (select "id" from "stg"."clientes") and ("v"."data_pedido_key" <> "fact_descontos"."data_pedido_key" or "v"."cliente_key" <> "fact_descontos"."cliente_key" or "v"."produto_key" <> "fact_descontos"."produto_key" or "v"."vendedor_key" <> "fact_descontos"."vendedor_key" or "v"."campanha_key" <> "fact_descontos"."campanha_key")
+
+-- syncDescontos (shared/pipeline/facts/rekey.ts)
+-- identity: update dw.fact_descontos; tables: dw.fact_vendas, stg.produtos; columns: campanha_key, cliente_key, data_pedido_key, id, item_id, produto_id, produto_key, vendedor_key
+-- parameters: none
+update "dw"."fact_descontos" set "data_pedido_key" = "v"."data_pedido_key", "cliente_key" = "v"."cliente_key", "produto_key" = "v"."produto_key", "vendedor_key" = "v"."vendedor_key", "campanha_key" = "v"."campanha_key" from "dw"."fact_vendas" as "v" where "v"."item_id" = "fact_descontos"."item_id" and "v"."produto_id" in (select "id" from "stg"."produtos") and ("v"."data_pedido_key" <> "fact_descontos"."data_pedido_key" or "v"."cliente_key" <> "fact_descontos"."cliente_key" or "v"."produto_key" <> "fact_descontos"."produto_key" or "v"."vendedor_key" <> "fact_descontos"."vendedor_key" or "v"."campanha_key" <> "fact_descontos"."campanha_key")
 
 -- rekeyWhere (shared/pipeline/facts/rekey.ts)
 -- identity: update dw.fact_metas; tables: dw.dim_vendedor; columns: vendedor_id, vendedor_key
@@ -215,3 +245,8 @@ update "etl"."run_step" set "rows_rekeyed" = @1 where "run_id" = @2 and "step" =
 -- identity: select etl.watermark; columns: high_water
 -- parameters: none
 select min("high_water") as "low" from "etl"."watermark"
+
+-- advanceCertified (shared/quality/certified.ts)
+-- identity: update etl.certified; columns: certified_at, certified_to, name, run_id
+-- parameters: 5 (nvarchar x2, datetime2 x3)
+update "etl"."certified" set "run_id" = @1, "certified_to" = @2, "certified_at" = @3 where "name" = @4 and ("certified_to" is null or "certified_to" <= @5)

@@ -4,7 +4,7 @@
 -- branch runs (shared/db/recording-database.ts). Not a runnable script: @1, @2, ... are the
 -- parameters Kysely sends with each statement. A statement is listed once, in the first file of
 -- this order that runs it: lease, run-audit, watermark, runs-api, extract, load-dimensions,
--- load-facts, backfill.
+-- load-facts, backfill, quality.
 -- Each block:
 --   -- <the function that sends it> (<file>)
 --   -- identity: <kind> <target>; tables: ...; columns: ...   (shared/db/statement-identity.ts:
