@@ -136,7 +136,7 @@ describe.each(testEngines())('control totals on $name', (engine) => {
     });
   });
 
-  it('a manifest without totals (written before them) is compared by rows only, and says so', async () => {
+  it('a manifest without totals (written before them) is compared by rows only: no more rows than it lists, a shortfall named', async () => {
     const p = await seeded.shared();
     const runId = newRunId();
     const { totals: _dropped, ...old } = await extract(p, 'pagamentos', runId);
@@ -146,10 +146,17 @@ describe.each(testEngines())('control totals on $name', (engine) => {
     });
     expect(ok).toMatchObject({ failing: 0 });
     expect(ok.observed).toContain('pagamentos: the manifest has no totals (written before them), rows compared only');
-    const lost = await checkLoad(p, CONTROL_TOTALS_FACTS, runId, batches, async (trx) => {
+    // such a batch may have held duplicate keys, which staging collapses: a missing row is named, not failed
+    const short = await checkLoad(p, CONTROL_TOTALS_FACTS, runId, batches, async (trx) => {
       await sql`delete from stg.pagamentos where id = (select min(id) from stg.pagamentos)`.execute(trx);
     });
-    expect(lost.samples).toEqual([`entity=pagamentos, column=rows, manifest=${old.rowCount}, staged_plus_quarantined=${old.rowCount - 1}`]);
+    expect(short).toMatchObject({ failing: 0 });
+    expect(short.observed).toContain('rows compared only, 1 neither staged nor quarantined (duplicate keys collapsed, or lost: it cannot tell)');
+    const extra = await checkLoad(p, CONTROL_TOTALS_FACTS, runId, batches, async (trx) => {
+      await sql`insert into stg.pagamentos select _seq + 1000000, id + 1000000, pedido_id, sequencial, tipo, parcelas, valor, created_at, updated_at
+        from stg.pagamentos where id = (select min(id) from stg.pagamentos)`.execute(trx);
+    });
+    expect(extra.samples).toEqual([`entity=pagamentos, column=rows, manifest=${old.rowCount}, staged_plus_quarantined=${old.rowCount + 1}`]);
   });
 
   describe('with rows the contracts reject', () => {
