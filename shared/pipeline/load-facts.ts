@@ -6,6 +6,7 @@
 // transaction runs the fact checks of the quality gate before it commits (a blocking failure rolls
 // it back). At the end the whole-warehouse checks run; when they pass the certified pointer moves
 // to this run, the run is marked succeeded, its volume report stored and the pipeline lease released.
+import { QUALITY_CHECKS } from '../quality/catalogue.js';
 import { advanceCertified } from '../quality/certified.js';
 import { qualitySummary } from '../quality/summary.js';
 import { recordGateFailure, runGate } from '../quality/gate.js';
@@ -155,8 +156,10 @@ async function runStep(
       const highWater = watermarkAfterLoad(message.kind, windowOf(b.manifest.window));
       if (highWater) await advanceWatermark(trx, b.entity, highWater, runId);
     }
-    // write-audit-publish: a blocking check rolls the step back with its quarantine and watermarks (gate.ts)
-    await runGate('facts', { dw: trx, runId, batches: new Map(batches.map((b) => [b.entity, b.manifest])), settings }, ctx.qualityChecks);
+    // write-audit-publish: a blocking check rolls the step back with its quarantine and watermarks (gate.ts);
+    // the checks of fact tables the step does not touch are left to the steps that do
+    const audited = (ctx.qualityChecks ?? QUALITY_CHECKS).filter((c) => !c.tables || c.tables.some((t) => (step.audits as readonly string[]).includes(t)));
+    await runGate('facts', { dw: trx, runId, batches: new Map(batches.map((b) => [b.entity, b.manifest])), settings }, audited);
     await opened.guard(trx);
     return r;
   });

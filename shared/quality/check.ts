@@ -68,6 +68,11 @@ export interface QualityCheck {
   /** failing units that are still only a warning for a blocking check (default 0) */
   readonly tolerance?: number;
   /**
+   * The warehouse tables it judges, when that is a few fact tables: a fact step's gate runs it
+   * only when the step writes or re-keys one of them (FactStep.audits). Absent: every gate of its phase.
+   */
+  readonly tables?: readonly string[];
+  /**
    * Runs the check. Throws only when it cannot run (a SQL error): the runner records it as
    * 'error', which blocks like a failure. Checks of a run phase with `input.runId` look only at
    * the rows of that run (e.g. `run_id = runId`, or the staged keys); without it, at whole tables.

@@ -29,6 +29,8 @@ export interface FailingRowsDef {
   readonly phase: Phase;
   readonly description: string;
   readonly tolerance?: number;
+  /** see QualityCheck.tables */
+  readonly tables?: readonly string[];
   /** the units, in the observed text: '3 duplicated (pedido_id, numero_item)' */
   readonly unit: string;
   readonly expected: string;
@@ -80,6 +82,7 @@ export function failingRowsCheck(def: FailingRowsDef): QualityCheck {
     phase: def.phase,
     description: def.description,
     ...(def.tolerance === undefined ? {} : { tolerance: def.tolerance }),
+    ...(def.tables === undefined ? {} : { tables: def.tables }),
     async run(input: CheckInput): Promise<CheckOutcome> {
       const summary = await summaryQuery(def, input.dw, input.runId).executeTakeFirstOrThrow();
       const failing = Number(summary.n);

@@ -41,6 +41,7 @@ function moneyIdentities(fact: 'fact_vendas' | 'fact_descontos', identities: rea
     severity: 'blocking',
     phase: 'facts',
     description: `dw.${fact}: never ${identities.map((i) => i.label).join('; never ')}`,
+    tables: [`dw.${fact}`],
     unit: 'fact rows breaking a money identity',
     expected: '0 rows',
     keys: ['item_id'],

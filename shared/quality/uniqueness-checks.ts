@@ -25,6 +25,7 @@ function duplicatedKeys(name: string, phase: Phase, u: Unique): FailingRowsDef {
     severity: 'blocking',
     phase,
     description: `${u.table}: one row per ${u.grain} ${list}`,
+    tables: [u.table],
     unit: `duplicated ${list}`,
     expected: '0 duplicates',
     keys: u.keys,

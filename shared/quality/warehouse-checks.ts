@@ -1,8 +1,7 @@
 // The checks that only need the warehouse (the catalogue adds control totals and the
 // reconciliation with the source). Names are stable: they key the check history and the API.
 // A rule that matters both in a load and over the whole warehouse is listed once per phase under
-// the same name (SCD2 integrity, point-in-time); `dw:check` runs the run phases without a run, so
-// those run twice there over the same whole tables.
+// the same name (SCD2 integrity); `dw:check` runs each name once, over whole tables.
 import type { QualityCheck } from './check.js';
 import { DAILY_VOLUME } from './daily-volume-check.js';
 import { failingRowsCheck } from './failing-rows.js';

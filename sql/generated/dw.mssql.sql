@@ -186,3 +186,9 @@ create index "ix_fact_descontos_vendedor_unknown" on "dw"."fact_descontos" ("ite
 GO
 create index "ix_fact_descontos_campanha_unknown" on "dw"."fact_descontos" ("item_id") where "campanha_key" = -1
 GO
+
+-- migration 0010_fact_run_indexes
+create index "ix_fact_vendas_run" on "dw"."fact_vendas" ("run_id")
+GO
+create index "ix_fact_descontos_run" on "dw"."fact_descontos" ("run_id")
+GO

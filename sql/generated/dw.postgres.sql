@@ -156,3 +156,7 @@ create index "ix_fact_descontos_cliente_unknown" on "dw"."fact_descontos" ("item
 create index "ix_fact_descontos_produto_unknown" on "dw"."fact_descontos" ("item_id") where "produto_key" = -1;
 create index "ix_fact_descontos_vendedor_unknown" on "dw"."fact_descontos" ("item_id") where "vendedor_key" = -1;
 create index "ix_fact_descontos_campanha_unknown" on "dw"."fact_descontos" ("item_id") where "campanha_key" = -1;
+
+-- migration 0010_fact_run_indexes
+create index "ix_fact_vendas_run" on "dw"."fact_vendas" ("run_id");
+create index "ix_fact_descontos_run" on "dw"."fact_descontos" ("run_id");

@@ -11,6 +11,7 @@ import * as dw0006 from './dw/0006_staging_for_copy.js';
 import * as dw0007 from './dw/0007_sales_staging.js';
 import * as dw0008 from './dw/0008_quality.js';
 import * as dw0009 from './dw/0009_discount_rekey_indexes.js';
+import * as dw0010 from './dw/0010_fact_run_indexes.js';
 
 export type DatabaseRole = 'oltp' | 'dw';
 
@@ -28,5 +29,6 @@ export const MIGRATIONS: Record<DatabaseRole, Record<string, Migration>> = {
     '0007_sales_staging': dw0007,
     '0008_quality': dw0008,
     '0009_discount_rekey_indexes': dw0009,
+    '0010_fact_run_indexes': dw0010,
   },
 };

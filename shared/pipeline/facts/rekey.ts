@@ -1,6 +1,8 @@
 // Late-arriving members: facts that point to the unknown member (-1) are re-keyed once their
 // dimension row exists, and facts of customers/products whose history changed in this run are
-// pointed again at the version valid at their order time. Returns rows re-keyed per fact table.
+// pointed again at the version valid at their order time. A re-keyed fact is stamped with the run
+// that re-keyed it (run_id: the run that last wrote the row), so the run's quality gate checks it.
+// Returns rows re-keyed per fact table.
 import { sql, type Expression, type ExpressionBuilder, type Selectable, type SqlBool, type Transaction } from 'kysely';
 import type { DateOnly, DwFactDescontos, DwFactVendas, WarehouseTables } from '../../db/schema/index.js';
 
@@ -39,6 +41,7 @@ const dateKey = (trx: Trx, column: string) =>
  */
 async function rekeyColumn(
   trx: Untyped,
+  runId: string,
   fact: string,
   keyColumn: string,
   idColumn: string | null,
@@ -48,7 +51,7 @@ async function rekeyColumn(
   const rekeyWhere = async (candidates: (eb: any) => any) => {
     const r = await trx
       .updateTable(`dw.${fact}`)
-      .set({ [keyColumn]: value })
+      .set({ [keyColumn]: value, run_id: runId })
       .where(candidates)
       .where(keyColumn, '<>', value)
       .executeTakeFirst();
@@ -59,14 +62,14 @@ async function rekeyColumn(
   return rows;
 }
 
-export async function rekeyFacts(trx: Trx): Promise<Record<'fact_vendas' | 'fact_descontos' | 'fact_metas', number>> {
+export async function rekeyFacts(trx: Trx, runId: string): Promise<Record<'fact_vendas' | 'fact_descontos' | 'fact_metas', number>> {
   const v = 'fact_vendas';
   let vendas = 0;
-  vendas += await rekeyColumn(trx, v, 'cliente_key', 'cliente_id', pointInTime(trx, 'cliente', v), 'stg.clientes');
-  vendas += await rekeyColumn(trx, v, 'produto_key', 'produto_id', pointInTime(trx, 'produto', v), 'stg.produtos');
-  vendas += await rekeyColumn(trx, v, 'vendedor_key', 'vendedor_id', current(trx, 'vendedor', v));
-  vendas += await rekeyColumn(trx, v, 'campanha_key', 'campanha_id', current(trx, 'campanha', v));
-  vendas += await rekeyColumn(trx, v, 'data_pedido_key', 'data_pedido', dateKey(trx, `${v}.data_pedido`));
+  vendas += await rekeyColumn(trx, runId, v, 'cliente_key', 'cliente_id', pointInTime(trx, 'cliente', v), 'stg.clientes');
+  vendas += await rekeyColumn(trx, runId, v, 'produto_key', 'produto_id', pointInTime(trx, 'produto', v), 'stg.produtos');
+  vendas += await rekeyColumn(trx, runId, v, 'vendedor_key', 'vendedor_id', current(trx, 'vendedor', v));
+  vendas += await rekeyColumn(trx, runId, v, 'campanha_key', 'campanha_id', current(trx, 'campanha', v));
+  vendas += await rekeyColumn(trx, runId, v, 'data_pedido_key', 'data_pedido', dateKey(trx, `${v}.data_pedido`));
 
   // Discount facts carry the same keys as the sale of their item, and a sale's keys change only
   // while one is unknown (-1) or when its customer's or product's history changed in this run. So
@@ -81,7 +84,7 @@ export async function rekeyFacts(trx: Trx): Promise<Record<'fact_vendas' | 'fact
     const r = await trx
       .updateTable('dw.fact_descontos')
       .from('dw.fact_vendas as v')
-      .set((eb) => Object.fromEntries(keys.map((k) => [k, eb.ref(`v.${k}`)])))
+      .set((eb) => ({ ...Object.fromEntries(keys.map((k) => [k, eb.ref(`v.${k}`)])), run_id: runId }))
       .whereRef('v.item_id', '=', descontosRef('item_id'))
       .where(candidates)
       .where((eb) => eb.or(keys.map((k) => eb(eb.ref(`v.${k}`), '<>', descontosRef(k)))))
@@ -94,7 +97,7 @@ export async function rekeyFacts(trx: Trx): Promise<Record<'fact_vendas' | 'fact
   descontos += await syncDescontos((eb) => eb('v.produto_id', 'in', trx.selectFrom('stg.produtos').select('id')));
 
   let metas = 0;
-  metas += await rekeyColumn(trx, 'fact_metas', 'vendedor_key', 'vendedor_id', current(trx, 'vendedor', 'fact_metas'));
-  metas += await rekeyColumn(trx, 'fact_metas', 'mes_key', null, dateKey(trx, 'fact_metas.mes'));
+  metas += await rekeyColumn(trx, runId, 'fact_metas', 'vendedor_key', 'vendedor_id', current(trx, 'vendedor', 'fact_metas'));
+  metas += await rekeyColumn(trx, runId, 'fact_metas', 'mes_key', null, dateKey(trx, 'fact_metas.mes'));
   return { fact_vendas: vendas, fact_descontos: descontos, fact_metas: metas };
 }

@@ -30,6 +30,8 @@ export interface FactStep {
   stages: readonly EntityName[];
   /** the fact tables the load writes: their foreign keys are validated in bulk when the step stages many rows (foreign-keys.ts) */
   writes: readonly FactTable[];
+  /** the fact tables whose checks its quality gate runs (the ones it writes or re-keys; shared/quality/gate.ts) */
+  audits: readonly FactTable[];
   /** the load, inside the step's transaction; `staged` are the entities of `stages` this run brought */
   load(trx: Transaction<WarehouseTables>, runId: string, staged: ReadonlySet<EntityName>): Promise<FactLoadResult>;
 }
@@ -44,6 +46,7 @@ export const FACT_STEPS: readonly FactStep[] = [
     name: 'orders and items',
     stages: ['pedidos', 'itens_pedido'],
     writes: ['dw.fact_vendas', 'dw.fact_descontos'],
+    audits: ['dw.fact_vendas', 'dw.fact_descontos'],
     async load(trx, runId, staged) {
       const pedidos = staged.has('pedidos') ? await upsertOds(trx, 'pedidos') : NOTHING;
       if (staged.has('itens_pedido')) await upsertOds(trx, 'itens_pedido');
@@ -58,12 +61,14 @@ export const FACT_STEPS: readonly FactStep[] = [
     name: 'payments',
     stages: ['pagamentos'],
     writes: [],
+    audits: [],
     load: async (trx) => ({ written: { pagamentos: await upsertOds(trx, 'pagamentos') } }),
   },
   {
     name: 'targets',
     stages: ['metas'],
     writes: ['dw.fact_metas'],
+    audits: ['dw.fact_metas'],
     load: async (trx, runId) => ({ written: { metas: await loadTargets(trx, runId) } }),
   },
   {
@@ -71,8 +76,9 @@ export const FACT_STEPS: readonly FactStep[] = [
     stages: [],
     // it stages nothing, so its few updates are always checked row by row
     writes: [],
-    async load(trx) {
-      const rekeyed = await rekeyFacts(trx);
+    audits: ['dw.fact_vendas', 'dw.fact_descontos', 'dw.fact_metas'],
+    async load(trx, runId) {
+      const rekeyed = await rekeyFacts(trx, runId);
       // re-keyed discount facts have no run_step of their own: they are in the JSON report
       return { rekeyed: { itens_pedido: rekeyed.fact_vendas, metas: rekeyed.fact_metas }, report: { rekeyed } };
     },
