@@ -30,6 +30,12 @@ const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 /** Minutes the next daily run must reach back from its watermark to see a day stamped from `windowStart` on. */
 const overlapReaching = (windowStart: string) => String(Math.max(60, Math.ceil((Date.now() - Date.parse(windowStart)) / 60_000) + 5));
 
+/** A pipeline unit's quality check time, from the run report it returns (the sum of its checks' durations). */
+function qualityOf(r: ChildResult): { qualityMs?: number } {
+  const quality = (r.report as { quality?: { ms: number }[] } | undefined)?.quality;
+  return quality ? { qualityMs: quality.reduce((n, q) => n + q.ms, 0) } : {};
+}
+
 /** One scale as it goes: filled round by round, so a partial JSON can be written after each. */
 interface ScaleRun {
   scale: number;
@@ -62,7 +68,7 @@ async function benchScale(opts: BenchOptions, databases: BenchDatabases, storage
   const samples = run.samples;
   samples.sourceRows = sourceRows;
   const rounds = run.rounds;
-  const add = (m: Measurement, r: ChildResult) => (samples.samples[m] ??= []).push({ ms: r.ms, peakRssMB: r.peakRssMB });
+  const add = (m: Measurement, r: ChildResult) => (samples.samples[m] ??= []).push({ ms: r.ms, peakRssMB: r.peakRssMB, ...qualityOf(r) });
 
   for (let round = 1; round <= opts.rounds; round++) {
     const tag = `scale ${scale} round ${round}/${opts.rounds}`;

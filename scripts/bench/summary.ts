@@ -5,6 +5,8 @@
 export interface Sample {
   ms: number;
   peakRssMB: number;
+  /** pipeline runs: the time its quality checks took (the sum of its etl.quality_result durations) */
+  qualityMs?: number;
 }
 
 export const MEASUREMENTS = ['full.pipeline', 'full.ideal', 'row-by-row', 'daily.first', 'daily.no-change', 'daily.steady'] as const;
@@ -46,6 +48,8 @@ export interface ScaleSummary {
   pipelineRowsPerSecond: Stat;
   changedRows: Stat;
   identical: boolean;
+  /** per pipeline measurement: the share of its time its quality checks took (median over rounds) */
+  qualityShare: Partial<Record<Measurement, number>>;
   ratios: {
     pipelineOverIdeal: number;
     rowByRowOverPipelineRowsPerSecond: number;
@@ -75,11 +79,14 @@ export function summarize(all: readonly ScaleSamples[]): Summary {
   const scales = all.map((x): ScaleSummary => {
     const ms: ScaleSummary['ms'] = {};
     const peakRssMB: ScaleSummary['peakRssMB'] = {};
+    const qualityShare: ScaleSummary['qualityShare'] = {};
     for (const m of MEASUREMENTS) {
       const samples = x.samples[m] ?? [];
       if (samples.length === 0) continue;
       ms[m] = stat(samples.map((s) => s.ms));
       peakRssMB[m] = Math.max(...samples.map((s) => s.peakRssMB));
+      const shares = samples.flatMap((s) => (s.qualityMs === undefined ? [] : [s.qualityMs / s.ms]));
+      if (shares.length > 0) qualityShare[m] = stat(shares).median;
     }
     const rbr = (x.samples['row-by-row'] ?? []).map((s, i) => (x.rowByRowRows[i] ?? 0) / (s.ms / 1000));
     const pipelineRps = (x.samples['full.pipeline'] ?? []).map((s) => x.sourceRows / (s.ms / 1000));
@@ -94,6 +101,7 @@ export function summarize(all: readonly ScaleSamples[]): Summary {
       pipelineRowsPerSecond,
       changedRows: stat(x.changedRows.flat()),
       identical: x.identical.length > 0 && x.identical.every(Boolean),
+      qualityShare,
       ratios: {
         pipelineOverIdeal: median(ms['full.pipeline']) / median(ms['full.ideal']),
         rowByRowOverPipelineRowsPerSecond: rowByRowRowsPerSecond.median / pipelineRowsPerSecond.median,
@@ -154,6 +162,8 @@ export function formatSummary(summary: Summary): string {
       `  steady daily / full load: ${ratio(s.ratios.steadyDailyOverFull)}; first daily after the full load / steady daily: ${ratio(s.ratios.firstDailyOverSteady)}`,
     );
     lines.push(`  rows changed per incremental day: median ${s.changedRows.median}`);
+    const shares = MEASUREMENTS.flatMap((m) => (s.qualityShare[m] === undefined ? [] : [`${LABELS[m]} ${(100 * s.qualityShare[m]).toFixed(0)}%`]));
+    if (shares.length > 0) lines.push(`  quality checks' share of the run: ${shares.join(', ')}`);
     lines.push('');
   }
   const x = summary.acrossScales;

@@ -80,3 +80,28 @@ describe('bench summary', () => {
     expect(formatSummary(summarize([scale(5, 1, 500), scale(10, 2, 500)]))).not.toContain('not at the same number of changes');
   });
 });
+
+describe('bench summary: quality checks', () => {
+  it('gives the median share of a pipeline run its quality checks took, and prints it; units without checks have none', () => {
+    const withChecks = (ms: number, qualityMs: number) => ({ ms, peakRssMB: 100, qualityMs });
+    const summary = summarize([
+      {
+        scale: 10,
+        sourceRows: 1000,
+        samples: {
+          'full.pipeline': [withChecks(10_000, 1_000), withChecks(10_000, 2_000), withChecks(10_000, 3_000)],
+          'full.ideal': [{ ms: 5_000, peakRssMB: 100 }],
+          'daily.steady': [withChecks(2_000, 500), withChecks(4_000, 400)],
+        },
+        rowByRowRows: [],
+        changedRows: [],
+        identical: [true],
+      },
+    ]);
+    const [s] = summary.scales;
+    expect(s!.qualityShare['full.pipeline']).toBeCloseTo(0.2);
+    expect(s!.qualityShare['daily.steady']).toBeCloseTo((0.25 + 0.1) / 2);
+    expect(s!.qualityShare['full.ideal']).toBeUndefined();
+    expect(formatSummary(summary)).toContain("quality checks' share of the run: full load, pipeline 20%, daily run, steady (second day) 18%");
+  });
+});
