@@ -66,8 +66,13 @@ export async function loadDimensions(ctx: PipelineContext, message: LoadMessage)
           await faults.afterMerge?.(load.entity, trx);
           const highWater = watermarkAfterLoad(message.kind, window);
           if (highWater) await advanceWatermark(trx, load.entity, highWater, runId);
-          // write-audit-publish: a blocking check rolls this dimension's load back (gate.ts)
-          await runGate('dimensions', { dw: trx, runId, batches: new Map([[load.entity, manifest]]), settings }, ctx.qualityChecks);
+          // write-audit-publish: a blocking check rolls this dimension's load back (gate.ts); the
+          // checks of the other dimensions are left to their own loads
+          await runGate(
+            'dimensions',
+            { dw: trx, runId, batches: new Map([[load.entity, manifest]]), settings },
+            { catalogue: ctx.qualityChecks, audits: [`dw.${load.def.table}`] },
+          );
           await opened.guard(trx);
           return c;
         });

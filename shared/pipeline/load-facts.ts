@@ -6,7 +6,6 @@
 // transaction runs the fact checks of the quality gate before it commits (a blocking failure rolls
 // it back). At the end the whole-warehouse checks run; when they pass the certified pointer moves
 // to this run, the run is marked succeeded, its volume report stored and the pipeline lease released.
-import { QUALITY_CHECKS } from '../quality/catalogue.js';
 import { advanceCertified } from '../quality/certified.js';
 import { qualitySummary } from '../quality/summary.js';
 import { recordGateFailure, runGate } from '../quality/gate.js';
@@ -73,7 +72,7 @@ export async function loadFacts(ctx: PipelineContext, message: LoadMessage): Pro
     // the whole-warehouse checks (reconciliation with the source, SCD2 over every member): facts
     // are committed by now; a blocking failure fails the run and keeps the certified pointer where it is
     opened.heartbeat.assertHeld();
-    const quality = await runGate('warehouse', { dw: dw.db, oltp: ctx.oltp.db, runId, settings: ctx.settings }, ctx.qualityChecks);
+    const quality = await runGate('warehouse', { dw: dw.db, oltp: ctx.oltp.db, runId, settings: ctx.settings }, { catalogue: ctx.qualityChecks });
     const certifiedTo = await advanceCertified(dw.db, runId);
     const run = await readRunReport(dw.db, runId);
     opened.heartbeat.assertHeld();
@@ -158,8 +157,11 @@ async function runStep(
     }
     // write-audit-publish: a blocking check rolls the step back with its quarantine and watermarks (gate.ts);
     // the checks of fact tables the step does not touch are left to the steps that do
-    const audited = (ctx.qualityChecks ?? QUALITY_CHECKS).filter((c) => !c.tables || c.tables.some((t) => (step.audits as readonly string[]).includes(t)));
-    await runGate('facts', { dw: trx, runId, batches: new Map(batches.map((b) => [b.entity, b.manifest])), settings }, audited);
+    await runGate(
+      'facts',
+      { dw: trx, runId, batches: new Map(batches.map((b) => [b.entity, b.manifest])), settings },
+      { catalogue: ctx.qualityChecks, audits: step.audits },
+    );
     await opened.guard(trx);
     return r;
   });

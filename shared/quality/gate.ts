@@ -30,15 +30,26 @@ export class QualityGateError extends Error {
   }
 }
 
-/** The checks of one phase, from the catalogue unless the caller names others. */
-export const checksOf = (phase: Phase, catalogue: readonly QualityCheck[] = QUALITY_CHECKS) => catalogue.filter((c) => c.phase === phase);
+/** Which checks a gate runs: its phase's, from the catalogue unless the caller names others. */
+export interface GateChecks {
+  catalogue?: readonly QualityCheck[];
+  /**
+   * The tables the load wrote (a dimension, a fact step's facts): checks about other tables
+   * (QualityCheck.tables) are left to the loads that write them. Absent: every check of the phase.
+   */
+  audits?: readonly string[];
+}
+
+export function checksOf(phase: Phase, { catalogue = QUALITY_CHECKS, audits }: GateChecks = {}): QualityCheck[] {
+  return catalogue.filter((c) => c.phase === phase && (!audits || !c.tables || c.tables.some((t) => audits.includes(t))));
+}
 
 /**
  * Runs a phase's checks on `input.dw` (the load's transaction) and records them there when none
  * blocks; throws QualityGateError otherwise (nothing recorded: the transaction rolls back).
  */
-export async function runGate(phase: Phase, input: CheckInput & { runId: string }, catalogue?: readonly QualityCheck[]): Promise<CheckResult[]> {
-  const results = await runChecks(checksOf(phase, catalogue), input);
+export async function runGate(phase: Phase, input: CheckInput & { runId: string }, which: GateChecks = {}): Promise<CheckResult[]> {
+  const results = await runChecks(checksOf(phase, which), input);
   if (blockingFailures(results).length > 0) throw new QualityGateError(phase, results);
   await recordResults(input.dw, input.runId, results);
   return results;

@@ -32,6 +32,12 @@ export interface ReconciledFact {
   measures: readonly string[];
   /** the source's figures per month over rows whose feeds are all at or before the cutoff; `only`: of these fact ids */
   source(oltp: Kysely<OltpTables>, cutoff: Date, only?: readonly number[]): AggregateQuery;
+  /**
+   * Names the source read: facts with the same one share it within a check run (sales and
+   * discounts read the items once); `columns` are this fact's count and sums in its rows.
+   */
+  sourceRead: string;
+  columns: { n: string; sums: readonly string[] };
   /** the warehouse's figures per month; `only`: of these fact ids */
   warehouse(dw: Kysely<WarehouseTables>, only?: readonly number[]): AggregateQuery;
   /** the fact ids whose source rows changed after the cutoff (one query per feed) */
@@ -42,15 +48,17 @@ export interface ReconciledFact {
 /** sum(column) as exact text (T-SQL and PostgreSQL both cast decimal to varchar exactly). */
 const exactSum = (column: string) => sql<string | null>`cast(sum(${sql.ref(column)}) as varchar(40))`;
 
-/** Zero as an integer parameter, as the sales load compares a decimal with it. */
-const ZERO = sql<Decimal>`${0}`;
-
 /** The three money measures of an order item, in the order of ITEM_MEASURES. */
 const ITEM_MONEY = (alias: string) => [`${alias}.valor_bruto`, `${alias}.valor_desconto`, `${alias}.valor_liquido`];
 const ITEM_MEASURES = ['gross', 'discount', 'net'] as const;
 
-/** Live (not soft-deleted) items, by the month of their order, with their order at or before the cutoff. */
-function sourceItems(oltp: Kysely<OltpTables>, cutoff: Date, discountedOnly: boolean, only?: readonly number[]): AggregateQuery {
+/**
+ * Live (not soft-deleted) items, by the month of their order, with their order at or before the
+ * cutoff: all of them (n, s0..s2: the sales) and those with a discount fact (dn, d0..d2: the sales
+ * load's rule, facts/sales.ts: a campaign or an amount off), in one read of the source that both
+ * item reconciliations share.
+ */
+function sourceItems(oltp: Kysely<OltpTables>, cutoff: Date, only?: readonly number[]): AggregateQuery {
   const month = monthOf(oltp, sql.ref('o.data_pedido'));
   let q = oltp
     .selectFrom('oltp.itens_pedido as i')
@@ -58,10 +66,20 @@ function sourceItems(oltp: Kysely<OltpTables>, cutoff: Date, discountedOnly: boo
     .where('i.deleted_at', 'is', null)
     .where('i.updated_at', '<=', cutoff)
     .where('o.updated_at', '<=', cutoff);
-  // the sales load's rule (facts/sales.ts): a discount fact per item with a campaign or an amount off
-  if (discountedOnly) q = q.where((eb) => eb.or([eb('i.campanha_id', 'is not', null), eb('i.valor_desconto', '>', ZERO)]));
   if (only) q = q.where('i.id', 'in', only);
-  return q.select((eb) => [month.as('month'), eb.fn.countAll().as('n'), ...ITEM_MONEY('i').map((c, k) => exactSum(c).as(`s${k}`))]).groupBy(month);
+  return q
+    .select((eb) => {
+      // the zero is a literal: the condition is repeated in four aggregates
+      const discounted = eb.or([eb('i.campanha_id', 'is not', null), eb('i.valor_desconto', '>', sql<Decimal>`${sql.lit(0)}`)]);
+      return [
+        month.as('month'),
+        eb.fn.countAll().as('n'),
+        ...ITEM_MONEY('i').map((c, k) => exactSum(c).as(`s${k}`)),
+        eb.fn.sum(eb.case().when(discounted).then(sql.lit(1)).else(sql.lit(0)).end()).as('dn'),
+        ...ITEM_MONEY('i').map((c, k) => sql<string | null>`cast(sum(${eb.case().when(discounted).then(sql.ref(c)).end()}) as varchar(40))`.as(`d${k}`)),
+      ];
+    })
+    .groupBy(month);
 }
 
 /** Live facts of an item-grained fact table, by the month of their order date key. */
@@ -105,7 +123,9 @@ const itemFact = (name: string, description: string, countLabel: string, table: 
   feeds: ['pedidos', 'itens_pedido'],
   countLabel,
   measures: ITEM_MEASURES,
-  source: (oltp, cutoff, only) => sourceItems(oltp, cutoff, table === 'dw.fact_descontos', only),
+  source: sourceItems,
+  sourceRead: 'items',
+  columns: table === 'dw.fact_descontos' ? { n: 'dn', sums: ['d0', 'd1', 'd2'] } : { n: 'n', sums: ['s0', 's1', 's2'] },
   warehouse: (dw, only) => warehouseItems(dw, table, only),
   changed: changedItems,
   quarantine: ITEM_QUARANTINE,
@@ -132,6 +152,8 @@ export const TARGETS: ReconciledFact = {
   feeds: ['metas'],
   countLabel: 'targets',
   measures: ['target'],
+  sourceRead: 'metas',
+  columns: { n: 'n', sums: ['s0'] },
   source(oltp, cutoff, only) {
     const month = monthOf(oltp, sql.ref('m.mes'));
     let q = oltp.selectFrom('oltp.metas as m').where('m.updated_at', '<=', cutoff);

@@ -37,7 +37,7 @@ import { formatMoney } from '../model/money.js';
 import { MAX_SAMPLES, type CheckInput, type CheckOutcome, type QualityCheck } from './check.js';
 import { accumulate, differingMonths, overall, type AggregateRow, type MonthTotals } from './month-totals.js';
 import { quarantinedRowsQuery, quarantinedVersions } from './quarantined-rows.js';
-import { DISCOUNTS, SALES, TARGETS, type AggregateQuery, type ReconciledFact } from './reconciliation-queries.js';
+import { DISCOUNTS, SALES, TARGETS, type ReconciledFact } from './reconciliation-queries.js';
 
 /** Ids per `in (...)` list: well under SQL Server's 2,100 parameters. */
 const IDS_PER_QUERY = 1000;
@@ -47,13 +47,16 @@ const chunks = <T>(items: readonly T[]): T[][] =>
 
 const time = (v: Date | string) => new Date(v).getTime();
 
-async function aggregate(q: AggregateQuery, width: number): Promise<AggregateRow[]> {
-  return (await q.execute()).map((r) => ({
+/** Aggregate rows, read from the given count and sum columns. */
+const rowsOf = (rows: readonly Record<string, unknown>[], columns: ReconciledFact['columns']): AggregateRow[] =>
+  rows.map((r) => ({
     month: r.month as string | null,
-    n: r.n as number | string | bigint,
-    sums: Array.from({ length: width }, (_, k) => r[`s${k}`] as string | null),
+    n: (r[columns.n] ?? 0) as number | string | bigint,
+    sums: columns.sums.map((c) => r[c] as string | null),
   }));
-}
+
+/** The warehouse side's columns: n, s0, s1... */
+const warehouseColumns = (fact: ReconciledFact): ReconciledFact['columns'] => ({ n: 'n', sums: fact.measures.map((_, k) => `s${k}`) });
 
 const watermarksQuery = (dw: Kysely<WarehouseTables>, fact: ReconciledFact) =>
   dw.selectFrom('etl.watermark').select(['entity', 'high_water']).where('entity', 'in', fact.feeds);
@@ -74,19 +77,30 @@ interface SourceSide {
   quarantined: number;
 }
 
+/** What one read of the source returned: aggregate rows, and those of the quarantined rows to take out. */
+interface SourceRead {
+  rows: Record<string, unknown>[];
+  heldRows: Record<string, unknown>[];
+  excluded: Set<number>;
+  changed: number;
+  quarantined: number;
+}
+
+/** Reads shared by the checks of one run of the catalogue (the same input object), by read name and cutoff. */
+const sourceReads = new WeakMap<CheckInput, Map<string, Promise<SourceRead>>>();
+
 /** The source's figures and the fact ids to leave out, in one snapshot. */
-async function sourceSide(
+async function readSource(
   oltp: Kysely<OltpTables>,
   fact: ReconciledFact,
   cutoff: Date,
   quarantined: Map<string, Map<string, Set<number>>>,
-): Promise<SourceSide> {
-  const width = fact.measures.length;
+): Promise<SourceRead> {
   return oltp
     .transaction()
     .setIsolationLevel(snapshotIsolation(oltp))
     .execute(async (trx) => {
-      const totals = accumulate(new Map(), await aggregate(fact.source(trx, cutoff), width));
+      const rows = await fact.source(trx, cutoff).execute();
       const changed = new Set<number>();
       for (const q of fact.changed(trx, cutoff)) for (const r of await q.execute()) changed.add(Number(r.id));
       const held = new Set<number>();
@@ -99,11 +113,30 @@ async function sourceSide(
           }
         }
       }
-      // the source figures already leave out what changed after the cutoff; quarantined rows at or before it are taken out here
+      // the source figures already leave out what changed after the cutoff; quarantined rows at or before it are taken out
       const heldBefore = [...held].filter((id) => !changed.has(id));
-      for (const part of chunks(heldBefore)) accumulate(totals, await aggregate(fact.source(trx, cutoff, part), width), -1n);
-      return { totals, excluded: new Set([...changed, ...held]), changed: changed.size, quarantined: held.size };
+      const heldRows: Record<string, unknown>[] = [];
+      for (const part of chunks(heldBefore)) heldRows.push(...(await fact.source(trx, cutoff, part).execute()));
+      return { rows, heldRows, excluded: new Set([...changed, ...held]), changed: changed.size, quarantined: held.size };
     });
+}
+
+async function sourceSide(input: CheckInput, oltp: Kysely<OltpTables>, fact: ReconciledFact, cutoff: Date): Promise<SourceSide> {
+  let reads = sourceReads.get(input);
+  if (!reads) sourceReads.set(input, (reads = new Map()));
+  const key = `${fact.sourceRead}@${cutoff.toISOString()}`;
+  let read = reads.get(key);
+  if (!read) {
+    const quarantined = new Map<string, Map<string, Set<number>>>();
+    for (const feed of fact.quarantine) quarantined.set(feed.entity, await quarantinedVersions(input.dw, feed.entity));
+    read = readSource(oltp, fact, cutoff, quarantined);
+    // a failed read is not kept: the next check reads again (and reports its own error)
+    read.catch(() => reads.delete(key));
+    reads.set(key, read);
+  }
+  const r = await read;
+  const totals = accumulate(accumulate(new Map(), rowsOf(r.rows, fact.columns)), rowsOf(r.heldRows, fact.columns), -1n);
+  return { totals, excluded: r.excluded, changed: r.changed, quarantined: r.quarantined };
 }
 
 async function reconcile(fact: ReconciledFact, input: CheckInput): Promise<CheckOutcome> {
@@ -112,13 +145,12 @@ async function reconcile(fact: ReconciledFact, input: CheckInput): Promise<Check
   const found = await cutoffOf(input.dw, fact);
   if ('missing' in found) return { failing: 0, observed: `nothing loaded yet (no watermark for ${found.missing.join(', ')})`, expected, samples: [] };
   const { cutoff } = found;
-  const quarantined = new Map<string, Map<string, Set<number>>>();
-  for (const feed of fact.quarantine) quarantined.set(feed.entity, await quarantinedVersions(input.dw, feed.entity));
-  const source = await sourceSide(input.oltp, fact, cutoff, quarantined);
+  const source = await sourceSide(input, input.oltp, fact, cutoff);
 
   const width = fact.measures.length;
-  const warehouse = accumulate(new Map(), await aggregate(fact.warehouse(input.dw), width));
-  for (const part of chunks([...source.excluded])) accumulate(warehouse, await aggregate(fact.warehouse(input.dw, part), width), -1n);
+  const columns = warehouseColumns(fact);
+  const warehouse = accumulate(new Map(), rowsOf(await fact.warehouse(input.dw).execute(), columns));
+  for (const part of chunks([...source.excluded])) accumulate(warehouse, rowsOf(await fact.warehouse(input.dw, part).execute(), columns), -1n);
 
   const differences = differingMonths(source.totals, warehouse, fact.measures, fact.countLabel);
   const all = overall(source.totals, width);

@@ -18,6 +18,7 @@ function scd2Integrity(dim: 'cliente' | 'produto'): FailingRowsDef {
     name: `dim_${dim}_scd2_integrity`,
     severity: 'blocking',
     phase: 'dimensions',
+    tables: [table],
     description:
       `${table}: per ${id}, exactly one current version; versions valid_from < valid_to, consecutive without overlap or gap ` +
       `(next valid_from = previous valid_to), the first from ${FAR_PAST.toISOString().slice(0, 10)}, the current one open-ended ` +

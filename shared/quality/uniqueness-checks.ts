@@ -25,7 +25,8 @@ function duplicatedKeys(name: string, phase: Phase, u: Unique): FailingRowsDef {
     severity: 'blocking',
     phase,
     description: `${u.table}: one row per ${u.grain} ${list}`,
-    tables: [u.table],
+    // the calendar is extended outside the entity loads: its check runs in each of their gates
+    ...(u.perRun ? { tables: [u.table] } : {}),
     unit: `duplicated ${list}`,
     expected: '0 duplicates',
     keys: u.keys,

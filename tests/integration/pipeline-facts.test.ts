@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import type { Kysely } from 'kysely';
 import { readClock } from '../../shared/db/portable-sql.js';
+import { checkWarehouseNow } from '../../shared/quality/check-now.js';
 import { importSuperstore } from '../../shared/import/superstore.js';
 import { formatMoney, parseMoney } from '../../shared/model/money.js';
 import { loadDimensions } from '../../shared/pipeline/load-dimensions.js';
@@ -412,6 +413,10 @@ describe.each(testEngines())('fact load of the Superstore file on $name', (engin
       );
       expect({ n: Number(r.n), net: num(r.net), profit: num(r.profit) }).toEqual({ n: records.length, net: sum('Sales'), profit: sum('Profit') });
       expect(await unknownKeys(p.ctx.dw.db)).toBe(0);
+      // what `npm run dw:check` runs: the whole catalogue over whole tables, every check passed
+      const checks = await checkWarehouseNow(p.ctx.dw.db, p.ctx.oltp.db, p.ctx.settings);
+      expect(checks.filter((c) => c.status !== 'passed').map((c) => `${c.name}: ${c.observed}`)).toEqual([]);
+      expect(checks.find((c) => c.name === 'reconcile_sales')?.observed).toContain(`${records.length} items`);
     } finally {
       await p.close();
     }

@@ -2,13 +2,15 @@
 // commits (a blocking failure rolls it back and fails the run, naming the check), the
 // whole-warehouse checks run after the fact load and hold the certified pointer back, and every
 // result is appended to etl.quality_result.
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import type { WarehouseTables } from '../../shared/db/schema/index.js';
 import { readClock } from '../../shared/db/portable-sql.js';
 import { faults } from '../../shared/pipeline/load-dimensions.js';
 import { factFaults } from '../../shared/pipeline/facts/steps.js';
 import { readRunReport } from '../../shared/pipeline/run-report.js';
 import { QUALITY_CHECKS } from '../../shared/quality/catalogue.js';
 import { readCertified } from '../../shared/quality/certified.js';
+import { checkWarehouseNow } from '../../shared/quality/check-now.js';
 import { runResults } from '../../shared/quality/history.js';
 import { seedBase } from '../../shared/seed/base.js';
 import { runIncrementalDay } from '../../shared/seed/incremental.js';
@@ -20,6 +22,10 @@ afterAll(() => stopStorage());
 
 const watermarks = (p: TestPipeline) => p.ctx.dw.db.selectFrom('etl.watermark').selectAll().orderBy('entity').execute();
 const newestRun = (p: TestPipeline) => p.ctx.dw.db.selectFrom('etl.run').selectAll().orderBy('started_at', 'desc').executeTakeFirstOrThrow();
+
+/** The run a fact step is loading (the newest). */
+const runningRun = async (db: Kysely<WarehouseTables>) =>
+  (await db.selectFrom('etl.run').select('run_id').orderBy('started_at', 'desc').executeTakeFirstOrThrow()).run_id;
 
 /** Everything a failed gate must leave as it was. */
 async function published(p: TestPipeline) {
@@ -50,6 +56,22 @@ describe.each(testEngines())('quality gates on $name', (engine) => {
     expect(certified.runId).toBe(p.setup.runId);
     const low = (await watermarks(p)).map((w) => new Date(w.high_water).getTime());
     expect(certified.certifiedTo?.getTime()).toBe(Math.min(...low));
+  });
+
+  it('the whole catalogue (npm run dw:check) passes after the load and after the incremental day, and is recorded without a run', async () => {
+    const p = await loaded.fork();
+    try {
+      const clean = async () =>
+        (await checkWarehouseNow(p.ctx.dw.db, p.ctx.oltp.db, p.ctx.settings)).filter((r) => r.status === 'failed' || r.status === 'error');
+      expect(await clean()).toEqual([]);
+      await runIncrementalDay(p.ctx.oltp, { at: await readClock(p.ctx.oltp.db), seed: 42 });
+      await dailyRun(p);
+      expect(await clean()).toEqual([]);
+      const recorded = await p.ctx.dw.db.selectFrom('etl.quality_result').select('check_name').where('run_id', 'is', null).execute();
+      expect(recorded).toHaveLength(2 * new Set(QUALITY_CHECKS.map((c) => c.name)).size);
+    } finally {
+      await p.close();
+    }
   });
 
   it("history accumulates: a second run appends its results and leaves the first run's untouched", async () => {
@@ -118,7 +140,7 @@ describe.each(testEngines())('quality gates on $name', (engine) => {
     }
   });
 
-  it('a fact load that loses a staged row or writes a fact a cent off is rolled back: facts and watermarks unchanged', async () => {
+  it('a fact load that loses a staged row, writes a fact a cent off, duplicates a grain or keys a fact to the wrong version is rolled back: facts and watermarks unchanged', async () => {
     for (const [, check, breakIt] of [
       [
         'a staged item lost between the manifest and the load',
@@ -131,6 +153,43 @@ describe.each(testEngines())('quality gates on $name', (engine) => {
         'fact_vendas_money_identities',
         (trx: Parameters<NonNullable<typeof factFaults.afterSales>>[0]) =>
           sql`update dw.fact_vendas set valor_liquido = valor_liquido + 0.01 where item_id = (select max(item_id) from dw.fact_vendas)`.execute(trx),
+      ],
+      [
+        'a duplicated grain: a second fact for one order item',
+        'fact_vendas_grain_unique',
+        async (trx: Parameters<NonNullable<typeof factFaults.afterSales>>[0]) => {
+          const { loaded_at: _, ...sale } = await trx
+            .selectFrom('dw.fact_vendas')
+            .selectAll()
+            .where('run_id', '=', await runningRun(trx))
+            .orderBy('item_id')
+            .executeTakeFirstOrThrow();
+          await trx
+            .insertInto('dw.fact_vendas')
+            .values({ ...sale, item_id: sale.item_id + 1_000_000 })
+            .execute();
+        },
+      ],
+      [
+        'a fact pointing to another customer’s version',
+        'fact_vendas_point_in_time',
+        async (trx: Parameters<NonNullable<typeof factFaults.afterSales>>[0]) => {
+          const sale = await trx
+            .selectFrom('dw.fact_vendas')
+            .select(['item_id', 'cliente_id'])
+            .where('run_id', '=', await runningRun(trx))
+            .where('cliente_key', '<>', -1)
+            .orderBy('item_id')
+            .executeTakeFirstOrThrow();
+          const other = await trx
+            .selectFrom('dw.dim_cliente')
+            .select('cliente_key')
+            .where('cliente_id', '<>', sale.cliente_id!)
+            .where('cliente_key', '>', 0)
+            .orderBy('cliente_key')
+            .executeTakeFirstOrThrow();
+          await trx.updateTable('dw.fact_vendas').set({ cliente_key: other.cliente_key }).where('item_id', '=', sale.item_id).execute();
+        },
       ],
     ] as const) {
       const p = await loaded.fork();

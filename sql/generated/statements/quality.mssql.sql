@@ -441,14 +441,14 @@ select sysutcdatetime() as "now"
 select "run_id", "business_key", "raw_row" from "etl"."rejected_row" where "entity" = @1
 
 -- reconcile_sales (shared/quality)
--- identity: select oltp.itens_pedido; tables: oltp.pedidos; columns: data_pedido, deleted_at, id, pedido_id, updated_at, valor_bruto, valor_desconto, valor_liquido
+-- identity: select oltp.itens_pedido; tables: oltp.pedidos; columns: campanha_id, data_pedido, deleted_at, id, pedido_id, updated_at, valor_bruto, valor_desconto, valor_liquido
 -- parameters: 2 (datetime2 x2)
-select convert(char(7), "o"."data_pedido", 126) as "month", count(*) as "n", cast(sum("i"."valor_bruto") as varchar(40)) as "s0", cast(sum("i"."valor_desconto") as varchar(40)) as "s1", cast(sum("i"."valor_liquido") as varchar(40)) as "s2" from "oltp"."itens_pedido" as "i" inner join "oltp"."pedidos" as "o" on "o"."id" = "i"."pedido_id" where "i"."deleted_at" is null and "i"."updated_at" <= @1 and "o"."updated_at" <= @2 group by convert(char(7), "o"."data_pedido", 126)
+select convert(char(7), "o"."data_pedido", 126) as "month", count(*) as "n", cast(sum("i"."valor_bruto") as varchar(40)) as "s0", cast(sum("i"."valor_desconto") as varchar(40)) as "s1", cast(sum("i"."valor_liquido") as varchar(40)) as "s2", sum(case when ("i"."campanha_id" is not null or "i"."valor_desconto" > 0) then 1 else 0 end) as "dn", cast(sum(case when ("i"."campanha_id" is not null or "i"."valor_desconto" > 0) then "i"."valor_bruto" end) as varchar(40)) as "d0", cast(sum(case when ("i"."campanha_id" is not null or "i"."valor_desconto" > 0) then "i"."valor_desconto" end) as varchar(40)) as "d1", cast(sum(case when ("i"."campanha_id" is not null or "i"."valor_desconto" > 0) then "i"."valor_liquido" end) as varchar(40)) as "d2" from "oltp"."itens_pedido" as "i" inner join "oltp"."pedidos" as "o" on "o"."id" = "i"."pedido_id" where "i"."deleted_at" is null and "i"."updated_at" <= @1 and "o"."updated_at" <= @2 group by convert(char(7), "o"."data_pedido", 126)
 
 -- reconcile_sales (shared/quality)
--- identity: select oltp.itens_pedido; tables: oltp.pedidos; columns: data_pedido, deleted_at, id, pedido_id, updated_at, valor_bruto, valor_desconto, valor_liquido
+-- identity: select oltp.itens_pedido; tables: oltp.pedidos; columns: campanha_id, data_pedido, deleted_at, id, pedido_id, updated_at, valor_bruto, valor_desconto, valor_liquido
 -- parameters: 3 (datetime2 x2, int)
-select convert(char(7), "o"."data_pedido", 126) as "month", count(*) as "n", cast(sum("i"."valor_bruto") as varchar(40)) as "s0", cast(sum("i"."valor_desconto") as varchar(40)) as "s1", cast(sum("i"."valor_liquido") as varchar(40)) as "s2" from "oltp"."itens_pedido" as "i" inner join "oltp"."pedidos" as "o" on "o"."id" = "i"."pedido_id" where "i"."deleted_at" is null and "i"."updated_at" <= @1 and "o"."updated_at" <= @2 and "i"."id" in (@3) group by convert(char(7), "o"."data_pedido", 126)
+select convert(char(7), "o"."data_pedido", 126) as "month", count(*) as "n", cast(sum("i"."valor_bruto") as varchar(40)) as "s0", cast(sum("i"."valor_desconto") as varchar(40)) as "s1", cast(sum("i"."valor_liquido") as varchar(40)) as "s2", sum(case when ("i"."campanha_id" is not null or "i"."valor_desconto" > 0) then 1 else 0 end) as "dn", cast(sum(case when ("i"."campanha_id" is not null or "i"."valor_desconto" > 0) then "i"."valor_bruto" end) as varchar(40)) as "d0", cast(sum(case when ("i"."campanha_id" is not null or "i"."valor_desconto" > 0) then "i"."valor_desconto" end) as varchar(40)) as "d1", cast(sum(case when ("i"."campanha_id" is not null or "i"."valor_desconto" > 0) then "i"."valor_liquido" end) as varchar(40)) as "d2" from "oltp"."itens_pedido" as "i" inner join "oltp"."pedidos" as "o" on "o"."id" = "i"."pedido_id" where "i"."deleted_at" is null and "i"."updated_at" <= @1 and "o"."updated_at" <= @2 and "i"."id" in (@3) group by convert(char(7), "o"."data_pedido", 126)
 
 -- reconcile_sales (shared/quality)
 -- identity: select oltp.itens_pedido; columns: id, updated_at
@@ -479,16 +479,6 @@ select "d"."ano_mes" as "month", count(*) as "n", cast(sum("f"."valor_bruto") as
 -- identity: select dw.fact_vendas; tables: dw.dim_data; columns: ano_mes, data_key, data_pedido_key, item_id, removido, valor_bruto, valor_desconto, valor_liquido
 -- parameters: 1 (int)
 select "d"."ano_mes" as "month", count(*) as "n", cast(sum("f"."valor_bruto") as varchar(40)) as "s0", cast(sum("f"."valor_desconto") as varchar(40)) as "s1", cast(sum("f"."valor_liquido") as varchar(40)) as "s2" from "dw"."fact_vendas" as "f" inner join "dw"."dim_data" as "d" on "d"."data_key" = "f"."data_pedido_key" where "f"."removido" = cast(0 as bit) and "f"."item_id" in (@1) group by "d"."ano_mes"
-
--- reconcile_discounts (shared/quality)
--- identity: select oltp.itens_pedido; tables: oltp.pedidos; columns: campanha_id, data_pedido, deleted_at, id, pedido_id, updated_at, valor_bruto, valor_desconto, valor_liquido
--- parameters: 3 (datetime2 x2, int)
-select convert(char(7), "o"."data_pedido", 126) as "month", count(*) as "n", cast(sum("i"."valor_bruto") as varchar(40)) as "s0", cast(sum("i"."valor_desconto") as varchar(40)) as "s1", cast(sum("i"."valor_liquido") as varchar(40)) as "s2" from "oltp"."itens_pedido" as "i" inner join "oltp"."pedidos" as "o" on "o"."id" = "i"."pedido_id" where "i"."deleted_at" is null and "i"."updated_at" <= @1 and "o"."updated_at" <= @2 and ("i"."campanha_id" is not null or "i"."valor_desconto" > @3) group by convert(char(7), "o"."data_pedido", 126)
-
--- reconcile_discounts (shared/quality)
--- identity: select oltp.itens_pedido; tables: oltp.pedidos; columns: campanha_id, data_pedido, deleted_at, id, pedido_id, updated_at, valor_bruto, valor_desconto, valor_liquido
--- parameters: 4 (datetime2 x2, int x2)
-select convert(char(7), "o"."data_pedido", 126) as "month", count(*) as "n", cast(sum("i"."valor_bruto") as varchar(40)) as "s0", cast(sum("i"."valor_desconto") as varchar(40)) as "s1", cast(sum("i"."valor_liquido") as varchar(40)) as "s2" from "oltp"."itens_pedido" as "i" inner join "oltp"."pedidos" as "o" on "o"."id" = "i"."pedido_id" where "i"."deleted_at" is null and "i"."updated_at" <= @1 and "o"."updated_at" <= @2 and ("i"."campanha_id" is not null or "i"."valor_desconto" > @3) and "i"."id" in (@4) group by convert(char(7), "o"."data_pedido", 126)
 
 -- reconcile_discounts (shared/quality)
 -- identity: select dw.fact_descontos; tables: dw.dim_data; columns: ano_mes, data_key, data_pedido_key, removido, valor_bruto, valor_desconto, valor_liquido
