@@ -6,7 +6,7 @@
 import { sql, type Expression, type ExpressionBuilder, type Kysely, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import { firstRows } from '../db/portable-sql.js';
 import type { WarehouseTables } from '../db/schema/index.js';
-import { MAX_SAMPLES, sampleKey, type CheckInput, type CheckOutcome, type Phase, type QualityCheck, type Severity } from './check.js';
+import { MAX_SAMPLES, sampleKey, type CheckInput, type CheckOutcome, type QualityCheck } from './check.js';
 
 /**
  * Checks over tables and columns chosen when the catalogue is built (which fact, which
@@ -23,14 +23,8 @@ export interface Problem {
   readonly where: (eb: ExpressionBuilder<any, any>) => Expression<SqlBool>;
 }
 
-export interface FailingRowsDef {
-  readonly name: string;
-  readonly severity: Severity;
-  readonly phase: Phase;
-  readonly description: string;
-  readonly tolerance?: number;
-  /** see QualityCheck.tables */
-  readonly tables?: readonly string[];
+/** A check as one failing-rows query: what every check declares, and how to find its failing units. */
+export interface FailingRowsDef extends Pick<QualityCheck, 'name' | 'severity' | 'phase' | 'description' | 'tolerance' | 'tables'> {
   /** the units, in the observed text: '3 duplicated (pedido_id, numero_item)' */
   readonly unit: string;
   readonly expected: string;
