@@ -6,19 +6,31 @@
 //   -1 (the member or the order time is unknown) is always allowed.
 // A key that names another member's version, or a version whose validity does not contain that
 // instant, fails. A discount fact is checked with the order time and ids of its item's sale.
-import { type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
-import { oneIf, type FailingRowsDef, type Untyped } from './failing-rows.js';
+import { sql, type Expression, type ExpressionBuilder } from 'kysely';
+import type { FailingRowsDef, Untyped } from './failing-rows.js';
 
-/** The fact's `dim` key does not name the version of its member valid at `at`. */
-function wrongVersion(db: Untyped, eb: ExpressionBuilder<any, any>, dim: 'cliente' | 'produto', sale: string, at: Expression<unknown>): Expression<SqlBool> {
-  const version = db
-    .selectFrom(`dw.dim_${dim} as d`)
-    .select(`d.${dim}_key`)
-    .whereRef(`d.${dim}_key`, '=', `f.${dim}_key`)
-    .whereRef(`d.${dim}_id`, '=', `${sale}.${dim}_id`)
-    .where('d.valid_from', '<=', at)
-    .where('d.valid_to', '>', at);
-  return eb.and([eb(`f.${dim}_key`, '<>', -1), eb.not(eb.exists(version))]);
+/**
+ * 1 when the fact's `dim` key does not name the version of its member valid at `at`, else 0. The
+ * version is joined by its key (`d_${dim}`, a primary-key join: one pass over the facts even on a
+ * full load), and anything unknown about it (no such version, no member id, no time) counts as
+ * wrong, except the unknown member itself.
+ */
+function wrongVersion(eb: ExpressionBuilder<any, any>, dim: 'cliente' | 'produto', sale: string, at: Expression<unknown>) {
+  const d = `d_${dim}`;
+  const valid = eb.and([
+    eb(`${d}.${dim}_key`, 'is not', null),
+    eb(eb.ref(`${d}.${dim}_id`), '=', eb.ref(`${sale}.${dim}_id`)),
+    eb(`${d}.valid_from`, '<=', at),
+    eb(`${d}.valid_to`, '>', at),
+  ]);
+  return eb
+    .case()
+    .when(eb(`f.${dim}_key`, '=', -1))
+    .then(sql.lit(0))
+    .when(valid)
+    .then(sql.lit(0))
+    .else(sql.lit(1))
+    .end();
 }
 
 function pointInTime(fact: 'fact_vendas' | 'fact_descontos'): FailingRowsDef {
@@ -46,22 +58,26 @@ function pointInTime(fact: 'fact_vendas' | 'fact_descontos'): FailingRowsDef {
       let facts = db.selectFrom(`dw.${fact} as f`);
       if (discounts) facts = facts.innerJoin('dw.fact_vendas as v', 'v.item_id', 'f.item_id');
       if (runId !== undefined) facts = facts.where('f.run_id', '=', runId);
-      const rows = facts.leftJoin('ods.itens_pedido as i', 'i.id', 'f.item_id').select((eb) => {
-        const orderedAt = eb.ref(`${sale}.data_pedido`);
-        const productAt = eb.fn.coalesce(orderedAt, eb.ref('i.created_at'));
-        return [
-          'f.item_id as item_id',
-          'f.pedido_id as pedido_id',
-          'f.numero_item as numero_item',
-          `${sale}.data_pedido as data_pedido`,
-          `${sale}.cliente_id as cliente_id`,
-          'f.cliente_key as cliente_key',
-          `${sale}.produto_id as produto_id`,
-          'f.produto_key as produto_key',
-          oneIf(eb, wrongVersion(db, eb, 'cliente', sale, orderedAt)).as('wrong_cliente'),
-          oneIf(eb, wrongVersion(db, eb, 'produto', sale, productAt)).as('wrong_produto'),
-        ];
-      });
+      const rows = facts
+        .leftJoin('ods.itens_pedido as i', 'i.id', 'f.item_id')
+        .leftJoin('dw.dim_cliente as d_cliente', 'd_cliente.cliente_key', 'f.cliente_key')
+        .leftJoin('dw.dim_produto as d_produto', 'd_produto.produto_key', 'f.produto_key')
+        .select((eb) => {
+          const orderedAt = eb.ref(`${sale}.data_pedido`);
+          const productAt = eb.fn.coalesce(orderedAt, eb.ref('i.created_at'));
+          return [
+            'f.item_id as item_id',
+            'f.pedido_id as pedido_id',
+            'f.numero_item as numero_item',
+            `${sale}.data_pedido as data_pedido`,
+            `${sale}.cliente_id as cliente_id`,
+            'f.cliente_key as cliente_key',
+            `${sale}.produto_id as produto_id`,
+            'f.produto_key as produto_key',
+            wrongVersion(eb, 'cliente', sale, orderedAt).as('wrong_cliente'),
+            wrongVersion(eb, 'produto', sale, productAt).as('wrong_produto'),
+          ];
+        });
       return db
         .selectFrom(rows.as('r'))
         .selectAll()

@@ -2,7 +2,7 @@
 // changes with SCD2 history): every check passes on it, and each blocking check fails, with the
 // right count and a sample naming the key, on a copy broken on purpose the way a faulty load
 // would break it. Run phases see only the run's rows when given its id, whole tables without.
-import { sql, type Kysely } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import { firstRows, isMssql, readClock } from '../../shared/db/portable-sql.js';
 import type { WarehouseTables } from '../../shared/db/schema/index.js';
 import { FAR_FUTURE, FAR_PAST } from '../../shared/pipeline/dimensions/scd.js';
@@ -43,19 +43,25 @@ async function failsBothWays(p: Loaded, name: string, phase: Phase, runId: strin
 
 const one = async <T>(q: { executeTakeFirstOrThrow(): Promise<T> }) => q.executeTakeFirstOrThrow();
 
-/** A customer or product with a closed version and the current one, both written by `runId`. */
-async function versionedMember(db: Kysely<WarehouseTables>, dim: 'cliente' | 'produto', runId: string) {
+/**
+ * A customer or product with a closed version and the current one, both written by `runId`;
+ * `withSale`: one with a sale keyed to its closed version (which movers have one depends on the day's data).
+ */
+async function versionedMember(db: Kysely<WarehouseTables>, dim: 'cliente' | 'produto', runId: string, withSale = false) {
   const d = db as Kysely<any>;
   const id = `${dim}_id`;
-  const row = await one(
-    d
-      .selectFrom(`dw.dim_${dim} as c`)
-      .innerJoin(`dw.dim_${dim} as o`, (j) => j.onRef(`o.${id}`, '=', `c.${id}`).onRef('o.valid_to', '=', 'c.valid_from'))
-      .select([`c.${id} as id`, `c.${dim}_key as current_key`, `o.${dim}_key as closed_key`, 'c.valid_from as changed_at'])
-      .where('c.is_current', '=', true)
-      .where('c.run_id', '=', runId)
-      .orderBy(`c.${id}`),
-  );
+  let q = d
+    .selectFrom(`dw.dim_${dim} as c`)
+    .innerJoin(`dw.dim_${dim} as o`, (j) => j.onRef(`o.${id}`, '=', `c.${id}`).onRef('o.valid_to', '=', 'c.valid_from'))
+    .select([`c.${id} as id`, `c.${dim}_key as current_key`, `o.${dim}_key as closed_key`, 'c.valid_from as changed_at'])
+    .where('c.is_current', '=', true)
+    .where('c.run_id', '=', runId)
+    .orderBy(`c.${id}`);
+  if (withSale)
+    q = q.where((eb: ExpressionBuilder<any, any>) =>
+      eb.exists(d.selectFrom('dw.fact_vendas as v').select('v.item_id').whereRef(`v.${dim}_key`, '=', `o.${dim}_key`)),
+    );
+  const row = await one(q);
   return row as { id: number; current_key: number; closed_key: number; changed_at: Date };
 }
 
@@ -214,7 +220,7 @@ describe.each(testEngines())('warehouse quality checks on $name', (engine) => {
         const db = p.ctx.dw.db;
         const { second } = p.setup;
         // a sale placed before its customer moved, pointed at the version after the move
-        const moved = await versionedMember(db, 'cliente', second);
+        const moved = await versionedMember(db, 'cliente', second, true);
         const sale = await one(
           db
             .selectFrom('dw.fact_vendas')
@@ -251,18 +257,24 @@ describe.each(testEngines())('warehouse quality checks on $name', (engine) => {
       onCopy(async (p) => {
         const db = p.ctx.dw.db;
         const { second } = p.setup;
-        const moved = await versionedMember(db, 'cliente', second);
-        // a sale of that customer whose product has a single version, placed exactly when the customer moved
-        const sale = await one(
+        // a customer who moved in the second run, and a sale of theirs whose product has a single
+        // version (any mover: which ones have such a sale depends on the day's data)
+        const found = await one(
           db
-            .selectFrom('dw.fact_vendas as v')
+            .selectFrom('dw.dim_cliente as c')
+            .innerJoin('dw.dim_cliente as o', (j) => j.onRef('o.cliente_id', '=', 'c.cliente_id').onRef('o.valid_to', '=', 'c.valid_from'))
+            .innerJoin('dw.fact_vendas as v', 'v.cliente_key', 'o.cliente_key')
             .innerJoin('dw.dim_produto as d', 'd.produto_key', 'v.produto_key')
-            .select('v.item_id')
-            .where('v.cliente_key', '=', moved.closed_key)
+            .select(['c.cliente_key as current_key', 'o.cliente_key as closed_key', 'c.valid_from as changed_at', 'v.item_id'])
+            .where('c.is_current', '=', true)
+            .where('c.run_id', '=', second)
             .where('d.valid_from', '=', FAR_PAST)
             .where('d.valid_to', '=', FAR_FUTURE)
+            .orderBy('c.cliente_id')
             .orderBy('v.item_id'),
         );
+        const moved = { current_key: found.current_key, closed_key: found.closed_key, changed_at: found.changed_at };
+        const sale = { item_id: found.item_id };
         const placeAt = (cliente_key: number) =>
           db.updateTable('dw.fact_vendas').set({ data_pedido: moved.changed_at, cliente_key, run_id: second }).where('item_id', '=', sale.item_id).execute();
         await placeAt(moved.closed_key);
