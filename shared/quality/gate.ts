@@ -23,11 +23,6 @@ export class QualityGateError extends Error {
     super(`quality gate failed (${phase}): ${what.join('; ')}`);
     this.name = 'QualityGateError';
   }
-
-  /** the names of the checks that blocked */
-  get checks(): string[] {
-    return blockingFailures(this.results).map((r) => r.name);
-  }
 }
 
 /** Which checks a gate runs: its phase's, from the catalogue unless the caller names others. */

@@ -12,11 +12,12 @@ export interface StoredResult extends CheckResult {
 }
 
 export async function recordResults(db: Kysely<WarehouseTables>, runId: string | null, results: readonly CheckResult[], now = new Date()): Promise<void> {
-  // one row per statement: a multi-row insert is capped at 2100 parameters on SQL Server
-  for (const r of results)
-    await db
-      .insertInto('etl.quality_result')
-      .values({
+  if (results.length === 0) return;
+  // one statement: a catalogue's results are a few dozen rows of 12 parameters, far below SQL Server's 2,100
+  await db
+    .insertInto('etl.quality_result')
+    .values(
+      results.map((r) => ({
         result_id: randomUUID(),
         run_id: runId,
         phase: r.phase,
@@ -29,8 +30,9 @@ export async function recordResults(db: Kysely<WarehouseTables>, runId: string |
         samples: JSON.stringify(r.samples),
         duration_ms: r.ms,
         checked_at: now,
-      })
-      .execute();
+      })),
+    )
+    .execute();
 }
 
 function toResult(row: {
