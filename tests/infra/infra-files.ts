@@ -1,0 +1,21 @@
+// The files under infra/ that the offline infra checks read (tests/infra/*.test.ts).
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+export const infraDir = join(repoRoot, 'infra');
+
+/** Every file under infra/ whose name ends with `.${extension}`, as absolute paths, sorted. */
+export function infraFiles(extension: string): string[] {
+  const entries = readdirSync(infraDir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((entry) => entry.isFile() && entry.name.endsWith(`.${extension}`))
+    .map((entry) => join(entry.parentPath, entry.name))
+    .sort();
+}
+
+/** A file's path relative to the repository, for test names and messages. */
+export const repoPath = (file: string): string => relative(repoRoot, file);
+
+export const readText = (file: string): string => readFileSync(file, 'utf8');
