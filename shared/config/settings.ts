@@ -112,6 +112,15 @@ const schema = z.object({
   QUALITY_VOLUME_DEVIATION_WARN_PERCENT: intSetting(50, 1, 10_000, 'percent'),
   /** quality: warn when the newest watermark is older than this behind the source clock (26 h: a missed daily run) */
   QUALITY_FRESHNESS_WARN_MINUTES: intSetting(26 * 60, 1, 366 * 24 * 60, 'minutes'),
+  /**
+   * Teams Workflows webhook that receives a card when a run fails for good; '' (the default): no Teams alert.
+   * A secret (its query carries the flow's signature). Checked by the notifier, which warns and skips the
+   * post when it is not https, rather than refusing to start the app over an optional alert.
+   */
+  ALERT_TEAMS_WEBHOOK_URL: z
+    .string()
+    .default('')
+    .transform((v) => v.trim()),
 });
 
 export type Settings = z.output<typeof schema>;
