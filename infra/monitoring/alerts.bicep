@@ -52,7 +52,7 @@ var runbook = 'docs/monitoring.md in the vendas-analytics repository'
 
 // A dimension per column the rule splits by: one alert per distinct combination of values.
 var runFailedDimensions = ['runId', 'job', 'step', 'entity', 'error']
-var poisonOrQualityDimensions = ['event', 'runId', 'queue', 'check', 'error']
+var poisonOrQualityDimensions = ['event', 'runId', 'queue', 'check', 'detail']
 
 module actionGroup 'br/public:avm/res/insights/action-group:0.8.0' = {
   name: take('${namePrefix}-alerts-action-group', 64)
@@ -167,7 +167,8 @@ module dailyRunMissingAlert 'br/public:avm/res/insights/scheduled-query-rule:0.6
 }
 
 // (c) A queue message went to its poison queue, or a blocking quality check failed: one alert
-// per event (split by event, runId, queue, check and error).
+// per event (split by event, runId, queue, check and detail: the error, or a check's observed and
+// expected values).
 module poisonOrQualityGateAlert 'br/public:avm/res/insights/scheduled-query-rule:0.6.0' = {
   name: take('${namePrefix}-alert-poison-or-quality-gate', 64)
   params: {

@@ -68,7 +68,7 @@ describe('alert queries against the telemetry contract (shared/telemetry/events.
     expect(byFile['infra/monitoring/queries/daily-run-missing.kql']).toEqual({ names: ['PipelineRunSucceeded'], properties: ['job'], measurements: [] });
     expect(byFile['infra/monitoring/queries/poison-or-quality-gate.kql']).toEqual({
       names: ['PipelineMessagePoisoned', 'QualityGateFailed'],
-      properties: ['check', 'error', 'queue', 'runId'],
+      properties: ['check', 'error', 'expected', 'observed', 'queue', 'runId'],
       measurements: [],
     });
   });
