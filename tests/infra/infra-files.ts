@@ -19,3 +19,10 @@ export function infraFiles(extension: string): string[] {
 export const repoPath = (file: string): string => relative(repoRoot, file);
 
 export const readText = (file: string): string => readFileSync(file, 'utf8');
+
+/** The ```kusto code blocks of a Markdown file (the example queries of docs/monitoring.md). */
+export function kustoBlocks(markdownFile: string): string[] {
+  return [...readText(markdownFile).matchAll(/^```kusto\n([\s\S]*?)^```$/gm)].map((match) => match[1] ?? '');
+}
+
+export const monitoringDoc = join(repoRoot, 'docs', 'monitoring.md');

@@ -3,7 +3,7 @@
 // binder of Azure Data Explorer and Log Analytics): a syntax error, an unknown table, column or
 // function fails the test offline, before Azure would refuse the alert rule.
 import { createRequire } from 'node:module';
-import { infraFiles, readText, repoPath } from './infra-files.js';
+import { infraFiles, kustoBlocks, monitoringDoc, readText, repoPath } from './infra-files.js';
 
 // The language service is a Bridge.NET build: two scripts that define the globals Bridge and
 // Kusto. Only the few members used here are typed.
@@ -82,6 +82,17 @@ describe('KQL queries under infra/ (Kusto language service, declared Application
 
   it.each(queries.map((file) => [repoPath(file), file]))('%s parses and binds without errors', (_name, file) => {
     expect(kqlErrors(readText(file))).toEqual([]);
+  });
+
+  it.each(kustoBlocks(monitoringDoc).map((query, i) => [i + 1, query]))(
+    'example query %i of docs/monitoring.md parses and binds without errors',
+    (_i, query) => {
+      expect(kqlErrors(query)).toEqual([]);
+    },
+  );
+
+  it('docs/monitoring.md has its example queries', () => {
+    expect(kustoBlocks(monitoringDoc).length).toBeGreaterThanOrEqual(3);
   });
 
   describe('reports what is wrong (the check can fail)', () => {

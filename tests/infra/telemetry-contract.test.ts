@@ -3,7 +3,7 @@
 // customMeasurements key it reads is declared for one of the events (or metrics) it filters on.
 // A renamed property in the app then fails here, not as an alert that silently never fires.
 import { EVENTS, EVENT_SCHEMA, METRICS, METRIC_PROPERTIES, type EventName, type MetricName } from '../../shared/telemetry/events.js';
-import { infraFiles, readText, repoPath } from './infra-files.js';
+import { infraFiles, kustoBlocks, monitoringDoc, readText, repoPath } from './infra-files.js';
 
 const EVENT_NAMES = new Set<string>(Object.values(EVENTS));
 const METRIC_NAMES = new Set<string>(Object.values(METRICS));
@@ -56,6 +56,10 @@ const queries = infraFiles('kql');
 describe('alert queries against the telemetry contract (shared/telemetry/events.ts)', () => {
   it.each(queries.map((file) => [repoPath(file), file]))('%s uses only declared events, properties and measurements', (_name, file) => {
     expect(contractViolations(readText(file))).toEqual([]);
+  });
+
+  it.each(kustoBlocks(monitoringDoc).map((query, i) => [i + 1, query]))('example query %i of docs/monitoring.md uses only declared telemetry', (_i, query) => {
+    expect(contractViolations(query)).toEqual([]);
   });
 
   it('reads what each alert is about', () => {
