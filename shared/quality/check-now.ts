@@ -6,7 +6,7 @@ import type { OltpTables, WarehouseTables } from '../db/schema/index.js';
 import { QUALITY_CHECKS } from './catalogue.js';
 import type { CheckResult, QualitySettings } from './check.js';
 import { recordResults } from './history.js';
-import { runChecks } from './runner.js';
+import { concurrencyFor, runChecks } from './runner.js';
 
 export async function checkWarehouseNow(
   dw: Kysely<WarehouseTables>,
@@ -16,7 +16,7 @@ export async function checkWarehouseNow(
 ): Promise<CheckResult[]> {
   const seen = new Set<string>();
   const once = QUALITY_CHECKS.filter((c) => !seen.has(c.name) && seen.add(c.name));
-  const results = await runChecks(once, { dw, oltp, settings, now });
+  const results = await runChecks(once, { dw, oltp, settings, now }, concurrencyFor({ dw, oltp }));
   await recordResults(dw, null, results, now);
   return results;
 }

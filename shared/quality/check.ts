@@ -46,6 +46,11 @@ export interface CheckInput {
   settings: QualitySettings;
   /** the instant the check runs (defaults to now); volume and age checks measure from it */
   now?: Date;
+  /**
+   * Checks may read at the same time (runChecks's `concurrent` > 1: on connection pools, outside
+   * a transaction, concurrency.ts): a reconciliation then reads the source and the warehouse at once.
+   */
+  concurrent?: boolean;
 }
 
 export interface CheckOutcome {
@@ -72,6 +77,11 @@ export interface QualityCheck {
    * only when the step writes or re-keys one of them (FactStep.audits). Absent: every gate of its phase.
    */
   readonly tables?: readonly string[];
+  /**
+   * Reads whole tables of the source (the reconciliation): when the runner runs checks at the
+   * same time (on connection pools, runner.ts) it starts these first, so the others overlap them.
+   */
+  readonly startsFirst?: boolean;
   /**
    * Runs the check. Throws only when it cannot run (a SQL error): the runner records it as
    * 'error', which blocks like a failure. Checks of a run phase with `input.runId` look only at

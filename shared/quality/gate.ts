@@ -9,7 +9,7 @@ import type { WarehouseTables } from '../db/schema/index.js';
 import { QUALITY_CHECKS } from './catalogue.js';
 import type { CheckInput, CheckResult, Phase, QualityCheck } from './check.js';
 import { recordResults } from './history.js';
-import { blockingFailures, runChecks } from './runner.js';
+import { blockingFailures, concurrencyFor, runChecks } from './runner.js';
 
 export class QualityGateError extends Error {
   constructor(
@@ -44,7 +44,8 @@ export function checksOf(phase: Phase, { catalogue = QUALITY_CHECKS, audits }: G
  * blocks; throws QualityGateError otherwise (nothing recorded: the transaction rolls back).
  */
 export async function runGate(phase: Phase, input: CheckInput & { runId: string }, which: GateChecks = {}): Promise<CheckResult[]> {
-  const results = await runChecks(checksOf(phase, which), input);
+  // inside a load's transaction one by one; after the fact load, on the pools, a few at once
+  const results = await runChecks(checksOf(phase, which), input, concurrencyFor(input));
   if (blockingFailures(results).length > 0) throw new QualityGateError(phase, results);
   await recordResults(input.dw, input.runId, results);
   return results;

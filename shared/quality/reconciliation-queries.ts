@@ -2,9 +2,16 @@
 // month, a count and exact money sums on each side, the source rows changed after the cutoff, and
 // the current version of quarantined source rows. Built with Kysely and the portable helpers so
 // the same code compiles to T-SQL; sums are cast to text in SQL so no driver turns them into floats.
-import { sql, type CompiledQuery, type Kysely } from 'kysely';
-import { boolLit, monthOf } from '../db/portable-sql.js';
-import type { Decimal, OltpTables, WarehouseTables } from '../db/schema/index.js';
+//
+// Their shape is what the whole-history reconciliation of every run costs (README "What the checks
+// cost"): the source reads every item and its order once, grouped by (discounted?, month) so the
+// sales and the discounts share three sums instead of six conditional ones; on PostgreSQL it
+// groups by the month's first instant and formats only the groups (to_char per item was a fifth
+// of the query). The warehouse sums each order date's facts first (an integer key, no join per
+// fact) and adds the days of a month up through the calendar.
+import { sql, type CompiledQuery, type Expression, type Kysely, type RawBuilder, type SelectQueryBuilder } from 'kysely';
+import { boolLit, isMssql, monthOf } from '../db/portable-sql.js';
+import type { OltpTables, WarehouseTables } from '../db/schema/index.js';
 import type { EntityName } from '../pipeline/entities.js';
 
 /** A built query: executed by the check, compiled for the golden T-SQL. */
@@ -30,15 +37,19 @@ export interface ReconciledFact {
   /** what `n` counts, and what each sum is, for samples */
   countLabel: string;
   measures: readonly string[];
-  /** the source's figures per month over rows whose feeds are all at or before the cutoff; `only`: of these fact ids */
+  /**
+   * The source's figures per month over rows whose feeds are all at or before the cutoff (rows
+   * `month`, `n`, `s0`, `s1`..., maybe more columns that split a month); `only`: of these fact ids.
+   */
   source(oltp: Kysely<OltpTables>, cutoff: Date, only?: readonly number[]): AggregateQuery;
   /**
    * Names the source read: facts with the same one share it within a check run (sales and
-   * discounts read the items once); `columns` are this fact's count and sums in its rows.
+   * discounts read the items once); `ofSource` says which of its rows are this fact's (all of
+   * them for sales, those of discounted items for discounts).
    */
   sourceRead: string;
-  columns: { n: string; sums: readonly string[] };
-  /** the warehouse's figures per month; `only`: of these fact ids */
+  ofSource(row: Record<string, unknown>): boolean;
+  /** the warehouse's figures per month (`month`, `n`, `s0`, `s1`...); `only`: of these fact ids */
   warehouse(dw: Kysely<WarehouseTables>, only?: readonly number[]): AggregateQuery;
   /** the fact ids whose source rows changed after the cutoff (one query per feed) */
   changed(oltp: Kysely<OltpTables>, cutoff: Date): Query<{ id: number | string }>[];
@@ -53,13 +64,33 @@ const ITEM_MONEY = (alias: string) => [`${alias}.valor_bruto`, `${alias}.valor_d
 const ITEM_MEASURES = ['gross', 'discount', 'net'] as const;
 
 /**
+ * Rows grouped by the month of `date` (and by other keys before it), with the month as 'YYYY-MM'
+ * in `month`: the grouped query (`grouped`, given the month expression to select and group by) is
+ * wrapped in an outer select of `columns`, the same statement shape on both engines. T-SQL groups by
+ * the month text itself (convert style 126); PostgreSQL groups by the month's first instant
+ * (date_trunc, much cheaper per row than to_char) and formats only the groups with to_char, which
+ * gives the same text in the session's time zone (UTC, as everywhere else).
+ */
+function byMonth(
+  db: Kysely<any>,
+  date: Expression<unknown>,
+  grouped: (month: RawBuilder<unknown>) => SelectQueryBuilder<any, any, Record<string, unknown>>,
+  columns: readonly string[],
+): AggregateQuery {
+  const mssql = isMssql(db);
+  const inner = grouped(mssql ? monthOf(db, date) : sql`date_trunc('month', ${date})`);
+  const month = mssql ? sql.ref('g.month') : monthOf(db, sql.ref('g.month'));
+  return db.selectFrom(inner.as('g')).select([month.as('month'), ...columns.map((c) => `g.${c}`)]);
+}
+
+/**
  * Live (not soft-deleted) items, by the month of their order, with their order at or before the
- * cutoff: all of them (n, s0..s2: the sales) and those with a discount fact (dn, d0..d2: the sales
- * load's rule, facts/sales.ts: a campaign or an amount off), in one read of the source that both
- * item reconciliations share.
+ * cutoff, and by whether they have a discount fact (`discounted` 1: the sales load's rule,
+ * facts/sales.ts: a campaign or an amount off): n, s0..s2 per (discounted, month), in one read of
+ * the source that both item reconciliations share (sales add both rows of a month up, discounts
+ * take the discounted one).
  */
 function sourceItems(oltp: Kysely<OltpTables>, cutoff: Date, only?: readonly number[]): AggregateQuery {
-  const month = monthOf(oltp, sql.ref('o.data_pedido'));
   let q = oltp
     .selectFrom('oltp.itens_pedido as i')
     .innerJoin('oltp.pedidos as o', 'o.id', 'i.pedido_id')
@@ -67,30 +98,41 @@ function sourceItems(oltp: Kysely<OltpTables>, cutoff: Date, only?: readonly num
     .where('i.updated_at', '<=', cutoff)
     .where('o.updated_at', '<=', cutoff);
   if (only) q = q.where('i.id', 'in', only);
-  return q
-    .select((eb) => {
-      // the zero is a literal: the condition is repeated in four aggregates
-      const discounted = eb.or([eb('i.campanha_id', 'is not', null), eb('i.valor_desconto', '>', sql<Decimal>`${sql.lit(0)}`)]);
-      return [
-        month.as('month'),
-        eb.fn.countAll().as('n'),
-        ...ITEM_MONEY('i').map((c, k) => exactSum(c).as(`s${k}`)),
-        eb.fn.sum(eb.case().when(discounted).then(sql.lit(1)).else(sql.lit(0)).end()).as('dn'),
-        ...ITEM_MONEY('i').map((c, k) => sql<string | null>`cast(sum(${eb.case().when(discounted).then(sql.ref(c)).end()}) as varchar(40))`.as(`d${k}`)),
-      ];
-    })
-    .groupBy(month);
+  // the zero is a literal: the condition is repeated in the select and the group by
+  const discounted = sql<number>`case when (${sql.ref('i.campanha_id')} is not null or ${sql.ref('i.valor_desconto')} > ${sql.lit(0)}) then 1 else 0 end`;
+  return byMonth(
+    oltp,
+    sql.ref('o.data_pedido'),
+    (month) =>
+      q
+        .select((eb) => [month.as('month'), discounted.as('discounted'), eb.fn.countAll().as('n'), ...ITEM_MONEY('i').map((c, k) => exactSum(c).as(`s${k}`))])
+        .groupBy([discounted, month]),
+    ['discounted', 'n', 's0', 's1', 's2'],
+  );
 }
 
-/** Live facts of an item-grained fact table, by the month of their order date key. */
+/**
+ * Live facts of an item-grained fact table, by the month of their order date key: summed per
+ * order date first (`data_pedido_key`, one integer per fact), then the dates through dim_data.
+ */
 function warehouseItems(dw: Kysely<WarehouseTables>, table: 'dw.fact_vendas' | 'dw.fact_descontos', only?: readonly number[]): AggregateQuery {
-  // both tables have every column used here; Kysely cannot join from a union of table names, hence the narrowing
-  let q = dw
-    .selectFrom(`${table as 'dw.fact_vendas'} as f`)
-    .innerJoin('dw.dim_data as d', 'd.data_key', 'f.data_pedido_key')
-    .where('f.removido', '=', boolLit(dw, false));
-  if (only) q = q.where('f.item_id', 'in', only);
-  return q.select((eb) => ['d.ano_mes as month', eb.fn.countAll().as('n'), ...ITEM_MONEY('f').map((c, k) => exactSum(c).as(`s${k}`))]).groupBy('d.ano_mes');
+  // both tables have every column used here; Kysely cannot select from a union of table names, hence the narrowing
+  let days = dw.selectFrom(`${table as 'dw.fact_vendas'} as f`).where('f.removido', '=', boolLit(dw, false));
+  if (only) days = days.where('f.item_id', 'in', only);
+  const perDay = days
+    .select((eb) => [
+      'f.data_pedido_key',
+      eb.fn.countAll().as('n'),
+      eb.fn.sum('f.valor_bruto').as('gross'),
+      eb.fn.sum('f.valor_desconto').as('discount'),
+      eb.fn.sum('f.valor_liquido').as('net'),
+    ])
+    .groupBy('f.data_pedido_key');
+  return dw
+    .selectFrom(perDay.as('x'))
+    .innerJoin('dw.dim_data as d', 'd.data_key', 'x.data_pedido_key')
+    .select((eb) => ['d.ano_mes as month', eb.fn.sum('x.n').as('n'), ...['x.gross', 'x.discount', 'x.net'].map((c, k) => exactSum(c).as(`s${k}`))])
+    .groupBy('d.ano_mes');
 }
 
 /** Items whose own row, or whose order's, changed after the cutoff. */
@@ -125,7 +167,7 @@ const itemFact = (name: string, description: string, countLabel: string, table: 
   measures: ITEM_MEASURES,
   source: sourceItems,
   sourceRead: 'items',
-  columns: table === 'dw.fact_descontos' ? { n: 'dn', sums: ['d0', 'd1', 'd2'] } : { n: 'n', sums: ['s0', 's1', 's2'] },
+  ofSource: table === 'dw.fact_descontos' ? (row) => Number(row.discounted) === 1 : () => true,
   warehouse: (dw, only) => warehouseItems(dw, table, only),
   changed: changedItems,
   quarantine: ITEM_QUARANTINE,
@@ -153,12 +195,16 @@ export const TARGETS: ReconciledFact = {
   countLabel: 'targets',
   measures: ['target'],
   sourceRead: 'metas',
-  columns: { n: 'n', sums: ['s0'] },
+  ofSource: () => true,
   source(oltp, cutoff, only) {
-    const month = monthOf(oltp, sql.ref('m.mes'));
     let q = oltp.selectFrom('oltp.metas as m').where('m.updated_at', '<=', cutoff);
     if (only) q = q.where('m.id', 'in', only);
-    return q.select((eb) => [month.as('month'), eb.fn.countAll().as('n'), exactSum('m.valor_meta').as('s0')]).groupBy(month);
+    return byMonth(
+      oltp,
+      sql.ref('m.mes'),
+      (month) => q.select((eb) => [month.as('month'), eb.fn.countAll().as('n'), exactSum('m.valor_meta').as('s0')]).groupBy(month),
+      ['n', 's0'],
+    );
   },
   warehouse(dw, only) {
     let q = dw.selectFrom('dw.fact_metas as f').innerJoin('dw.dim_data as d', 'd.data_key', 'f.mes_key');

@@ -28,13 +28,17 @@
 //     updated_at in the past, an update that did not move updated_at, a lost or altered fact)
 //     fails the check, with the month in the samples.
 // The source is read in one snapshot transaction (a row changing between its queries would
-// otherwise be counted on one side only); the warehouse after it. On the embedded default, where
-// source and warehouse are one PGlite connection, do not call it inside a warehouse transaction.
+// otherwise be counted on one side only). When checks run concurrently (on connection pools,
+// CheckInput.concurrent) the warehouse's whole-history figures are read at the same time, the ids
+// to take out of them once the source has named them; otherwise (PGlite) one after the other. On
+// the embedded default, where source and warehouse are one PGlite connection, do not call it
+// inside a warehouse transaction.
 import type { Kysely } from 'kysely';
 import { snapshotIsolation } from '../db/portable-sql.js';
 import type { OltpTables, WarehouseTables } from '../db/schema/index.js';
 import { formatMoney } from '../model/money.js';
 import { MAX_SAMPLES, type CheckInput, type CheckOutcome, type QualityCheck } from './check.js';
+import { both } from './concurrency.js';
 import { accumulate, differingMonths, overall, type AggregateRow, type MonthTotals } from './month-totals.js';
 import { quarantinedRowsQuery, quarantinedVersions } from './quarantined-rows.js';
 import { DISCOUNTS, SALES, TARGETS, type ReconciledFact } from './reconciliation-queries.js';
@@ -47,16 +51,13 @@ const chunks = <T>(items: readonly T[]): T[][] =>
 
 const time = (v: Date | string) => new Date(v).getTime();
 
-/** Aggregate rows, read from the given count and sum columns. */
-const rowsOf = (rows: readonly Record<string, unknown>[], columns: ReconciledFact['columns']): AggregateRow[] =>
+/** Aggregate rows of a fact (`month`, `n`, `s0`, `s1`...: one sum per measure). */
+const rowsOf = (rows: readonly Record<string, unknown>[], fact: ReconciledFact): AggregateRow[] =>
   rows.map((r) => ({
     month: r.month as string | null,
-    n: (r[columns.n] ?? 0) as number | string | bigint,
-    sums: columns.sums.map((c) => r[c] as string | null),
+    n: (r.n ?? 0) as number | string | bigint,
+    sums: fact.measures.map((_, k) => r[`s${k}`] as string | null),
   }));
-
-/** The warehouse side's columns: n, s0, s1... */
-const warehouseColumns = (fact: ReconciledFact): ReconciledFact['columns'] => ({ n: 'n', sums: fact.measures.map((_, k) => `s${k}`) });
 
 const watermarksQuery = (dw: Kysely<WarehouseTables>, fact: ReconciledFact) =>
   dw.selectFrom('etl.watermark').select(['entity', 'high_water']).where('entity', 'in', fact.feeds);
@@ -127,15 +128,19 @@ async function sourceSide(input: CheckInput, oltp: Kysely<OltpTables>, fact: Rec
   const key = `${fact.sourceRead}@${cutoff.toISOString()}`;
   let read = reads.get(key);
   if (!read) {
-    const quarantined = new Map<string, Map<string, Set<number>>>();
-    for (const feed of fact.quarantine) quarantined.set(feed.entity, await quarantinedVersions(input.dw, feed.entity));
-    read = readSource(oltp, fact, cutoff, quarantined);
+    // kept before its first await: a check running at the same time (discounts beside sales) waits for this read
+    read = (async () => {
+      const quarantined = new Map<string, Map<string, Set<number>>>();
+      for (const feed of fact.quarantine) quarantined.set(feed.entity, await quarantinedVersions(input.dw, feed.entity));
+      return readSource(oltp, fact, cutoff, quarantined);
+    })();
     // a failed read is not kept: the next check reads again (and reports its own error)
     read.catch(() => reads.delete(key));
     reads.set(key, read);
   }
   const r = await read;
-  const totals = accumulate(accumulate(new Map(), rowsOf(r.rows, fact.columns)), rowsOf(r.heldRows, fact.columns), -1n);
+  const mine = (rows: Record<string, unknown>[]) => rowsOf(rows.filter(fact.ofSource), fact);
+  const totals = accumulate(accumulate(new Map(), mine(r.rows)), mine(r.heldRows), -1n);
   return { totals, excluded: r.excluded, changed: r.changed, quarantined: r.quarantined };
 }
 
@@ -145,12 +150,17 @@ async function reconcile(fact: ReconciledFact, input: CheckInput): Promise<Check
   const found = await cutoffOf(input.dw, fact);
   if ('missing' in found) return { failing: 0, observed: `nothing loaded yet (no watermark for ${found.missing.join(', ')})`, expected, samples: [] };
   const { cutoff } = found;
-  const source = await sourceSide(input, input.oltp, fact, cutoff);
+  const oltp = input.oltp;
+  // on pools the two databases are read at once: the warehouse's figures do not depend on the source's
+  const [source, whole] = await both(
+    input.concurrent === true,
+    () => sourceSide(input, oltp, fact, cutoff),
+    () => fact.warehouse(input.dw).execute(),
+  );
 
   const width = fact.measures.length;
-  const columns = warehouseColumns(fact);
-  const warehouse = accumulate(new Map(), rowsOf(await fact.warehouse(input.dw).execute(), columns));
-  for (const part of chunks([...source.excluded])) accumulate(warehouse, rowsOf(await fact.warehouse(input.dw, part).execute(), columns), -1n);
+  const warehouse = accumulate(new Map(), rowsOf(whole, fact));
+  for (const part of chunks([...source.excluded])) accumulate(warehouse, rowsOf(await fact.warehouse(input.dw, part).execute(), fact), -1n);
 
   const differences = differingMonths(source.totals, warehouse, fact.measures, fact.countLabel);
   const all = overall(source.totals, width);
@@ -170,6 +180,7 @@ const check = (fact: ReconciledFact): QualityCheck => ({
   severity: 'blocking',
   phase: 'warehouse',
   description: fact.description,
+  startsFirst: true,
   run: (input) => reconcile(fact, input),
   queries: (db, oltp) => {
     const at = new Date(0);

@@ -1,6 +1,7 @@
 // One line of counts for a set of check results: the run report's `quality` entry, logs and the
 // pipeline command's output.
 import type { CheckResult, CheckStatus } from './check.js';
+import { elapsedMs } from './runner.js';
 
 export interface QualitySummary {
   checks: number;
@@ -10,6 +11,7 @@ export interface QualitySummary {
   errors: number;
   /** names of the checks that warned, failed or could not run */
   attention: string[];
+  /** how long the checks took: the gate's elapsed time (checks of the whole-warehouse phase run at the same time on pools) */
   ms: number;
 }
 
@@ -22,6 +24,6 @@ export function qualitySummary(results: readonly CheckResult[]): QualitySummary 
     failed: count('failed'),
     errors: count('error'),
     attention: results.filter((r) => r.status !== 'passed').map((r) => `${r.name} (${r.status})`),
-    ms: results.reduce((n, r) => n + r.ms, 0),
+    ms: elapsedMs(results),
   };
 }

@@ -192,3 +192,15 @@ create index "ix_fact_vendas_run" on "dw"."fact_vendas" ("run_id")
 GO
 create index "ix_fact_descontos_run" on "dw"."fact_descontos" ("run_id")
 GO
+
+-- migration 0011_quality_indexes
+create index "ix_dim_cliente_run" on "dw"."dim_cliente" ("run_id")
+GO
+create index "ix_dim_produto_run" on "dw"."dim_produto" ("run_id")
+GO
+create index "ix_fact_metas_run" on "dw"."fact_metas" ("run_id")
+GO
+create index "ix_fact_metas_vendedor_unknown" on "dw"."fact_metas" ("meta_id") where "vendedor_key" = -1
+GO
+create index "ix_fact_metas_mes_unknown" on "dw"."fact_metas" ("meta_id") where "mes_key" = -1
+GO

@@ -12,6 +12,7 @@ import * as dw0007 from './dw/0007_sales_staging.js';
 import * as dw0008 from './dw/0008_quality.js';
 import * as dw0009 from './dw/0009_discount_rekey_indexes.js';
 import * as dw0010 from './dw/0010_fact_run_indexes.js';
+import * as dw0011 from './dw/0011_quality_indexes.js';
 
 export type DatabaseRole = 'oltp' | 'dw';
 
@@ -30,5 +31,6 @@ export const MIGRATIONS: Record<DatabaseRole, Record<string, Migration>> = {
     '0008_quality': dw0008,
     '0009_discount_rekey_indexes': dw0009,
     '0010_fact_run_indexes': dw0010,
+    '0011_quality_indexes': dw0011,
   },
 };

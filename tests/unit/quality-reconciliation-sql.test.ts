@@ -26,11 +26,20 @@ describe('control totals and reconciliation SQL', () => {
   /** The first statement of a check that contains `text`. */
   const statement = (check: string, text: string, dialect = tsql) => dialect[check]!.find((s) => s.includes(text))!;
 
-  it('groups the source by the UTC month of the order (T-SQL: ISO style 126; PostgreSQL: to_char) and the warehouse by the calendar', () => {
+  it('groups the source by the UTC month of the order (T-SQL: ISO style 126; PostgreSQL: to_char of the month) and the warehouse by the calendar', () => {
     const source = statement('reconcile_sales (warehouse)', 'from "oltp"."itens_pedido" as "i" inner join "oltp"."pedidos"');
-    expect(source).toMatch(/^select convert\(char\(7\), "o"."data_pedido", 126\) as "month"/);
-    expect(source).toMatch(/group by convert\(char\(7\), "o"."data_pedido", 126\)$/);
-    expect(statement('reconcile_sales (warehouse)', 'inner join "oltp"."pedidos"', compiled('postgres'))).toContain(`to_char("o"."data_pedido", 'YYYY-MM')`);
+    expect(source).toMatch(/^select "g"."month" as "month", "g"."discounted", "g"."n"/);
+    expect(source).toContain('(select convert(char(7), "o"."data_pedido", 126) as "month"');
+    // the sales and the discounts share one read: by month, and by whether the item has a discount fact
+    expect(source).toMatch(
+      /group by case when \("i"."campanha_id" is not null or "i"."valor_desconto" > 0\) then 1 else 0 end, convert\(char\(7\), "o"."data_pedido", 126\)\) as "g"$/,
+    );
+    // PostgreSQL groups by the month's first instant and formats only the groups
+    const postgres = statement('reconcile_sales (warehouse)', 'inner join "oltp"."pedidos"', compiled('postgres'));
+    expect(postgres).toMatch(/^select to_char\("g"."month", 'YYYY-MM'\) as "month"/);
+    expect(postgres).toContain(
+      `group by case when ("i"."campanha_id" is not null or "i"."valor_desconto" > 0) then 1 else 0 end, date_trunc('month', "o"."data_pedido")) as "g"`,
+    );
     expect(statement('reconcile_sales (warehouse)', 'from "dw"."fact_vendas"')).toMatch(/group by "d"."ano_mes"$/);
     expect(statement('reconcile_targets (warehouse)', 'from "oltp"."metas" as "m"')).toContain('convert(char(7), "m"."mes", 126)');
   });
