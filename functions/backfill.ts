@@ -11,6 +11,7 @@ import { checkAgainstSourceClock, countBackfillRows, parseBackfillRequest, type 
 import { pipelineContext } from '../shared/pipeline/runtime.js';
 import { runExtract } from '../shared/pipeline/run-extract.js';
 import { invocationLogger } from '../shared/telemetry/invocation-logger.js';
+import { flushTelemetry } from '../shared/telemetry/app-insights.js';
 import { refusal } from './runtime/refusal.js';
 import { underFunctionsHost } from './runtime/functions-host.js';
 
@@ -33,7 +34,8 @@ export async function backfillHandler(request: HttpRequest, context: InvocationC
     log.info('backfill dry run', { ...window, rows });
     return { status: 200, jsonBody: { dryRun: true, window, rows } };
   }
-  const outcome = await runExtract(ctx, { kind: 'backfill', window: plan.window, entities: plan.entities, requestedBy: 'api' });
+  // the run's events go out before the answer (the host may freeze the process after it)
+  const outcome = await runExtract(ctx, { kind: 'backfill', window: plan.window, entities: plan.entities, requestedBy: 'api' }).finally(flushTelemetry);
   if (outcome.status === 'skipped') return { status: 409, jsonBody: { error: 'another run is in progress', heldBy: outcome.heldBy } };
   const statusUrl = `/api/runs/${encodeURIComponent(outcome.runId)}`;
   log.info('backfill started; load queued', { runId: outcome.runId, ...window, rows: outcome.rows });

@@ -6,13 +6,21 @@ import { parseExtractRetry, QUEUES } from '../shared/pipeline/messages.js';
 import { pipelineContext } from '../shared/pipeline/runtime.js';
 import { invocationLogger } from '../shared/telemetry/invocation-logger.js';
 import { extractOrRetryLater } from '../shared/pipeline/extract-or-retry.js';
+import { queueDelivery, startingRun } from '../shared/pipeline/handler-telemetry.js';
 import { underFunctionsHost } from './runtime/functions-host.js';
 
 export async function extractRetryHandler(message: unknown, context: InvocationContext): Promise<void> {
   const log = invocationLogger(context);
-  const retry = parseExtractRetry(message);
-  log.info('retrying a postponed daily extract', { ...retry });
-  await extractOrRetryLater(await pipelineContext(log), new Date(retry.firstTriggerAt), retry.attempt);
+  await queueDelivery(log, QUEUES.extractRetry, message, context.triggerMetadata?.dequeueCount, async () => {
+    const retry = parseExtractRetry(message);
+    log.info('retrying a postponed daily extract', { ...retry });
+    await startingRun(
+      log,
+      'daily',
+      () => pipelineContext(log),
+      (ctx) => extractOrRetryLater(ctx, new Date(retry.firstTriggerAt), retry.attempt),
+    );
+  });
 }
 
 export const extractRetryQueue = { queueName: QUEUES.extractRetry, connection: 'AzureWebJobsStorage' } as const;

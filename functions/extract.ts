@@ -8,12 +8,18 @@ import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { pipelineContext } from '../shared/pipeline/runtime.js';
 import { invocationLogger } from '../shared/telemetry/invocation-logger.js';
 import { extractOrRetryLater } from '../shared/pipeline/extract-or-retry.js';
+import { startingRun } from '../shared/pipeline/handler-telemetry.js';
 import { underFunctionsHost } from './runtime/functions-host.js';
 
 export async function extractHandler(timer: Timer, context: InvocationContext): Promise<void> {
   const log = invocationLogger(context);
   if (timer.isPastDue) log.warn('timer is past due; extracting now');
-  await extractOrRetryLater(await pipelineContext(log), new Date(), 1);
+  await startingRun(
+    log,
+    'daily',
+    () => pipelineContext(log),
+    (ctx) => extractOrRetryLater(ctx, new Date(), 1),
+  );
 }
 
 export const extractTimer = { schedule: '%EXTRACT_SCHEDULE%', runOnStartup: false, useMonitor: true } as const;

@@ -5,14 +5,18 @@ import { app, type InvocationContext } from '@azure/functions';
 import { loadDimensions } from '../shared/pipeline/load-dimensions.js';
 import { deliveryOf, QUEUES, receiveLoadMessage } from '../shared/pipeline/messages.js';
 import { pipelineContext } from '../shared/pipeline/runtime.js';
+import { queueDelivery } from '../shared/pipeline/handler-telemetry.js';
 import { invocationLogger } from '../shared/telemetry/invocation-logger.js';
 import { underFunctionsHost } from './runtime/functions-host.js';
 
 export async function loadDimensionsHandler(message: unknown, context: InvocationContext): Promise<void> {
   const log = invocationLogger(context);
-  const parsed = receiveLoadMessage(message, log, context.triggerMetadata?.dequeueCount);
-  // the attempt's dequeue count: on the last one (or an error no retry can fix) the run is given up
-  await loadDimensions(await pipelineContext(log, deliveryOf(context.triggerMetadata?.dequeueCount)), parsed);
+  const { dequeueCount } = context.triggerMetadata ?? {};
+  await queueDelivery(log, QUEUES.dimensions, message, dequeueCount, async () => {
+    const parsed = receiveLoadMessage(message, log, dequeueCount);
+    // the attempt's dequeue count: on the last one (or an error no retry can fix) the run is given up
+    await loadDimensions(await pipelineContext(log, deliveryOf(dequeueCount)), parsed);
+  });
 }
 
 export const loadDimensionsQueue = { queueName: QUEUES.dimensions, connection: 'AzureWebJobsStorage' } as const;

@@ -8,12 +8,17 @@ import { getWarehouseDatabase } from '../shared/db/connections.js';
 import { pipelineContext } from '../shared/pipeline/runtime.js';
 import { findDeadRun, recoverDeadRun } from '../shared/pipeline/watchdog.js';
 import { invocationLogger } from '../shared/telemetry/invocation-logger.js';
+import { flushTelemetry } from '../shared/telemetry/app-insights.js';
 import { underFunctionsHost } from './runtime/functions-host.js';
 
 export async function watchdogHandler(_timer: Timer, context: InvocationContext): Promise<void> {
   // the cheap check first: most ticks find nothing dead and need neither the source nor storage
   if (!(await findDeadRun((await getWarehouseDatabase()).db))) return;
-  await recoverDeadRun(await pipelineContext(invocationLogger(context)));
+  try {
+    await recoverDeadRun(await pipelineContext(invocationLogger(context)));
+  } finally {
+    await flushTelemetry();
+  }
 }
 
 export const watchdogTimer = { schedule: '%WATCHDOG_SCHEDULE%', runOnStartup: false, useMonitor: true } as const;

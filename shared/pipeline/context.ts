@@ -6,6 +6,7 @@ import type { BatchStore } from '../storage/batch-store.js';
 import type { QueueSender } from '../storage/queues.js';
 import type { QualityCheck } from '../quality/check.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { Telemetry } from '../telemetry/run-telemetry.js';
 import type { Delivery } from './messages.js';
 import type { RetryOptions } from './retry.js';
 
@@ -16,6 +17,8 @@ export interface PipelineContext {
   store: BatchStore;
   queues: QueueSender;
   log: Logger;
+  /** Application Insights and the Teams notifier (default: off; shared/telemetry/run-telemetry.ts) */
+  telemetry?: Telemetry;
   /** backoff for transient errors inside an invocation (default DEFAULT_RETRY) */
   retry?: RetryOptions;
   /** set by a queue trigger: which attempt this is (a load's last attempt gives the run up) */

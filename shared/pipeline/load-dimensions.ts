@@ -21,6 +21,8 @@ import { recordGateFailure, runGate } from '../quality/gate.js';
 import { finalFailure, openLoadStep } from './load-step.js';
 import { retryStep } from './step-retry.js';
 import { advanceWatermark } from './watermark.js';
+import { reportLoadFailure } from './run-telemetry-report.js';
+import { stepCompleted } from '../telemetry/run-telemetry.js';
 
 export interface EntityLoadReport extends MergeCounts {
   entity: string;
@@ -57,7 +59,7 @@ export async function loadDimensions(ctx: PipelineContext, message: LoadMessage)
       const started = performance.now();
       const window = windowOf(manifest.window);
       await startStep(dw.db, runId, 'dimensions', load.entity, window);
-      const { staged, counts } = await retryStep(ctx, { runId, step: 'dimensions', entity: load.entity }, async () => {
+      const { staged, counts } = await retryStep(ctx, { runId, kind: message.kind, step: 'dimensions', entity: load.entity }, async () => {
         const staged = await stageBatch(dw, store, def, manifest, settings.REJECT_THRESHOLD_PERCENT, { limits: settings, runId });
         const counts = await dw.db.transaction().execute(async (trx) => {
           await quarantine(trx, runId, load.entity, staged.rejected);
@@ -93,6 +95,16 @@ export async function loadDimensions(ctx: PipelineContext, message: LoadMessage)
         rows_updated: report.updated,
         rows_unchanged: report.unchanged,
       });
+      stepCompleted(ctx, message, {
+        step: 'dimensions',
+        entity: load.entity,
+        durationMs: report.ms,
+        rowsRead: report.read,
+        rowsLoaded: staged.accepted,
+        rowsRejected: report.rejected,
+        rowsInserted: report.inserted,
+        rowsUpdated: report.updated,
+      });
       if (report.rejected > 0) log.warn('rows quarantined', { runId, entity: load.entity, rejected: report.rejected, firstReason: staged.rejected[0]?.reason });
       log.info('dimension loaded', { runId, ...report });
       reports.push(report);
@@ -120,6 +132,7 @@ export async function loadDimensions(ctx: PipelineContext, message: LoadMessage)
     await recordGateFailure(dw.db, runId, e).catch((err: unknown) => log.warn('could not record the failed quality gate', { runId, error: errorText(err) }));
     if (current !== 'calendar') await finishStep(dw.db, runId, 'dimensions', current, 'failed', failedCounts(e, current), e).catch(() => undefined);
     await finishRun(dw.db, runId, 'failed', final ? `${errorText(e)} (given up: ${final})` : e).catch(() => undefined);
+    await reportLoadFailure(ctx, message, { step: 'dimensions', entity: current, error: e, final });
     throw e;
   } finally {
     await opened.close(final !== null).catch((e: unknown) => log.warn('could not settle the pipeline lease', { runId, error: errorText(e) }));

@@ -23,6 +23,8 @@ import { readRunReport } from './run-report.js';
 import { emptyStaging, failedCounts, quarantine, stageBatch, type StagingCounts } from './staging.js';
 import { retryStep } from './step-retry.js';
 import { advanceWatermark } from './watermark.js';
+import { reportLoadFailure, reportRunSucceeded } from './run-telemetry-report.js';
+import { stepCompleted } from '../telemetry/run-telemetry.js';
 
 /** One entity's batch, staged for a fact step. */
 interface StagedBatch extends StagingCounts {
@@ -55,9 +57,11 @@ export async function loadFacts(ctx: PipelineContext, message: LoadMessage): Pro
         continue;
       }
       opened.heartbeat.assertHeld();
-      const done = await retryStep(ctx, { runId, step: 'facts', entity: step.name }, () => runStep(ctx, message, manifests, step, unfinished, opened));
+      const done = await retryStep(ctx, { runId, kind: message.kind, step: 'facts', entity: step.name }, () =>
+        runStep(ctx, message, manifests, step, unfinished, opened),
+      );
       if (!done) continue;
-      await reportStep(ctx, runId, done.batches, done.result);
+      await reportStep(ctx, message, done.batches, done.result);
       for (const b of done.batches) unfinished.delete(b.entity);
       if (done.result.report) {
         log.info(`facts: ${step.name}`, { runId, ...done.result.report });
@@ -79,6 +83,7 @@ export async function loadFacts(ctx: PipelineContext, message: LoadMessage): Pro
     await finishRun(dw.db, runId, 'succeeded', undefined, { steps: run?.steps, ...extras, quality: qualitySummary(quality), certifiedTo });
     await releaseLease(dw.db, opened.holder);
     released = true;
+    await reportRunSucceeded(ctx, runId, certifiedTo);
     log.info('run succeeded', {
       runId,
       steps: run?.steps.map((s) => ({
@@ -105,6 +110,7 @@ export async function loadFacts(ctx: PipelineContext, message: LoadMessage): Pro
     await recordGateFailure(dw.db, runId, e).catch((err: unknown) => log.warn('could not record the failed quality gate', { runId, error: errorText(err) }));
     for (const name of unfinished) await finishStep(dw.db, runId, 'facts', name, 'failed', failedCounts(e, name), e).catch(() => undefined);
     await finishRun(dw.db, runId, 'failed', final ? `${errorText(e)} (given up: ${final})` : e).catch(() => undefined);
+    await reportLoadFailure(ctx, message, { step: 'facts', entity: [...unfinished][0] ?? running?.name, error: e, final });
     throw e;
   } finally {
     if (!released) await opened.close(final !== null).catch((e: unknown) => log.warn('could not settle the pipeline lease', { runId, error: errorText(e) }));
@@ -169,14 +175,26 @@ async function runStep(
 }
 
 /** Finishes the run_step of every entity the step staged, and adds the facts it re-keyed to theirs. */
-async function reportStep(ctx: PipelineContext, runId: string, batches: StagedBatch[], result: FactLoadResult): Promise<void> {
+async function reportStep(ctx: PipelineContext, message: LoadMessage, batches: StagedBatch[], result: FactLoadResult): Promise<void> {
   const { dw, log } = ctx;
+  const { runId } = message;
   for (const b of batches) {
     const { inserted, updated } = result.written?.[b.entity] ?? { inserted: 0, updated: 0 };
     const counts = { rows_inserted: inserted, rows_updated: updated, rows_unchanged: Math.max(0, b.accepted - inserted - updated) };
     await finishStep(dw.db, runId, 'facts', b.entity, 'succeeded', { rows_read: b.read, rows_loaded: b.accepted, rows_rejected: b.rejected.length, ...counts });
     if (b.rejected.length > 0) log.warn('rows quarantined', { runId, entity: b.entity, rejected: b.rejected.length, firstReason: b.rejected[0]?.reason });
-    log.info('facts loaded', { runId, entity: b.entity, read: b.read, rejected: b.rejected.length, ...counts, ms: Math.round(performance.now() - b.started) });
+    const ms = Math.round(performance.now() - b.started);
+    log.info('facts loaded', { runId, entity: b.entity, read: b.read, rejected: b.rejected.length, ...counts, ms });
+    stepCompleted(ctx, message, {
+      step: 'facts',
+      entity: b.entity,
+      durationMs: ms,
+      rowsRead: b.read,
+      rowsLoaded: b.accepted,
+      rowsRejected: b.rejected.length,
+      rowsInserted: inserted,
+      rowsUpdated: updated,
+    });
   }
   for (const [name, rows] of Object.entries(result.rekeyed ?? {})) if (rows > 0) await recordRekeyed(dw.db, runId, 'facts', name, rows);
 }

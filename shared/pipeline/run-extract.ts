@@ -20,6 +20,8 @@ import {
   type RunKind,
 } from './run-audit.js';
 import { retryStep } from './step-retry.js';
+import { runFailed, runStarted, stepCompleted } from '../telemetry/run-telemetry.js';
+import { reportDeadRun } from './run-telemetry-report.js';
 import { readWatermark } from './watermark.js';
 
 /** Per entity: how the open-transaction cap shaped the window, and the counts of the late-row check (extract-window.ts lateRowsAtLeast). */
@@ -58,13 +60,24 @@ export async function runExtract(
     requestedBy?: string;
     /** the run id, when the caller already took the lease for it (the watchdog's take-over) */
     runId?: string;
+    /** which try of the day's trigger this is (a postponed daily extract retries later) */
+    attempt?: number;
   } = {},
 ): Promise<ExtractOutcome> {
   const { dw, settings, log } = ctx;
   const now = opts.now ?? new Date();
   const runId = opts.runId ?? newRunId(now);
   const kind = opts.kind ?? 'daily';
-  const lease = await acquireLease(dw.db, runId, settings.RUN_LEASE_MINUTES, now);
+  const run = { runId, kind, startedAt: now };
+  let lease: Awaited<ReturnType<typeof acquireLease>>;
+  try {
+    lease = await acquireLease(dw.db, runId, settings.RUN_LEASE_MINUTES, now);
+  } catch (e) {
+    // the warehouse is unreachable: the run cannot even be recorded, but it is a failed run all the same
+    log.error('the run could not start', { runId, error: errorText(e) });
+    await runFailed(ctx, run, { step: 'start', error: e, reason: 'the run could not take the pipeline lease' });
+    throw e;
+  }
   if (!lease.acquired) {
     log.warn('another run holds the pipeline lease; this trigger exits', {
       runId,
@@ -75,14 +88,24 @@ export async function runExtract(
     await finishRun(dw.db, runId, 'skipped', `pipeline lease held by run ${lease.holder}`);
     return { status: 'skipped', runId, heldBy: lease.holder };
   }
-  if (lease.recovered)
+  if (lease.recovered) {
     log.warn('recovered a dead run: it is marked failed and this run loads again from the watermarks', {
       runId,
       deadRun: lease.recovered.runId,
       leaseExpiredAt: lease.recovered.expiredAt.toISOString(),
     });
-  await startRun(dw.db, { runId, kind, requestedBy: opts.requestedBy, window: opts.window });
+    await reportDeadRun(ctx, lease.recovered, runId);
+  }
+  try {
+    await startRun(dw.db, { runId, kind, requestedBy: opts.requestedBy, window: opts.window });
+  } catch (e) {
+    log.error('the run could not start', { runId, error: errorText(e) });
+    await runFailed(ctx, run, { step: 'start', error: e, reason: 'the run could not be recorded' });
+    await releaseLease(dw.db, runId).catch(() => undefined);
+    throw e;
+  }
   log.info('run started', { runId, kind });
+  runStarted(ctx, run, opts.attempt);
   // renews the lease while the extract works, so a short RUN_LEASE_MINUTES only expires for a dead run
   const heartbeat = startHeartbeat(dw.db, runId, settings.RUN_LEASE_MINUTES, log);
   const batches: LoadMessage['batches'] = [];
@@ -100,7 +123,7 @@ export async function runExtract(
       const lowerBound = await readWatermark(dw.db, def.name);
       // the late-row check compares this run's overlap re-read with what the watermark's batch read there (a backfill has no overlap)
       const previousTail = opts.window ? null : await previousTailRows(dw.db, def.name);
-      const result = await retryStep(ctx, { runId, step: 'extract', entity: def.name }, (attempt) =>
+      const result = await retryStep(ctx, { runId, kind, step: 'extract', entity: def.name }, (attempt) =>
         extractEntity(ctx.oltp, ctx.store, def, {
           runId,
           // a retried attempt writes a folder of its own: blobs are never overwritten
@@ -132,6 +155,7 @@ export async function runExtract(
         },
       });
       await finishStep(dw.db, runId, 'extract', def.name, 'succeeded', { rows_read: result.manifest.rowCount });
+      stepCompleted(ctx, run, { step: 'extract', entity: def.name, rowsRead: result.manifest.rowCount, durationMs: Math.round(performance.now() - started) });
       rows[def.name] = result.manifest.rowCount;
       caps[def.name] = {
         cap: cap.status,
@@ -199,6 +223,8 @@ export async function runExtract(
     if (warnings.length > 0) await recordRunWarnings(dw.db, runId, warnings).catch(() => undefined);
     await finishRun(dw.db, runId, 'failed', e).catch(() => undefined);
     await releaseLease(dw.db, runId).catch(() => undefined);
+    // an extract that failed (after its in-process retries) is final: the run is failed and the lease free
+    await runFailed(ctx, run, { step: 'extract', entity: current || undefined, error: e, reason: 'the extract failed; the next trigger starts a new run' });
     throw e;
   } finally {
     await heartbeat.stop();

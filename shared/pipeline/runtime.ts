@@ -5,14 +5,20 @@ import { loadSettings } from '../config/settings.js';
 import { getOltpDatabase, getWarehouseDatabase } from '../db/connections.js';
 import { BatchStore } from '../storage/batch-store.js';
 import { QueueSender } from '../storage/queues.js';
+import { createTeamsNotifier, type TeamsNotifier } from '../alerts/teams-notifier.js';
+import { telemetrySink } from '../telemetry/app-insights.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { PipelineContext } from './context.js';
 import type { Delivery } from './messages.js';
+
+// one notifier per process: its once-per-run memory must outlive an invocation
+let teams: TeamsNotifier | undefined;
 
 /** `delivery`: a queue trigger's attempt (dequeueCount), so a load's last attempt gives its run up. */
 export async function pipelineContext(log: Logger, delivery?: Delivery): Promise<PipelineContext> {
   const settings = loadSettings();
   const [oltp, dw] = await Promise.all([getOltpDatabase(), getWarehouseDatabase()]);
+  teams ??= createTeamsNotifier(settings.ALERT_TEAMS_WEBHOOK_URL, { log });
   return {
     settings,
     oltp,
@@ -20,6 +26,7 @@ export async function pipelineContext(log: Logger, delivery?: Delivery): Promise
     store: BatchStore.fromConnectionString(settings.AzureWebJobsStorage, settings.BLOB_CONTAINER),
     queues: QueueSender.fromConnectionString(settings.AzureWebJobsStorage),
     log,
+    telemetry: { sink: await telemetrySink(log), teams },
     ...(delivery ? { delivery } : {}),
   };
 }

@@ -11,6 +11,7 @@ import type { PipelineContext } from './context.js';
 import { acquireLease, deadHolder, readLease, runOfHolder } from './lease.js';
 import { newRunId } from './run-audit.js';
 import { runExtract, type ExtractOutcome } from './run-extract.js';
+import { reportDeadRun } from './run-telemetry-report.js';
 
 export type WatchdogOutcome =
   | { status: 'idle'; holder: string | null; expiresAt: Date | null }
@@ -40,6 +41,7 @@ export async function recoverDeadRun(ctx: PipelineContext, now = new Date()): Pr
     deadRun,
     leaseExpiredAt: expiredAt.toISOString(),
   });
+  await reportDeadRun(ctx, taken.recovered, runId);
   const extract = await runExtract(ctx, { runId, now, requestedBy: 'watchdog' });
   if (extract.status === 'started') log.info('watchdog: recovery run extracted; dimension load queued', { runId, deadRun, rows: extract.rows });
   return { status: 'recovered', deadRun, leaseExpiredAt: expiredAt, recoveryRun: runId, extract };

@@ -56,7 +56,8 @@ export function startHostChild(env: Record<string, string>): PipelineChild {
   return startChild('tests/helpers/fault-host-child.ts', env);
 }
 
-function startChild(script: string, env: Record<string, string>, pauseAt?: PauseStage): PipelineChild {
+/** Any child script of tests/helpers (run with `node --import tsx`), tracked like the others. */
+export function startChild(script: string, env: Record<string, string>, pauseAt?: PauseStage): PipelineChild {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script], {
     cwd: ROOT,
     env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=256', EXTRACT_SAFETY_LAG_SECONDS: '0', ...env },

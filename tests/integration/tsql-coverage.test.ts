@@ -1,6 +1,6 @@
 // Every statement the pipeline runs must have its golden T-SQL counterpart in
 // sql/generated/statements (checked offline for SQL Server by tests/unit/pipeline-tsql.test.ts).
-// A daily run, the next day's run, a dry-run count, a backfill and the runs API run on PGlite
+// A daily run, the next day's run, a dry-run count, a backfill and the runs API run on PGlite (with telemetry on)
 // through the same entry points as production; each statement they execute is matched by
 // identity (shared/db/statement-identity.ts) against the golden files.
 import { countBackfillRows, planBackfill } from '../../shared/pipeline/backfill.js';
@@ -17,6 +17,7 @@ import { testEngines } from '../helpers/engines.js';
 import { dailyRun, testPipeline } from '../helpers/pipeline.js';
 import { capturingDatabase } from '../helpers/statement-capture.js';
 import { stopStorage } from '../helpers/storage.js';
+import { captureTelemetry } from '../helpers/telemetry-capture.js';
 
 afterAll(() => stopStorage());
 
@@ -34,6 +35,8 @@ describe('golden T-SQL coverage', () => {
       const seen = new Set<string>();
       p.ctx.oltp = capturingDatabase(source, seen);
       p.ctx.dw = capturingDatabase(p.ctx.dw, seen);
+      // telemetry on: what a run reads for its events (the run report, the freshness lag) is covered too
+      p.ctx.telemetry = captureTelemetry().telemetry;
       // the first run (no watermarks yet), then the next day's (watermarks advanced)
       await dailyRun(p);
       await runIncrementalDay(source, { at: await readClock(source.db), seed: 7 });

@@ -1,0 +1,67 @@
+// What every trigger handler does around its work for telemetry: flush before returning (the
+// Functions host may freeze the process right after), report a queue message's failed last
+// delivery (it goes to <queue>-poison), and give a run that could not even start (its database
+// or storage unreachable) a run id and its final failure, so the alert still fires.
+import { createTeamsNotifier } from '../alerts/teams-notifier.js';
+import { loadSettings } from '../config/settings.js';
+import { flushTelemetry, telemetrySink } from '../telemetry/app-insights.js';
+import type { Logger } from '../telemetry/logger.js';
+import { errorOf, messagePoisoned, runFailed } from '../telemetry/run-telemetry.js';
+import { deliveryOf } from './messages.js';
+import { newRunId, type RunKind } from './run-audit.js';
+
+const runIdOf = (message: unknown): string | undefined => {
+  const runId = (message as { runId?: unknown } | null)?.runId;
+  return typeof runId === 'string' ? runId.slice(0, 100) : undefined;
+};
+
+/** A queue-triggered handler's work: a failure on the message's last delivery is reported as poisoned. */
+export async function queueDelivery(log: Logger, queue: string, message: unknown, dequeueCount: unknown, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (e) {
+    const delivery = deliveryOf(dequeueCount);
+    if (delivery.dequeueCount >= delivery.maxDequeueCount) {
+      log.error(`the message failed its last delivery (${delivery.dequeueCount} of ${delivery.maxDequeueCount}): it goes to ${queue}-poison`, {
+        runId: runIdOf(message),
+      });
+      messagePoisoned(await telemetrySink(log), { queue, runId: runIdOf(message), error: e, attempt: delivery.dequeueCount });
+    }
+    throw e;
+  } finally {
+    await flushTelemetry();
+  }
+}
+
+/**
+ * A handler that starts a run (the extract timer, its postponed retry, a backfill, the watchdog):
+ * `open` builds the pipeline context; when that fails the run could not start, and it is
+ * reported as a failed run before the error goes back to the host.
+ */
+export async function startingRun<C, T>(log: Logger, kind: RunKind, open: () => Promise<C>, work: (ctx: C) => Promise<T>): Promise<T> {
+  try {
+    let ctx: C;
+    try {
+      ctx = await open();
+    } catch (e) {
+      await runCouldNotStart(log, kind, e);
+      throw e;
+    }
+    return await work(ctx);
+  } finally {
+    await flushTelemetry();
+  }
+}
+
+async function runCouldNotStart(log: Logger, kind: RunKind, error: unknown): Promise<void> {
+  const runId = newRunId();
+  log.error('the run could not start: its databases or storage could not be opened', { runId, error: errorOf(error).error });
+  let url = '';
+  try {
+    url = loadSettings().ALERT_TEAMS_WEBHOOK_URL;
+  } catch {
+    // the settings themselves may be what is wrong: the alert still goes to telemetry and the log
+  }
+  const telemetry = { sink: await telemetrySink(log), teams: createTeamsNotifier(url, { log }) };
+  await runFailed({ log, telemetry }, { runId, kind, startedAt: new Date() }, { step: 'start', error, reason: 'the run could not start' });
+}
