@@ -52,7 +52,7 @@ var runbook = 'docs/monitoring.md in the vendas-analytics repository'
 
 // A dimension per column the rule splits by: one alert per distinct combination of values.
 var runFailedDimensions = ['runId', 'job', 'step', 'entity', 'error']
-var poisonOrQualityDimensions = ['event', 'runId', 'queue', 'check', 'detail']
+var poisonOrQualityDimensions = ['event', 'job', 'runId', 'queue', 'check', 'detail']
 
 module actionGroup 'br/public:avm/res/insights/action-group:0.8.0' = {
   name: take('${namePrefix}-alerts-action-group', 64)

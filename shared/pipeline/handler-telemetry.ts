@@ -10,9 +10,10 @@ import { errorOf, messagePoisoned, runFailed } from '../telemetry/run-telemetry.
 import { deliveryOf } from './messages.js';
 import { newRunId, type RunKind } from './run-audit.js';
 
-const runIdOf = (message: unknown): string | undefined => {
-  const runId = (message as { runId?: unknown } | null)?.runId;
-  return typeof runId === 'string' ? runId.slice(0, 100) : undefined;
+// what a message says about its run, if it says anything readable (it may be malformed)
+const field = (message: unknown, name: 'runId' | 'kind'): string | undefined => {
+  const value = (message as Record<string, unknown> | null)?.[name];
+  return typeof value === 'string' ? value.slice(0, 100) : undefined;
 };
 
 /** A queue-triggered handler's work: a failure on the message's last delivery is reported as poisoned. */
@@ -23,9 +24,10 @@ export async function queueDelivery(log: Logger, queue: string, message: unknown
     const delivery = deliveryOf(dequeueCount);
     if (delivery.dequeueCount >= delivery.maxDequeueCount) {
       log.error(`the message failed its last delivery (${delivery.dequeueCount} of ${delivery.maxDequeueCount}): it goes to ${queue}-poison`, {
-        runId: runIdOf(message),
+        runId: field(message, 'runId'),
       });
-      messagePoisoned(await telemetrySink(log), { queue, runId: runIdOf(message), error: e, attempt: delivery.dequeueCount });
+      const run = { runId: field(message, 'runId'), kind: field(message, 'kind') };
+      messagePoisoned(await telemetrySink(log), { queue, ...run, error: e, attempt: delivery.dequeueCount });
     }
     throw e;
   } finally {

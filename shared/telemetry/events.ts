@@ -58,7 +58,7 @@ export const EVENT_SCHEMA = {
   },
   [EVENTS.stepCompleted]: { properties: [...RUN, 'step', 'entity', 'attempt'], measurements: [...COUNTS, 'rowsInserted', 'rowsUpdated'] },
   [EVENTS.stepRetried]: { properties: [...RUN, 'step', 'entity', 'error', 'errorClass', 'attempt', 'final', 'reason'], measurements: ['delayMs'] },
-  [EVENTS.messagePoisoned]: { properties: ['queue', 'runId', 'error', 'errorClass', 'attempt', 'final'], measurements: [] },
+  [EVENTS.messagePoisoned]: { properties: ['queue', 'job', 'runId', 'error', 'errorClass', 'attempt', 'final'], measurements: [] },
   [EVENTS.qualityGateFailed]: { properties: [...RUN, 'check', 'phase', 'severity', 'observed', 'expected', 'error'], measurements: [] },
 } as const satisfies Record<EventName, { properties: readonly string[]; measurements: readonly string[] }>;
 

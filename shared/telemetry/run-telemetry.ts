@@ -210,9 +210,17 @@ export async function runFailed(scope: TelemetryScope, run: RunRef, failure: Fin
 }
 
 /** A queue message failed its last delivery: the host moves it to <queue>-poison. */
-export function messagePoisoned(sink: TelemetrySink, poisoned: { queue: string; runId?: string; error: unknown; attempt: number }): void {
+export function messagePoisoned(sink: TelemetrySink, poisoned: { queue: string; runId?: string; kind?: string; error: unknown; attempt: number }): void {
   const { error, errorClass } = errorOf(poisoned.error);
-  const props = { queue: `${poisoned.queue}-poison`, runId: poisoned.runId, error, errorClass, attempt: String(poisoned.attempt), final: 'true' };
+  const props = {
+    queue: `${poisoned.queue}-poison`,
+    job: poisoned.kind === undefined ? undefined : jobOf(poisoned.kind),
+    runId: poisoned.runId,
+    error,
+    errorClass,
+    attempt: String(poisoned.attempt),
+    final: 'true',
+  };
   sink.event(EVENTS.messagePoisoned, props);
   sink.exception(poisoned.error, Object.fromEntries(Object.entries(props).filter(([, v]) => v !== undefined)) as Record<string, string>);
 }

@@ -72,7 +72,7 @@ describe('alert queries against the telemetry contract (shared/telemetry/events.
     expect(byFile['infra/monitoring/queries/daily-run-missing.kql']).toEqual({ names: ['PipelineRunSucceeded'], properties: ['job'], measurements: [] });
     expect(byFile['infra/monitoring/queries/poison-or-quality-gate.kql']).toEqual({
       names: ['PipelineMessagePoisoned', 'QualityGateFailed'],
-      properties: ['check', 'error', 'expected', 'observed', 'queue', 'runId'],
+      properties: ['check', 'error', 'expected', 'job', 'observed', 'queue', 'runId'],
       measurements: [],
     });
   });
