@@ -46,3 +46,5 @@ create index "ix_itens_pedido_produto_id" on "oltp"."itens_pedido" ("produto_id"
 GO
 create index "ix_itens_pedido_vendedor_id" on "oltp"."itens_pedido" ("vendedor_id")
 GO
+
+-- migration 0002_reconciliation_statistics

@@ -25,3 +25,9 @@ create index "ix_metas_updated_at_id" on "oltp"."metas" ("updated_at", "id");
 create index "ix_pedidos_cliente_id" on "oltp"."pedidos" ("cliente_id");
 create index "ix_itens_pedido_produto_id" on "oltp"."itens_pedido" ("produto_id");
 create index "ix_itens_pedido_vendedor_id" on "oltp"."itens_pedido" ("vendedor_id");
+
+-- migration 0002_reconciliation_statistics
+create statistics oltp.st_pedidos_order_month on (date_trunc('month', data_pedido at time zone 'UTC')) from oltp.pedidos;
+create statistics oltp.st_itens_pedido_discounted on ((case when (campanha_id is not null or valor_desconto > 0) then 1 else 0 end)) from oltp.itens_pedido;
+analyze oltp.pedidos;
+analyze oltp.itens_pedido;

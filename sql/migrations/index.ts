@@ -2,6 +2,7 @@
 // has shipped (the runner records applied names and skips them).
 import type { Migration } from 'kysely/migration';
 import * as oltp0001 from './oltp/0001_oltp_schema.js';
+import * as oltp0002 from './oltp/0002_reconciliation_statistics.js';
 import * as dw0001 from './dw/0001_etl_control.js';
 import * as dw0002 from './dw/0002_dimensions.js';
 import * as dw0003 from './dw/0003_staging.js';
@@ -19,6 +20,7 @@ export type DatabaseRole = 'oltp' | 'dw';
 export const MIGRATIONS: Record<DatabaseRole, Record<string, Migration>> = {
   oltp: {
     '0001_oltp_schema': oltp0001,
+    '0002_reconciliation_statistics': oltp0002,
   },
   dw: {
     '0001_etl_control': dw0001,

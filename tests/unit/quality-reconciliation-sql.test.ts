@@ -34,11 +34,11 @@ describe('control totals and reconciliation SQL', () => {
     expect(source).toMatch(
       /group by case when \("i"."campanha_id" is not null or "i"."valor_desconto" > 0\) then 1 else 0 end, convert\(char\(7\), "o"."data_pedido", 126\)\) as "g"$/,
     );
-    // PostgreSQL groups by the month's first instant and formats only the groups
+    // PostgreSQL groups by the UTC month's first instant (migration oltp/0002 keeps statistics on these expressions) and formats only the groups
     const postgres = statement('reconcile_sales (warehouse)', 'inner join "oltp"."pedidos"', compiled('postgres'));
     expect(postgres).toMatch(/^select to_char\("g"."month", 'YYYY-MM'\) as "month"/);
     expect(postgres).toContain(
-      `group by case when ("i"."campanha_id" is not null or "i"."valor_desconto" > 0) then 1 else 0 end, date_trunc('month', "o"."data_pedido")) as "g"`,
+      `group by case when ("i"."campanha_id" is not null or "i"."valor_desconto" > 0) then 1 else 0 end, date_trunc('month', "o"."data_pedido" at time zone 'UTC')) as "g"`,
     );
     expect(statement('reconcile_sales (warehouse)', 'from "dw"."fact_vendas"')).toMatch(/group by "d"."ano_mes"$/);
     expect(statement('reconcile_targets (warehouse)', 'from "oltp"."metas" as "m"')).toContain('convert(char(7), "m"."mes", 126)');
