@@ -2,6 +2,8 @@
 // host (the real host reads the same settings from the app.* calls in each function file;
 // tests/integration/local-host.test.ts checks the two agree).
 import { backfillHandler, backfillRoute } from '../functions/backfill.js';
+import { dashboardHandler, dashboardRoute } from '../functions/dashboard.js';
+import { dashboardAssetsHandler, dashboardAssetsRoute } from '../functions/dashboard-assets.js';
 import { extractHandler, extractTimer } from '../functions/extract.js';
 import { extractRetryHandler, extractRetryQueue } from '../functions/extract-retry.js';
 import { healthHandler, healthRoute } from '../functions/health.js';
@@ -26,6 +28,8 @@ export const REGISTRATIONS = {
     { name: 'backfill', ...backfillRoute, handler: backfillHandler },
     { name: 'runs', ...runsRoute, handler: runsHandler },
     { name: 'quality', ...qualityRoute, handler: qualityHandler },
+    { name: 'dashboard', ...dashboardRoute, handler: dashboardHandler },
+    { name: 'dashboardAssets', ...dashboardAssetsRoute, handler: dashboardAssetsHandler },
   ],
 };
 
