@@ -1,8 +1,9 @@
 // Runs quality checks and turns each outcome into a result with its status and duration, in the
 // order the checks were given: one after the other, or up to `concurrent` at once, the slow ones
 // (QualityCheck.startsFirst) first. The gates and `dw:check` ask for CONCURRENT_CHECKS when they
-// run on connection pools outside a transaction (the whole-warehouse phase; concurrencyFor); inside
-// a load (its transaction) and on PGlite (one connection) nothing would overlap (concurrency.ts). A check that throws is recorded as 'error' with its message: it blocks like a
+// run on connection pools outside a transaction (the whole-warehouse phase; concurrencyFor);
+// inside a load (its transaction) and on PGlite (one connection) nothing would overlap
+// (concurrency.ts). A check that throws is recorded as 'error' with its message: it blocks like a
 // failure, because a check that cannot run has not shown the data to be right.
 import { errorText } from '../pipeline/run-audit.js';
 import { MAX_SAMPLES, statusOf, type CheckInput, type CheckResult, type QualityCheck } from './check.js';
