@@ -449,7 +449,7 @@
       textStyle: { fontFamily: 'system-ui, sans-serif', color: '#1b1f24' },
       legend: chart.series.length > 1 ? { top: 0, textStyle: { color: '#1b1f24' } } : undefined,
       tooltip: { trigger: 'axis', valueFormatter: (v) => (v === null || v === undefined ? '—' : valueFormat(v)) },
-      grid: { left: 8, right: 48, top: chart.series.length > 1 ? 36 : 16, bottom: 8, containLabel: true },
+      grid: { left: 8, right: 48, top: chart.series.length > 1 ? 36 : 16, bottom: 8, outerBoundsMode: 'same' },
       xAxis: horizontal ? valueAxis : categoryAxis,
       yAxis: horizontal ? categoryAxis : valueAxis,
       series,
