@@ -40,6 +40,9 @@ import type { QualityCheck } from '../shared/quality/check.js';
 import { recentResults } from '../shared/quality/history.js';
 import { runChecks } from '../shared/quality/runner.js';
 import { statementIdentity } from '../shared/db/statement-identity.js';
+import { KPI_AREAS } from '../shared/kpi/contract.js';
+import { KPI_STATEMENT_FILTERS } from '../shared/kpi/filters.js';
+import { filterOptions, kpiAnswer } from '../shared/kpi/queries.js';
 
 export async function emitDdl(write: boolean): Promise<Record<string, string>> {
   const files: Record<string, string> = {};
@@ -256,6 +259,8 @@ function answer(world: World, s: RecordedStatement): ScriptedAnswer {
     return { rows: [{ step: 'extract', entity: 'clientes', status: 'succeeded', started_at: NOW, finished_at: NOW, rows_read: 2 }] };
   // every calendar day the batches need is missing
   if (target === 'select dw.dim_data') return { rows: [] };
+  // the KPI views: one row, so every filter names something and every query of an answer runs
+  if (kind === 'select' && table?.startsWith('dw.vw_')) return { rows: [{}] };
   if (kind === 'select' && /\bcount\(\*\)/.test(q.sql)) return { rows: [{ n: 2 }] };
   if (kind === 'select' && table?.startsWith('oltp.')) return { rows: sourcePage(world, table.slice('oltp.'.length), q) };
   // merges, upserts and re-keys change one row each (so the re-key counts are written too)
@@ -315,6 +320,7 @@ const FILES = {
   backfill: 'POST /api/backfill: the dry-run count, then a backfill of orders and items (extract, dimension and fact loads) beyond what the daily run sends',
   quality:
     'the quality checks (each check run, then every query it can send, run-scoped and whole-table), GET /api/quality and the certified pointer; the loads above record their gates with a passing probe per phase',
+  kpi: 'GET /api/kpi/{vendas,metas,descontos} and GET /api/kpi/filtros (shared/kpi): the filter checks, the envelope and every KPI query, with no filter, each filter alone and all of them',
 } as const;
 
 /**
@@ -437,6 +443,10 @@ export async function recordStatements(): Promise<Record<keyof typeof FILES, Rec
         await recentResults(db, { limit: 20 });
         await recentResults(db, { limit: 20, check: 'freshness' });
         await readCertified(db);
+      });
+      await step('kpi', async () => {
+        for (const area of KPI_AREAS) for (const filters of KPI_STATEMENT_FILTERS) await kpiAnswer(db, area, filters, ctx.settings, NOW);
+        await filterOptions(db);
       });
       if (extracted.length !== ENTITIES.length) throw new Error(`the daily extract wrote ${extracted.length} batches, expected ${ENTITIES.length}`);
     });

@@ -14,6 +14,7 @@ import * as dw0008 from './dw/0008_quality.js';
 import * as dw0009 from './dw/0009_discount_rekey_indexes.js';
 import * as dw0010 from './dw/0010_fact_run_indexes.js';
 import * as dw0011 from './dw/0011_quality_indexes.js';
+import * as dw0012 from './dw/0012_kpi_views.js';
 
 export type DatabaseRole = 'oltp' | 'dw';
 
@@ -34,5 +35,6 @@ export const MIGRATIONS: Record<DatabaseRole, Record<string, Migration>> = {
     '0009_discount_rekey_indexes': dw0009,
     '0010_fact_run_indexes': dw0010,
     '0011_quality_indexes': dw0011,
+    '0012_kpi_views': dw0012,
   },
 };

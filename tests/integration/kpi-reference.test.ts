@@ -1,0 +1,118 @@
+// The KPI API (shared/kpi, reading the certified views dw.vw_vendas, dw.vw_descontos, dw.vw_metas)
+// against the reference SQL (sql/kpi/reference/*.sql, the same KPIs written again on the OLTP
+// source): for a matrix of filter combinations on every area, every number is equal, to the unit
+// of the money scale, after the seed and a daily run, after an incremental day and its run, with
+// the certified pointer held back, and after the Superstore import and a run (whose net sales and
+// profit are the file's to the cent).
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { parse } from 'csv-parse/sync';
+import { readClock } from '../../shared/db/portable-sql.js';
+import { importSuperstore } from '../../shared/import/superstore.js';
+import { formatMoney, parseMoney } from '../../shared/model/money.js';
+import { filterOptions, kpiAnswer } from '../../shared/kpi/queries.js';
+import { readCertified } from '../../shared/quality/certified.js';
+import { seedBase } from '../../shared/seed/base.js';
+import { runIncrementalDay } from '../../shared/seed/incremental.js';
+import { superstorePath } from '../helpers/datasets.js';
+import { testEngines } from '../helpers/engines.js';
+import { compareWithReference, filterMatrix } from '../helpers/kpi-compare.js';
+import { dailyRun, pipelineFixture, type TestPipeline } from '../helpers/pipeline.js';
+import { stopStorage } from '../helpers/storage.js';
+
+afterAll(() => stopStorage());
+
+/** Yesterday 00:00 UTC on the source's clock: the seed's base ends there, so today's changes come after it. */
+async function yesterday(p: TestPipeline): Promise<Date> {
+  const asOf = new Date((await readClock(p.ctx.oltp.db)).toISOString().slice(0, 10) + 'T00:00:00.000Z');
+  asOf.setUTCDate(asOf.getUTCDate() - 1);
+  return asOf;
+}
+
+async function expectEqualToReference(p: TestPipeline) {
+  const options = await filterOptions(p.ctx.dw.db);
+  const matrix = filterMatrix(options);
+  expect(matrix.length).toBeGreaterThanOrEqual(8);
+  const { api, reference, certifiedTo } = await compareWithReference(p.ctx.dw.db, p.ctx.oltp.db, matrix, p.ctx.settings);
+  expect(certifiedTo).not.toBeNull();
+  expect(api).toEqual(reference);
+  return { options, matrix };
+}
+
+describe.each(testEngines())('KPIs equal the reference SQL on $name', (engine) => {
+  describe('seeded source', () => {
+    const loaded = pipelineFixture(engine, async (p) => {
+      await seedBase(p.ctx.oltp, { scale: 0.02, seed: 11, asOf: await yesterday(p) });
+      await dailyRun(p);
+    });
+
+    it('after the seed and a daily run: every area, every filter combination', async () => {
+      const p = await loaded.shared();
+      const { options } = await expectEqualToReference(p);
+      // the matrix exercises every filter with a real value
+      expect(options.categorias.length).toBeGreaterThan(1);
+      expect(options.vendedores.length).toBeGreaterThan(1);
+      expect(options.campanhas.length).toBeGreaterThan(0);
+      expect(options.estados.length).toBeGreaterThan(1);
+      const vendas = await kpiAnswer(p.ctx.dw.db, 'vendas', {}, p.ctx.settings);
+      expect(vendas.data.tiles.pedidos).toBeGreaterThan(0);
+      expect(Number(vendas.data.tiles.taxaCancelamento)).toBeGreaterThan(0);
+      const metas = await kpiAnswer(p.ctx.dw.db, 'metas', {}, p.ctx.settings);
+      expect(metas.data.porVendedorMes.length).toBeGreaterThan(0);
+      const descontos = await kpiAnswer(p.ctx.dw.db, 'descontos', {}, p.ctx.settings);
+      expect(descontos.data.porCampanha.some((c) => c.roi !== null)).toBe(true);
+    });
+
+    it('after an incremental day and its daily run (cancellations, removed items, movers, a category change)', async () => {
+      const p = await loaded.fork();
+      try {
+        await runIncrementalDay(p.ctx.oltp, { at: await readClock(p.ctx.oltp.db), seed: 11 });
+        await dailyRun(p);
+        await expectEqualToReference(p);
+      } finally {
+        await p.close();
+      }
+    });
+
+    it('shows only what is certified: with the pointer held back, later orders leave every view', async () => {
+      const p = await loaded.fork();
+      try {
+        const before = await kpiAnswer(p.ctx.dw.db, 'vendas', {}, p.ctx.settings);
+        const { certifiedTo } = await readCertified(p.ctx.dw.db);
+        const back = new Date(certifiedTo!.getTime() - 20 * 86_400_000);
+        await p.ctx.dw.db.updateTable('etl.certified').set({ certified_to: back }).where('name', '=', 'pipeline').execute();
+        const after = await kpiAnswer(p.ctx.dw.db, 'vendas', {}, p.ctx.settings);
+        expect(after.certifiedTo).toBe(back.toISOString());
+        expect(parseMoney(after.data.tiles.receitaLiquida)).toBeLessThan(parseMoney(before.data.tiles.receitaLiquida));
+        const { api, reference } = await compareWithReference(p.ctx.dw.db, p.ctx.oltp.db, [{}], p.ctx.settings);
+        expect(api).toEqual(reference);
+        // nothing certified yet: empty views, zero totals, a stale answer
+        await p.ctx.dw.db.updateTable('etl.certified').set({ certified_to: null }).where('name', '=', 'pipeline').execute();
+        const none = await kpiAnswer(p.ctx.dw.db, 'vendas', {}, p.ctx.settings);
+        expect(none).toMatchObject({ certifiedTo: null, stale: true, data: { tiles: { receitaLiquida: '0.0000', pedidos: 0, ticketMedio: null } } });
+      } finally {
+        await p.close();
+      }
+    });
+  });
+
+  describe('Superstore', () => {
+    const file = parse(gunzipSync(readFileSync(superstorePath())).toString('utf8'), { columns: true }) as Record<string, string>[];
+    const total = (col: string) => formatMoney(file.reduce((acc, r) => acc + parseMoney(r[col]!), 0n));
+    const loaded = pipelineFixture(engine, async (p) => {
+      const at = new Date((await readClock(p.ctx.oltp.db)).getTime() - 3_600_000).toISOString();
+      await importSuperstore(p.ctx.oltp, superstorePath(), { at });
+      await dailyRun(p);
+    });
+
+    it("after the import and a daily run: net sales and profit are the file's to the cent, and every KPI equals the reference", async () => {
+      const p = await loaded.shared();
+      const vendas = await kpiAnswer(p.ctx.dw.db, 'vendas', {}, p.ctx.settings);
+      expect(vendas.data.tiles.receitaLiquida).toBe(total('Sales'));
+      expect(vendas.data.tiles.margem).toBe(total('Profit'));
+      expect(vendas.data.tiles.itens).toBe(file.reduce((n, r) => n + Number(r.Quantity), 0));
+      expect(vendas.data.tiles.pedidos).toBe(new Set(file.map((r) => r['Order ID'])).size);
+      await expectEqualToReference(p);
+    });
+  });
+});
