@@ -10,7 +10,7 @@ import { parse } from 'csv-parse/sync';
 import { readClock } from '../../shared/db/portable-sql.js';
 import { importSuperstore } from '../../shared/import/superstore.js';
 import { formatMoney, parseMoney } from '../../shared/model/money.js';
-import { filterOptions, kpiAnswer } from '../../shared/kpi/queries.js';
+import { BadRequestError, filterOptions, kpiAnswer, parseKpiFilters } from '../../shared/kpi/queries.js';
 import { readCertified } from '../../shared/quality/certified.js';
 import { seedBase } from '../../shared/seed/base.js';
 import { runIncrementalDay } from '../../shared/seed/incremental.js';
@@ -93,6 +93,42 @@ describe.each(testEngines())('KPIs equal the reference SQL on $name', (engine) =
       } finally {
         await p.close();
       }
+    });
+
+    it('refuses a filter that names nothing with a BadRequestError naming the field, on every area; metas applies only period and seller', async () => {
+      const p = await loaded.shared();
+      const options = await filterOptions(p.ctx.dw.db);
+      const unknownSeller = Math.max(...options.vendedores.map((v) => v.id)) + 1000;
+      const bad: [filters: unknown, message: RegExp][] = [
+        [{ vendedor: unknownSeller }, new RegExp(`^vendedor: no seller ${unknownSeller} in the certified sales or targets`)],
+        [{ categoria: 999_999 }, /^categoria: no category 999999 in the certified sales/],
+        [{ campanha: 999_999 }, /^campanha: no campaign 999999 in the certified sales/],
+        [{ estado: 'ZZ' }, /^estado: no sale delivered to ZZ in the certified sales/],
+        [{ from: '2026-03-01', to: '2026-02-01' }, /^from: 2026-03-01 is after to: 2026-02-01$/],
+        [{ from: '2026-02-30' }, /^from: 2026-02-30 is not a calendar date$/],
+        [{ to: 'ontem' }, /^to: expected a date YYYY-MM-DD$/],
+        [{ estado: 'sp' }, /^estado: expected a UF, two capital letters$/],
+        [{ vendedor: 0 }, /^vendedor: /],
+        [{ loja: 1 }, /unrecognized key/i],
+      ];
+      for (const area of ['vendas', 'metas', 'descontos'] as const)
+        for (const [filters, message] of bad) {
+          const refused = await kpiAnswer(p.ctx.dw.db, area, filters as never, p.ctx.settings).then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          expect(refused).toBeInstanceOf(BadRequestError);
+          expect({ area, filters, message: (refused as Error).message, status: (refused as BadRequestError).status }).toEqual({
+            area,
+            filters,
+            message: expect.stringMatching(message),
+            status: 400,
+          });
+        }
+      expect(() => parseKpiFilters({ categoria: 'abc' })).toThrow(BadRequestError);
+      // metas: targets are per seller and month, so the item filters are checked but not applied
+      const metas = await kpiAnswer(p.ctx.dw.db, 'metas', { categoria: options.categorias[0]!.id, vendedor: options.vendedores[0]!.id }, p.ctx.settings);
+      expect(metas.filters).toEqual({ vendedor: options.vendedores[0]!.id });
     });
   });
 

@@ -1,8 +1,9 @@
 // Every statement the pipeline runs must have its golden T-SQL counterpart in
 // sql/generated/statements (checked offline for SQL Server by tests/unit/pipeline-tsql.test.ts).
-// A daily run, the next day's run, a dry-run count, a backfill and the runs API run on PGlite (with telemetry on)
-// through the same entry points as production; each statement they execute is matched by
-// identity (shared/db/statement-identity.ts) against the golden files.
+// A daily run, the next day's run, a dry-run count, a backfill, the runs API and the KPI API
+// (every area with no filter, each filter alone and all of them, and the filter options) run on
+// PGlite (with telemetry on) through the same entry points as production; each statement they
+// execute is matched by identity (shared/db/statement-identity.ts) against the golden files.
 import { countBackfillRows, planBackfill } from '../../shared/pipeline/backfill.js';
 import { loadDimensions } from '../../shared/pipeline/load-dimensions.js';
 import { loadFacts } from '../../shared/pipeline/load-facts.js';
@@ -11,6 +12,9 @@ import { runExtract } from '../../shared/pipeline/run-extract.js';
 import { listRuns, readRunReport } from '../../shared/pipeline/run-report.js';
 import { readClock } from '../../shared/db/portable-sql.js';
 import { goldenIdentities } from '../../shared/db/statement-golden.js';
+import { KPI_AREAS, type KpiFilters } from '../../shared/kpi/contract.js';
+import { KPI_STATEMENT_FILTERS } from '../../shared/kpi/filters.js';
+import { filterOptions, kpiAnswer } from '../../shared/kpi/queries.js';
 import { seedBase } from '../../shared/seed/base.js';
 import { runIncrementalDay } from '../../shared/seed/incremental.js';
 import { testEngines } from '../helpers/engines.js';
@@ -22,7 +26,7 @@ import { captureTelemetry } from '../helpers/telemetry-capture.js';
 afterAll(() => stopStorage());
 
 describe('golden T-SQL coverage', () => {
-  it('has a T-SQL counterpart for every statement a daily run, a backfill and the runs API execute on PGlite', async () => {
+  it('has a T-SQL counterpart for every statement a daily run, a backfill, the runs API and the KPI API execute on PGlite', async () => {
     const p = await testPipeline(testEngines()[0]!);
     try {
       const source = p.ctx.oltp;
@@ -52,6 +56,25 @@ describe('golden T-SQL coverage', () => {
       // GET /api/runs and /api/runs/{id}
       expect(await readRunReport(p.ctx.dw.db, runId)).toMatchObject({ status: 'succeeded' });
       expect(await listRuns(p.ctx.dw.db, 20)).toHaveLength(3);
+
+      // GET /api/kpi/filtros, then GET /api/kpi/{area} for the filter shapes of the golden file,
+      // with values the certified data holds
+      const before = seen.size;
+      const options = await filterOptions(p.ctx.dw.db);
+      const real: Required<KpiFilters> = {
+        from: options.periodo.from!,
+        to: options.periodo.to!,
+        categoria: options.categorias[0]!.id,
+        estado: options.estados[0]!,
+        vendedor: options.vendedores[0]!.id,
+        campanha: options.campanhas[0]!.id,
+      };
+      for (const area of KPI_AREAS)
+        for (const shape of KPI_STATEMENT_FILTERS) {
+          const filters = Object.fromEntries(Object.keys(shape).map((k) => [k, real[k as keyof KpiFilters]])) as KpiFilters;
+          expect((await kpiAnswer(p.ctx.dw.db, area, filters, p.ctx.settings)).filters).toBeDefined();
+        }
+      expect(seen.size - before).toBeGreaterThan(50);
 
       // raw `sql` templates pass through the plugin too (the source clock)
       expect(seen).toContain('raw; text: select ? as now');
