@@ -7,6 +7,7 @@ import { dashboardAssetsHandler, dashboardAssetsRoute } from '../functions/dashb
 import { extractHandler, extractTimer } from '../functions/extract.js';
 import { extractRetryHandler, extractRetryQueue } from '../functions/extract-retry.js';
 import { healthHandler, healthRoute } from '../functions/health.js';
+import { kpiHandler, kpiRoute } from '../functions/kpi.js';
 import { loadDimensionsHandler, loadDimensionsQueue } from '../functions/load-dimensions.js';
 import { loadFactsHandler, loadFactsQueue } from '../functions/load-facts.js';
 import { qualityHandler, qualityRoute } from '../functions/quality.js';
@@ -28,6 +29,7 @@ export const REGISTRATIONS = {
     { name: 'backfill', ...backfillRoute, handler: backfillHandler },
     { name: 'runs', ...runsRoute, handler: runsHandler },
     { name: 'quality', ...qualityRoute, handler: qualityHandler },
+    { name: 'kpi', ...kpiRoute, handler: kpiHandler },
     { name: 'dashboard', ...dashboardRoute, handler: dashboardHandler },
     { name: 'dashboardAssets', ...dashboardAssetsRoute, handler: dashboardAssetsHandler },
   ],

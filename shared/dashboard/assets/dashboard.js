@@ -122,11 +122,11 @@
     },
     metas: {
       tiles: [
-        ['meta', 'Meta', 'money'],
-        ['realizado', 'Realizado', 'money'],
-        ['atingimento', 'Atingimento', 'ratio'],
-        ['vendedoresAcima', 'Vendedores na meta ou acima', 'count'],
-        ['vendedoresAbaixo', 'Vendedores abaixo da meta', 'count'],
+        ['meta', 'Meta no período', 'money'],
+        ['realizado', 'Realizado no período', 'money'],
+        ['atingimento', 'Atingimento no período', 'ratio'],
+        ['vendedoresAcima', 'Vendedores na meta ou acima (no período)', 'count'],
+        ['vendedoresAbaixo', 'Vendedores abaixo da meta (no período)', 'count'],
       ],
       panels: [
         {
@@ -437,7 +437,7 @@
           symbol: 'none',
           silent: true,
           lineStyle: { color: '#8a1111', type: 'dashed' },
-          label: { formatter: 'meta (100%)', color: '#8a1111', position: 'insideEndTop' },
+          label: { formatter: 'meta (100%)', color: '#8a1111', position: horizontal ? 'end' : 'insideEndTop' },
           data: [horizontal ? { xAxis: chart.target } : { yAxis: chart.target }],
         };
       }
@@ -449,7 +449,7 @@
       textStyle: { fontFamily: 'system-ui, sans-serif', color: '#1b1f24' },
       legend: chart.series.length > 1 ? { top: 0, textStyle: { color: '#1b1f24' } } : undefined,
       tooltip: { trigger: 'axis', valueFormatter: (v) => (v === null || v === undefined ? '—' : valueFormat(v)) },
-      grid: { left: 8, right: 48, top: chart.series.length > 1 ? 36 : 16, bottom: 8, outerBoundsMode: 'same' },
+      grid: { left: 8, right: 48, top: chart.series.length > 1 || chart.target !== undefined ? 36 : 16, bottom: 8, outerBoundsMode: 'same' },
       xAxis: horizontal ? valueAxis : categoryAxis,
       yAxis: horizontal ? categoryAxis : valueAxis,
       series,
