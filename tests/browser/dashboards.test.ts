@@ -164,6 +164,12 @@ async function expectPageEqualsApi(page: Page, area: KpiArea, filters: KpiFilter
       }
     });
   }
+  // filters the area does not apply (metas: categoria, estado, campanha) are named, not silently dropped
+  const labels: Record<string, string> = { from: 'De', to: 'Até', categoria: 'Categoria', estado: 'Estado', vendedor: 'Vendedor', campanha: 'Campanha' };
+  const ignored = Object.keys(filters).filter((k) => !(k in answer.filters));
+  const note = page.locator('#ignorados');
+  if (ignored.length) expect(await note.textContent()).toBe(`Neste painel não se aplica: ${ignored.map((k) => labels[k]).join(', ')}.`);
+  else expect(await note.isVisible()).toBe(false);
   const banner = await page.locator('#certificacao').textContent();
   if (answer.certifiedTo) expect(sameSpaces(banner ?? '')).toContain(sameSpaces(`Dados certificados até ${ptBR.instant(answer.certifiedTo)}`));
   const warning = page.locator('#aviso');
