@@ -22,7 +22,7 @@ export function descontosQueries(db: KpiDb, f: KpiFilters) {
     porCampanha: db
       .selectFrom('dw.vw_descontos as v')
       .$call(itemFilters(f))
-      .where('v.cancelado', '=', 0)
+      .where('v.status', '<>', 'cancelado')
       .select([
         'v.campanha_id',
         'v.campanha',
@@ -36,7 +36,7 @@ export function descontosQueries(db: KpiDb, f: KpiFilters) {
     porFaixa: db
       .selectFrom('dw.vw_vendas as v')
       .$call(itemFilters(f))
-      .where('v.cancelado', '=', 0)
+      .where('v.status', '<>', 'cancelado')
       .select(['v.faixa_desconto', sum('v.valor_desconto').as('desconto'), sum('v.valor_bruto').as('receita_bruta')])
       .groupBy('v.faixa_desconto'),
   };

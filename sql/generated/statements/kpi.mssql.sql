@@ -21,94 +21,94 @@
 select top(1) "run_id", "status", "finished_at" from "etl"."run" order by "started_at" desc, "run_id" desc
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: cancelado, margem, pedido_id, quantidade, valor_bruto, valor_desconto, valor_liquido
+-- identity: select dw.vw_vendas; columns: margem, pedido_id, quantidade, status, valor_bruto, valor_desconto, valor_liquido
 -- parameters: none
-select cast(sum(case when "v"."cancelado" = 0 then "v"."valor_bruto" end) as varchar(40)) as "receita_bruta", cast(sum(case when "v"."cancelado" = 0 then "v"."valor_desconto" end) as varchar(40)) as "descontos", cast(sum(case when "v"."cancelado" = 0 then "v"."valor_liquido" end) as varchar(40)) as "receita_liquida", cast(sum(case when "v"."cancelado" = 0 then "v"."margem" end) as varchar(40)) as "margem", sum(case when "v"."cancelado" = 0 then "v"."quantidade" end) as "itens", count(distinct case when "v"."cancelado" = 0 then "v"."pedido_id" end) as "pedidos", count(distinct case when "v"."cancelado" = 1 then "v"."pedido_id" end) as "pedidos_cancelados", count(distinct "v"."pedido_id") as "pedidos_todos" from "dw"."vw_vendas" as "v"
+select cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_bruto" end) as varchar(40)) as "receita_bruta", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_desconto" end) as varchar(40)) as "descontos", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_liquido" end) as varchar(40)) as "receita_liquida", cast(sum(case when "v"."status" <> 'cancelado' then "v"."margem" end) as varchar(40)) as "margem", sum(case when "v"."status" <> 'cancelado' then "v"."quantidade" end) as "itens", count(distinct case when "v"."status" <> 'cancelado' then "v"."pedido_id" end) as "pedidos", count(distinct case when "v"."status" = 'cancelado' then "v"."pedido_id" end) as "pedidos_cancelados", count(distinct "v"."pedido_id") as "pedidos_todos" from "dw"."vw_vendas" as "v"
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: ano_mes, cancelado, margem, pedido_id, valor_bruto, valor_desconto, valor_liquido
--- parameters: 1 (int)
-select "v"."ano_mes", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."cancelado" = @1 group by "v"."ano_mes" order by "v"."ano_mes"
-
--- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: cancelado, categoria, categoria_id, quantidade, valor_liquido
--- parameters: 1 (int)
-select "v"."categoria_id", "v"."categoria", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", sum("v"."quantidade") as "itens" from "dw"."vw_vendas" as "v" where "v"."cancelado" = @1 group by "v"."categoria_id", "v"."categoria"
-
--- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: cancelado, estado, pedido_id, regiao, valor_liquido
--- parameters: 1 (int)
-select "v"."estado", "v"."regiao", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."cancelado" = @1 group by "v"."estado", "v"."regiao"
-
--- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: cancelado, pedido_id, valor_liquido, vendedor, vendedor_id
--- parameters: 1 (int)
-select "v"."vendedor_id", "v"."vendedor", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."cancelado" = @1 group by "v"."vendedor_id", "v"."vendedor"
-
--- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: campanha, campanha_id, cancelado, valor_desconto, valor_liquido
--- parameters: 1 (int)
-select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos" from "dw"."vw_vendas" as "v" where "v"."cancelado" = @1 group by "v"."campanha_id", "v"."campanha"
-
--- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: cancelado, data_pedido, margem, pedido_id, quantidade, valor_bruto, valor_desconto, valor_liquido
+-- identity: select dw.vw_vendas; columns: ano_mes, margem, pedido_id, status, valor_bruto, valor_desconto, valor_liquido
 -- parameters: 1 (nvarchar)
-select cast(sum(case when "v"."cancelado" = 0 then "v"."valor_bruto" end) as varchar(40)) as "receita_bruta", cast(sum(case when "v"."cancelado" = 0 then "v"."valor_desconto" end) as varchar(40)) as "descontos", cast(sum(case when "v"."cancelado" = 0 then "v"."valor_liquido" end) as varchar(40)) as "receita_liquida", cast(sum(case when "v"."cancelado" = 0 then "v"."margem" end) as varchar(40)) as "margem", sum(case when "v"."cancelado" = 0 then "v"."quantidade" end) as "itens", count(distinct case when "v"."cancelado" = 0 then "v"."pedido_id" end) as "pedidos", count(distinct case when "v"."cancelado" = 1 then "v"."pedido_id" end) as "pedidos_cancelados", count(distinct "v"."pedido_id") as "pedidos_todos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1
+select "v"."ano_mes", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."status" <> @1 group by "v"."ano_mes" order by "v"."ano_mes"
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: ano_mes, cancelado, data_pedido, margem, pedido_id, valor_bruto, valor_desconto, valor_liquido
--- parameters: 2 (nvarchar, int)
-select "v"."ano_mes", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."cancelado" = @2 group by "v"."ano_mes" order by "v"."ano_mes"
-
--- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: cancelado, categoria, categoria_id, data_pedido, quantidade, valor_liquido
--- parameters: 2 (nvarchar, int)
-select "v"."categoria_id", "v"."categoria", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", sum("v"."quantidade") as "itens" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."cancelado" = @2 group by "v"."categoria_id", "v"."categoria"
-
--- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: cancelado, data_pedido, estado, pedido_id, regiao, valor_liquido
--- parameters: 2 (nvarchar, int)
-select "v"."estado", "v"."regiao", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."cancelado" = @2 group by "v"."estado", "v"."regiao"
-
--- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: cancelado, data_pedido, pedido_id, valor_liquido, vendedor, vendedor_id
--- parameters: 2 (nvarchar, int)
-select "v"."vendedor_id", "v"."vendedor", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."cancelado" = @2 group by "v"."vendedor_id", "v"."vendedor"
-
--- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: campanha, campanha_id, cancelado, data_pedido, valor_desconto, valor_liquido
--- parameters: 2 (nvarchar, int)
-select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."cancelado" = @2 group by "v"."campanha_id", "v"."campanha"
-
--- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: cancelado, data_pedido, margem, pedido_id, quantidade, valor_bruto, valor_desconto, valor_liquido
+-- identity: select dw.vw_vendas; columns: categoria, categoria_id, quantidade, status, valor_liquido
 -- parameters: 1 (nvarchar)
-select cast(sum(case when "v"."cancelado" = 0 then "v"."valor_bruto" end) as varchar(40)) as "receita_bruta", cast(sum(case when "v"."cancelado" = 0 then "v"."valor_desconto" end) as varchar(40)) as "descontos", cast(sum(case when "v"."cancelado" = 0 then "v"."valor_liquido" end) as varchar(40)) as "receita_liquida", cast(sum(case when "v"."cancelado" = 0 then "v"."margem" end) as varchar(40)) as "margem", sum(case when "v"."cancelado" = 0 then "v"."quantidade" end) as "itens", count(distinct case when "v"."cancelado" = 0 then "v"."pedido_id" end) as "pedidos", count(distinct case when "v"."cancelado" = 1 then "v"."pedido_id" end) as "pedidos_cancelados", count(distinct "v"."pedido_id") as "pedidos_todos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" <= @1
+select "v"."categoria_id", "v"."categoria", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", sum("v"."quantidade") as "itens" from "dw"."vw_vendas" as "v" where "v"."status" <> @1 group by "v"."categoria_id", "v"."categoria"
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: ano_mes, cancelado, data_pedido, margem, pedido_id, valor_bruto, valor_desconto, valor_liquido
--- parameters: 2 (nvarchar, int)
-select "v"."ano_mes", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" <= @1 and "v"."cancelado" = @2 group by "v"."ano_mes" order by "v"."ano_mes"
+-- identity: select dw.vw_vendas; columns: estado, pedido_id, regiao, status, valor_liquido
+-- parameters: 1 (nvarchar)
+select "v"."estado", "v"."regiao", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."status" <> @1 group by "v"."estado", "v"."regiao"
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: cancelado, categoria, categoria_id, data_pedido, quantidade, valor_liquido
--- parameters: 2 (nvarchar, int)
-select "v"."categoria_id", "v"."categoria", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", sum("v"."quantidade") as "itens" from "dw"."vw_vendas" as "v" where "v"."data_pedido" <= @1 and "v"."cancelado" = @2 group by "v"."categoria_id", "v"."categoria"
+-- identity: select dw.vw_vendas; columns: pedido_id, status, valor_liquido, vendedor, vendedor_id
+-- parameters: 1 (nvarchar)
+select "v"."vendedor_id", "v"."vendedor", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."status" <> @1 group by "v"."vendedor_id", "v"."vendedor"
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: cancelado, data_pedido, estado, pedido_id, regiao, valor_liquido
--- parameters: 2 (nvarchar, int)
-select "v"."estado", "v"."regiao", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" <= @1 and "v"."cancelado" = @2 group by "v"."estado", "v"."regiao"
+-- identity: select dw.vw_vendas; columns: campanha, campanha_id, status, valor_desconto, valor_liquido
+-- parameters: 1 (nvarchar)
+select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos" from "dw"."vw_vendas" as "v" where "v"."status" <> @1 group by "v"."campanha_id", "v"."campanha"
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: cancelado, data_pedido, pedido_id, valor_liquido, vendedor, vendedor_id
--- parameters: 2 (nvarchar, int)
-select "v"."vendedor_id", "v"."vendedor", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" <= @1 and "v"."cancelado" = @2 group by "v"."vendedor_id", "v"."vendedor"
+-- identity: select dw.vw_vendas; columns: data_pedido, margem, pedido_id, quantidade, status, valor_bruto, valor_desconto, valor_liquido
+-- parameters: 1 (nvarchar)
+select cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_bruto" end) as varchar(40)) as "receita_bruta", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_desconto" end) as varchar(40)) as "descontos", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_liquido" end) as varchar(40)) as "receita_liquida", cast(sum(case when "v"."status" <> 'cancelado' then "v"."margem" end) as varchar(40)) as "margem", sum(case when "v"."status" <> 'cancelado' then "v"."quantidade" end) as "itens", count(distinct case when "v"."status" <> 'cancelado' then "v"."pedido_id" end) as "pedidos", count(distinct case when "v"."status" = 'cancelado' then "v"."pedido_id" end) as "pedidos_cancelados", count(distinct "v"."pedido_id") as "pedidos_todos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: campanha, campanha_id, cancelado, data_pedido, valor_desconto, valor_liquido
--- parameters: 2 (nvarchar, int)
-select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" <= @1 and "v"."cancelado" = @2 group by "v"."campanha_id", "v"."campanha"
+-- identity: select dw.vw_vendas; columns: ano_mes, data_pedido, margem, pedido_id, status, valor_bruto, valor_desconto, valor_liquido
+-- parameters: 2 (nvarchar x2)
+select "v"."ano_mes", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."status" <> @2 group by "v"."ano_mes" order by "v"."ano_mes"
+
+-- vendasData (shared/kpi/vendas.ts)
+-- identity: select dw.vw_vendas; columns: categoria, categoria_id, data_pedido, quantidade, status, valor_liquido
+-- parameters: 2 (nvarchar x2)
+select "v"."categoria_id", "v"."categoria", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", sum("v"."quantidade") as "itens" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."status" <> @2 group by "v"."categoria_id", "v"."categoria"
+
+-- vendasData (shared/kpi/vendas.ts)
+-- identity: select dw.vw_vendas; columns: data_pedido, estado, pedido_id, regiao, status, valor_liquido
+-- parameters: 2 (nvarchar x2)
+select "v"."estado", "v"."regiao", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."status" <> @2 group by "v"."estado", "v"."regiao"
+
+-- vendasData (shared/kpi/vendas.ts)
+-- identity: select dw.vw_vendas; columns: data_pedido, pedido_id, status, valor_liquido, vendedor, vendedor_id
+-- parameters: 2 (nvarchar x2)
+select "v"."vendedor_id", "v"."vendedor", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."status" <> @2 group by "v"."vendedor_id", "v"."vendedor"
+
+-- vendasData (shared/kpi/vendas.ts)
+-- identity: select dw.vw_vendas; columns: campanha, campanha_id, data_pedido, status, valor_desconto, valor_liquido
+-- parameters: 2 (nvarchar x2)
+select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."status" <> @2 group by "v"."campanha_id", "v"."campanha"
+
+-- vendasData (shared/kpi/vendas.ts)
+-- identity: select dw.vw_vendas; columns: data_pedido, margem, pedido_id, quantidade, status, valor_bruto, valor_desconto, valor_liquido
+-- parameters: 1 (nvarchar)
+select cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_bruto" end) as varchar(40)) as "receita_bruta", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_desconto" end) as varchar(40)) as "descontos", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_liquido" end) as varchar(40)) as "receita_liquida", cast(sum(case when "v"."status" <> 'cancelado' then "v"."margem" end) as varchar(40)) as "margem", sum(case when "v"."status" <> 'cancelado' then "v"."quantidade" end) as "itens", count(distinct case when "v"."status" <> 'cancelado' then "v"."pedido_id" end) as "pedidos", count(distinct case when "v"."status" = 'cancelado' then "v"."pedido_id" end) as "pedidos_cancelados", count(distinct "v"."pedido_id") as "pedidos_todos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" <= @1
+
+-- vendasData (shared/kpi/vendas.ts)
+-- identity: select dw.vw_vendas; columns: ano_mes, data_pedido, margem, pedido_id, status, valor_bruto, valor_desconto, valor_liquido
+-- parameters: 2 (nvarchar x2)
+select "v"."ano_mes", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" <= @1 and "v"."status" <> @2 group by "v"."ano_mes" order by "v"."ano_mes"
+
+-- vendasData (shared/kpi/vendas.ts)
+-- identity: select dw.vw_vendas; columns: categoria, categoria_id, data_pedido, quantidade, status, valor_liquido
+-- parameters: 2 (nvarchar x2)
+select "v"."categoria_id", "v"."categoria", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", sum("v"."quantidade") as "itens" from "dw"."vw_vendas" as "v" where "v"."data_pedido" <= @1 and "v"."status" <> @2 group by "v"."categoria_id", "v"."categoria"
+
+-- vendasData (shared/kpi/vendas.ts)
+-- identity: select dw.vw_vendas; columns: data_pedido, estado, pedido_id, regiao, status, valor_liquido
+-- parameters: 2 (nvarchar x2)
+select "v"."estado", "v"."regiao", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" <= @1 and "v"."status" <> @2 group by "v"."estado", "v"."regiao"
+
+-- vendasData (shared/kpi/vendas.ts)
+-- identity: select dw.vw_vendas; columns: data_pedido, pedido_id, status, valor_liquido, vendedor, vendedor_id
+-- parameters: 2 (nvarchar x2)
+select "v"."vendedor_id", "v"."vendedor", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" <= @1 and "v"."status" <> @2 group by "v"."vendedor_id", "v"."vendedor"
+
+-- vendasData (shared/kpi/vendas.ts)
+-- identity: select dw.vw_vendas; columns: campanha, campanha_id, data_pedido, status, valor_desconto, valor_liquido
+-- parameters: 2 (nvarchar x2)
+select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" <= @1 and "v"."status" <> @2 group by "v"."campanha_id", "v"."campanha"
 
 -- exists (shared/kpi/filters.ts)
 -- identity: select dw.vw_vendas; columns: categoria_id
@@ -116,34 +116,34 @@ select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_liquido") as varch
 select top(1) "v"."categoria_id" from "dw"."vw_vendas" as "v" where "v"."categoria_id" = @1
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: cancelado, categoria_id, margem, pedido_id, quantidade, valor_bruto, valor_desconto, valor_liquido
+-- identity: select dw.vw_vendas; columns: categoria_id, margem, pedido_id, quantidade, status, valor_bruto, valor_desconto, valor_liquido
 -- parameters: 1 (int)
-select cast(sum(case when "v"."cancelado" = 0 then "v"."valor_bruto" end) as varchar(40)) as "receita_bruta", cast(sum(case when "v"."cancelado" = 0 then "v"."valor_desconto" end) as varchar(40)) as "descontos", cast(sum(case when "v"."cancelado" = 0 then "v"."valor_liquido" end) as varchar(40)) as "receita_liquida", cast(sum(case when "v"."cancelado" = 0 then "v"."margem" end) as varchar(40)) as "margem", sum(case when "v"."cancelado" = 0 then "v"."quantidade" end) as "itens", count(distinct case when "v"."cancelado" = 0 then "v"."pedido_id" end) as "pedidos", count(distinct case when "v"."cancelado" = 1 then "v"."pedido_id" end) as "pedidos_cancelados", count(distinct "v"."pedido_id") as "pedidos_todos" from "dw"."vw_vendas" as "v" where "v"."categoria_id" = @1
+select cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_bruto" end) as varchar(40)) as "receita_bruta", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_desconto" end) as varchar(40)) as "descontos", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_liquido" end) as varchar(40)) as "receita_liquida", cast(sum(case when "v"."status" <> 'cancelado' then "v"."margem" end) as varchar(40)) as "margem", sum(case when "v"."status" <> 'cancelado' then "v"."quantidade" end) as "itens", count(distinct case when "v"."status" <> 'cancelado' then "v"."pedido_id" end) as "pedidos", count(distinct case when "v"."status" = 'cancelado' then "v"."pedido_id" end) as "pedidos_cancelados", count(distinct "v"."pedido_id") as "pedidos_todos" from "dw"."vw_vendas" as "v" where "v"."categoria_id" = @1
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: ano_mes, cancelado, categoria_id, margem, pedido_id, valor_bruto, valor_desconto, valor_liquido
--- parameters: 2 (int x2)
-select "v"."ano_mes", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."categoria_id" = @1 and "v"."cancelado" = @2 group by "v"."ano_mes" order by "v"."ano_mes"
+-- identity: select dw.vw_vendas; columns: ano_mes, categoria_id, margem, pedido_id, status, valor_bruto, valor_desconto, valor_liquido
+-- parameters: 2 (int, nvarchar)
+select "v"."ano_mes", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."categoria_id" = @1 and "v"."status" <> @2 group by "v"."ano_mes" order by "v"."ano_mes"
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: cancelado, categoria, categoria_id, quantidade, valor_liquido
--- parameters: 2 (int x2)
-select "v"."categoria_id", "v"."categoria", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", sum("v"."quantidade") as "itens" from "dw"."vw_vendas" as "v" where "v"."categoria_id" = @1 and "v"."cancelado" = @2 group by "v"."categoria_id", "v"."categoria"
+-- identity: select dw.vw_vendas; columns: categoria, categoria_id, quantidade, status, valor_liquido
+-- parameters: 2 (int, nvarchar)
+select "v"."categoria_id", "v"."categoria", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", sum("v"."quantidade") as "itens" from "dw"."vw_vendas" as "v" where "v"."categoria_id" = @1 and "v"."status" <> @2 group by "v"."categoria_id", "v"."categoria"
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: cancelado, categoria_id, estado, pedido_id, regiao, valor_liquido
--- parameters: 2 (int x2)
-select "v"."estado", "v"."regiao", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."categoria_id" = @1 and "v"."cancelado" = @2 group by "v"."estado", "v"."regiao"
+-- identity: select dw.vw_vendas; columns: categoria_id, estado, pedido_id, regiao, status, valor_liquido
+-- parameters: 2 (int, nvarchar)
+select "v"."estado", "v"."regiao", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."categoria_id" = @1 and "v"."status" <> @2 group by "v"."estado", "v"."regiao"
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: cancelado, categoria_id, pedido_id, valor_liquido, vendedor, vendedor_id
--- parameters: 2 (int x2)
-select "v"."vendedor_id", "v"."vendedor", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."categoria_id" = @1 and "v"."cancelado" = @2 group by "v"."vendedor_id", "v"."vendedor"
+-- identity: select dw.vw_vendas; columns: categoria_id, pedido_id, status, valor_liquido, vendedor, vendedor_id
+-- parameters: 2 (int, nvarchar)
+select "v"."vendedor_id", "v"."vendedor", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."categoria_id" = @1 and "v"."status" <> @2 group by "v"."vendedor_id", "v"."vendedor"
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: campanha, campanha_id, cancelado, categoria_id, valor_desconto, valor_liquido
--- parameters: 2 (int x2)
-select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos" from "dw"."vw_vendas" as "v" where "v"."categoria_id" = @1 and "v"."cancelado" = @2 group by "v"."campanha_id", "v"."campanha"
+-- identity: select dw.vw_vendas; columns: campanha, campanha_id, categoria_id, status, valor_desconto, valor_liquido
+-- parameters: 2 (int, nvarchar)
+select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos" from "dw"."vw_vendas" as "v" where "v"."categoria_id" = @1 and "v"."status" <> @2 group by "v"."campanha_id", "v"."campanha"
 
 -- exists (shared/kpi/filters.ts)
 -- identity: select dw.vw_vendas; columns: estado
@@ -151,34 +151,34 @@ select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_liquido") as varch
 select top(1) "v"."estado" from "dw"."vw_vendas" as "v" where "v"."estado" = @1
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: cancelado, estado, margem, pedido_id, quantidade, valor_bruto, valor_desconto, valor_liquido
+-- identity: select dw.vw_vendas; columns: estado, margem, pedido_id, quantidade, status, valor_bruto, valor_desconto, valor_liquido
 -- parameters: 1 (nvarchar)
-select cast(sum(case when "v"."cancelado" = 0 then "v"."valor_bruto" end) as varchar(40)) as "receita_bruta", cast(sum(case when "v"."cancelado" = 0 then "v"."valor_desconto" end) as varchar(40)) as "descontos", cast(sum(case when "v"."cancelado" = 0 then "v"."valor_liquido" end) as varchar(40)) as "receita_liquida", cast(sum(case when "v"."cancelado" = 0 then "v"."margem" end) as varchar(40)) as "margem", sum(case when "v"."cancelado" = 0 then "v"."quantidade" end) as "itens", count(distinct case when "v"."cancelado" = 0 then "v"."pedido_id" end) as "pedidos", count(distinct case when "v"."cancelado" = 1 then "v"."pedido_id" end) as "pedidos_cancelados", count(distinct "v"."pedido_id") as "pedidos_todos" from "dw"."vw_vendas" as "v" where "v"."estado" = @1
+select cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_bruto" end) as varchar(40)) as "receita_bruta", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_desconto" end) as varchar(40)) as "descontos", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_liquido" end) as varchar(40)) as "receita_liquida", cast(sum(case when "v"."status" <> 'cancelado' then "v"."margem" end) as varchar(40)) as "margem", sum(case when "v"."status" <> 'cancelado' then "v"."quantidade" end) as "itens", count(distinct case when "v"."status" <> 'cancelado' then "v"."pedido_id" end) as "pedidos", count(distinct case when "v"."status" = 'cancelado' then "v"."pedido_id" end) as "pedidos_cancelados", count(distinct "v"."pedido_id") as "pedidos_todos" from "dw"."vw_vendas" as "v" where "v"."estado" = @1
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: ano_mes, cancelado, estado, margem, pedido_id, valor_bruto, valor_desconto, valor_liquido
--- parameters: 2 (nvarchar, int)
-select "v"."ano_mes", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."estado" = @1 and "v"."cancelado" = @2 group by "v"."ano_mes" order by "v"."ano_mes"
+-- identity: select dw.vw_vendas; columns: ano_mes, estado, margem, pedido_id, status, valor_bruto, valor_desconto, valor_liquido
+-- parameters: 2 (nvarchar x2)
+select "v"."ano_mes", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."estado" = @1 and "v"."status" <> @2 group by "v"."ano_mes" order by "v"."ano_mes"
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: cancelado, categoria, categoria_id, estado, quantidade, valor_liquido
--- parameters: 2 (nvarchar, int)
-select "v"."categoria_id", "v"."categoria", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", sum("v"."quantidade") as "itens" from "dw"."vw_vendas" as "v" where "v"."estado" = @1 and "v"."cancelado" = @2 group by "v"."categoria_id", "v"."categoria"
+-- identity: select dw.vw_vendas; columns: categoria, categoria_id, estado, quantidade, status, valor_liquido
+-- parameters: 2 (nvarchar x2)
+select "v"."categoria_id", "v"."categoria", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", sum("v"."quantidade") as "itens" from "dw"."vw_vendas" as "v" where "v"."estado" = @1 and "v"."status" <> @2 group by "v"."categoria_id", "v"."categoria"
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: cancelado, estado, pedido_id, regiao, valor_liquido
--- parameters: 2 (nvarchar, int)
-select "v"."estado", "v"."regiao", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."estado" = @1 and "v"."cancelado" = @2 group by "v"."estado", "v"."regiao"
+-- identity: select dw.vw_vendas; columns: estado, pedido_id, regiao, status, valor_liquido
+-- parameters: 2 (nvarchar x2)
+select "v"."estado", "v"."regiao", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."estado" = @1 and "v"."status" <> @2 group by "v"."estado", "v"."regiao"
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: cancelado, estado, pedido_id, valor_liquido, vendedor, vendedor_id
--- parameters: 2 (nvarchar, int)
-select "v"."vendedor_id", "v"."vendedor", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."estado" = @1 and "v"."cancelado" = @2 group by "v"."vendedor_id", "v"."vendedor"
+-- identity: select dw.vw_vendas; columns: estado, pedido_id, status, valor_liquido, vendedor, vendedor_id
+-- parameters: 2 (nvarchar x2)
+select "v"."vendedor_id", "v"."vendedor", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."estado" = @1 and "v"."status" <> @2 group by "v"."vendedor_id", "v"."vendedor"
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: campanha, campanha_id, cancelado, estado, valor_desconto, valor_liquido
--- parameters: 2 (nvarchar, int)
-select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos" from "dw"."vw_vendas" as "v" where "v"."estado" = @1 and "v"."cancelado" = @2 group by "v"."campanha_id", "v"."campanha"
+-- identity: select dw.vw_vendas; columns: campanha, campanha_id, estado, status, valor_desconto, valor_liquido
+-- parameters: 2 (nvarchar x2)
+select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos" from "dw"."vw_vendas" as "v" where "v"."estado" = @1 and "v"."status" <> @2 group by "v"."campanha_id", "v"."campanha"
 
 -- exists (shared/kpi/filters.ts)
 -- identity: select dw.vw_vendas; columns: vendedor_id
@@ -191,34 +191,34 @@ select top(1) "v"."vendedor_id" from "dw"."vw_vendas" as "v" where "v"."vendedor
 select top(1) "m"."vendedor_id" from "dw"."vw_metas" as "m" where "m"."vendedor_id" = @1
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: cancelado, margem, pedido_id, quantidade, valor_bruto, valor_desconto, valor_liquido, vendedor_id
+-- identity: select dw.vw_vendas; columns: margem, pedido_id, quantidade, status, valor_bruto, valor_desconto, valor_liquido, vendedor_id
 -- parameters: 1 (int)
-select cast(sum(case when "v"."cancelado" = 0 then "v"."valor_bruto" end) as varchar(40)) as "receita_bruta", cast(sum(case when "v"."cancelado" = 0 then "v"."valor_desconto" end) as varchar(40)) as "descontos", cast(sum(case when "v"."cancelado" = 0 then "v"."valor_liquido" end) as varchar(40)) as "receita_liquida", cast(sum(case when "v"."cancelado" = 0 then "v"."margem" end) as varchar(40)) as "margem", sum(case when "v"."cancelado" = 0 then "v"."quantidade" end) as "itens", count(distinct case when "v"."cancelado" = 0 then "v"."pedido_id" end) as "pedidos", count(distinct case when "v"."cancelado" = 1 then "v"."pedido_id" end) as "pedidos_cancelados", count(distinct "v"."pedido_id") as "pedidos_todos" from "dw"."vw_vendas" as "v" where "v"."vendedor_id" = @1
+select cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_bruto" end) as varchar(40)) as "receita_bruta", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_desconto" end) as varchar(40)) as "descontos", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_liquido" end) as varchar(40)) as "receita_liquida", cast(sum(case when "v"."status" <> 'cancelado' then "v"."margem" end) as varchar(40)) as "margem", sum(case when "v"."status" <> 'cancelado' then "v"."quantidade" end) as "itens", count(distinct case when "v"."status" <> 'cancelado' then "v"."pedido_id" end) as "pedidos", count(distinct case when "v"."status" = 'cancelado' then "v"."pedido_id" end) as "pedidos_cancelados", count(distinct "v"."pedido_id") as "pedidos_todos" from "dw"."vw_vendas" as "v" where "v"."vendedor_id" = @1
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: ano_mes, cancelado, margem, pedido_id, valor_bruto, valor_desconto, valor_liquido, vendedor_id
--- parameters: 2 (int x2)
-select "v"."ano_mes", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."vendedor_id" = @1 and "v"."cancelado" = @2 group by "v"."ano_mes" order by "v"."ano_mes"
+-- identity: select dw.vw_vendas; columns: ano_mes, margem, pedido_id, status, valor_bruto, valor_desconto, valor_liquido, vendedor_id
+-- parameters: 2 (int, nvarchar)
+select "v"."ano_mes", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."vendedor_id" = @1 and "v"."status" <> @2 group by "v"."ano_mes" order by "v"."ano_mes"
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: cancelado, categoria, categoria_id, quantidade, valor_liquido, vendedor_id
--- parameters: 2 (int x2)
-select "v"."categoria_id", "v"."categoria", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", sum("v"."quantidade") as "itens" from "dw"."vw_vendas" as "v" where "v"."vendedor_id" = @1 and "v"."cancelado" = @2 group by "v"."categoria_id", "v"."categoria"
+-- identity: select dw.vw_vendas; columns: categoria, categoria_id, quantidade, status, valor_liquido, vendedor_id
+-- parameters: 2 (int, nvarchar)
+select "v"."categoria_id", "v"."categoria", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", sum("v"."quantidade") as "itens" from "dw"."vw_vendas" as "v" where "v"."vendedor_id" = @1 and "v"."status" <> @2 group by "v"."categoria_id", "v"."categoria"
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: cancelado, estado, pedido_id, regiao, valor_liquido, vendedor_id
--- parameters: 2 (int x2)
-select "v"."estado", "v"."regiao", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."vendedor_id" = @1 and "v"."cancelado" = @2 group by "v"."estado", "v"."regiao"
+-- identity: select dw.vw_vendas; columns: estado, pedido_id, regiao, status, valor_liquido, vendedor_id
+-- parameters: 2 (int, nvarchar)
+select "v"."estado", "v"."regiao", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."vendedor_id" = @1 and "v"."status" <> @2 group by "v"."estado", "v"."regiao"
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: cancelado, pedido_id, valor_liquido, vendedor, vendedor_id
--- parameters: 2 (int x2)
-select "v"."vendedor_id", "v"."vendedor", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."vendedor_id" = @1 and "v"."cancelado" = @2 group by "v"."vendedor_id", "v"."vendedor"
+-- identity: select dw.vw_vendas; columns: pedido_id, status, valor_liquido, vendedor, vendedor_id
+-- parameters: 2 (int, nvarchar)
+select "v"."vendedor_id", "v"."vendedor", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."vendedor_id" = @1 and "v"."status" <> @2 group by "v"."vendedor_id", "v"."vendedor"
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: campanha, campanha_id, cancelado, valor_desconto, valor_liquido, vendedor_id
--- parameters: 2 (int x2)
-select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos" from "dw"."vw_vendas" as "v" where "v"."vendedor_id" = @1 and "v"."cancelado" = @2 group by "v"."campanha_id", "v"."campanha"
+-- identity: select dw.vw_vendas; columns: campanha, campanha_id, status, valor_desconto, valor_liquido, vendedor_id
+-- parameters: 2 (int, nvarchar)
+select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos" from "dw"."vw_vendas" as "v" where "v"."vendedor_id" = @1 and "v"."status" <> @2 group by "v"."campanha_id", "v"."campanha"
 
 -- exists (shared/kpi/filters.ts)
 -- identity: select dw.vw_vendas; columns: campanha_id
@@ -226,64 +226,64 @@ select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_liquido") as varch
 select top(1) "v"."campanha_id" from "dw"."vw_vendas" as "v" where "v"."campanha_id" = @1
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: campanha_id, cancelado, margem, pedido_id, quantidade, valor_bruto, valor_desconto, valor_liquido
+-- identity: select dw.vw_vendas; columns: campanha_id, margem, pedido_id, quantidade, status, valor_bruto, valor_desconto, valor_liquido
 -- parameters: 1 (int)
-select cast(sum(case when "v"."cancelado" = 0 then "v"."valor_bruto" end) as varchar(40)) as "receita_bruta", cast(sum(case when "v"."cancelado" = 0 then "v"."valor_desconto" end) as varchar(40)) as "descontos", cast(sum(case when "v"."cancelado" = 0 then "v"."valor_liquido" end) as varchar(40)) as "receita_liquida", cast(sum(case when "v"."cancelado" = 0 then "v"."margem" end) as varchar(40)) as "margem", sum(case when "v"."cancelado" = 0 then "v"."quantidade" end) as "itens", count(distinct case when "v"."cancelado" = 0 then "v"."pedido_id" end) as "pedidos", count(distinct case when "v"."cancelado" = 1 then "v"."pedido_id" end) as "pedidos_cancelados", count(distinct "v"."pedido_id") as "pedidos_todos" from "dw"."vw_vendas" as "v" where "v"."campanha_id" = @1
+select cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_bruto" end) as varchar(40)) as "receita_bruta", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_desconto" end) as varchar(40)) as "descontos", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_liquido" end) as varchar(40)) as "receita_liquida", cast(sum(case when "v"."status" <> 'cancelado' then "v"."margem" end) as varchar(40)) as "margem", sum(case when "v"."status" <> 'cancelado' then "v"."quantidade" end) as "itens", count(distinct case when "v"."status" <> 'cancelado' then "v"."pedido_id" end) as "pedidos", count(distinct case when "v"."status" = 'cancelado' then "v"."pedido_id" end) as "pedidos_cancelados", count(distinct "v"."pedido_id") as "pedidos_todos" from "dw"."vw_vendas" as "v" where "v"."campanha_id" = @1
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: ano_mes, campanha_id, cancelado, margem, pedido_id, valor_bruto, valor_desconto, valor_liquido
--- parameters: 2 (int x2)
-select "v"."ano_mes", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."campanha_id" = @1 and "v"."cancelado" = @2 group by "v"."ano_mes" order by "v"."ano_mes"
+-- identity: select dw.vw_vendas; columns: ano_mes, campanha_id, margem, pedido_id, status, valor_bruto, valor_desconto, valor_liquido
+-- parameters: 2 (int, nvarchar)
+select "v"."ano_mes", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."campanha_id" = @1 and "v"."status" <> @2 group by "v"."ano_mes" order by "v"."ano_mes"
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: campanha_id, cancelado, categoria, categoria_id, quantidade, valor_liquido
--- parameters: 2 (int x2)
-select "v"."categoria_id", "v"."categoria", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", sum("v"."quantidade") as "itens" from "dw"."vw_vendas" as "v" where "v"."campanha_id" = @1 and "v"."cancelado" = @2 group by "v"."categoria_id", "v"."categoria"
+-- identity: select dw.vw_vendas; columns: campanha_id, categoria, categoria_id, quantidade, status, valor_liquido
+-- parameters: 2 (int, nvarchar)
+select "v"."categoria_id", "v"."categoria", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", sum("v"."quantidade") as "itens" from "dw"."vw_vendas" as "v" where "v"."campanha_id" = @1 and "v"."status" <> @2 group by "v"."categoria_id", "v"."categoria"
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: campanha_id, cancelado, estado, pedido_id, regiao, valor_liquido
--- parameters: 2 (int x2)
-select "v"."estado", "v"."regiao", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."campanha_id" = @1 and "v"."cancelado" = @2 group by "v"."estado", "v"."regiao"
+-- identity: select dw.vw_vendas; columns: campanha_id, estado, pedido_id, regiao, status, valor_liquido
+-- parameters: 2 (int, nvarchar)
+select "v"."estado", "v"."regiao", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."campanha_id" = @1 and "v"."status" <> @2 group by "v"."estado", "v"."regiao"
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: campanha_id, cancelado, pedido_id, valor_liquido, vendedor, vendedor_id
--- parameters: 2 (int x2)
-select "v"."vendedor_id", "v"."vendedor", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."campanha_id" = @1 and "v"."cancelado" = @2 group by "v"."vendedor_id", "v"."vendedor"
+-- identity: select dw.vw_vendas; columns: campanha_id, pedido_id, status, valor_liquido, vendedor, vendedor_id
+-- parameters: 2 (int, nvarchar)
+select "v"."vendedor_id", "v"."vendedor", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."campanha_id" = @1 and "v"."status" <> @2 group by "v"."vendedor_id", "v"."vendedor"
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: campanha, campanha_id, cancelado, valor_desconto, valor_liquido
--- parameters: 2 (int x2)
-select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos" from "dw"."vw_vendas" as "v" where "v"."campanha_id" = @1 and "v"."cancelado" = @2 group by "v"."campanha_id", "v"."campanha"
+-- identity: select dw.vw_vendas; columns: campanha, campanha_id, status, valor_desconto, valor_liquido
+-- parameters: 2 (int, nvarchar)
+select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos" from "dw"."vw_vendas" as "v" where "v"."campanha_id" = @1 and "v"."status" <> @2 group by "v"."campanha_id", "v"."campanha"
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: campanha_id, cancelado, categoria_id, data_pedido, estado, margem, pedido_id, quantidade, valor_bruto, valor_desconto, valor_liquido, vendedor_id
+-- identity: select dw.vw_vendas; columns: campanha_id, categoria_id, data_pedido, estado, margem, pedido_id, quantidade, status, valor_bruto, valor_desconto, valor_liquido, vendedor_id
 -- parameters: 6 (nvarchar x3, int x3)
-select cast(sum(case when "v"."cancelado" = 0 then "v"."valor_bruto" end) as varchar(40)) as "receita_bruta", cast(sum(case when "v"."cancelado" = 0 then "v"."valor_desconto" end) as varchar(40)) as "descontos", cast(sum(case when "v"."cancelado" = 0 then "v"."valor_liquido" end) as varchar(40)) as "receita_liquida", cast(sum(case when "v"."cancelado" = 0 then "v"."margem" end) as varchar(40)) as "margem", sum(case when "v"."cancelado" = 0 then "v"."quantidade" end) as "itens", count(distinct case when "v"."cancelado" = 0 then "v"."pedido_id" end) as "pedidos", count(distinct case when "v"."cancelado" = 1 then "v"."pedido_id" end) as "pedidos_cancelados", count(distinct "v"."pedido_id") as "pedidos_todos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."data_pedido" <= @2 and "v"."categoria_id" = @3 and "v"."estado" = @4 and "v"."vendedor_id" = @5 and "v"."campanha_id" = @6
+select cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_bruto" end) as varchar(40)) as "receita_bruta", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_desconto" end) as varchar(40)) as "descontos", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_liquido" end) as varchar(40)) as "receita_liquida", cast(sum(case when "v"."status" <> 'cancelado' then "v"."margem" end) as varchar(40)) as "margem", sum(case when "v"."status" <> 'cancelado' then "v"."quantidade" end) as "itens", count(distinct case when "v"."status" <> 'cancelado' then "v"."pedido_id" end) as "pedidos", count(distinct case when "v"."status" = 'cancelado' then "v"."pedido_id" end) as "pedidos_cancelados", count(distinct "v"."pedido_id") as "pedidos_todos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."data_pedido" <= @2 and "v"."categoria_id" = @3 and "v"."estado" = @4 and "v"."vendedor_id" = @5 and "v"."campanha_id" = @6
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: ano_mes, campanha_id, cancelado, categoria_id, data_pedido, estado, margem, pedido_id, valor_bruto, valor_desconto, valor_liquido, vendedor_id
--- parameters: 7 (nvarchar x3, int x4)
-select "v"."ano_mes", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."data_pedido" <= @2 and "v"."categoria_id" = @3 and "v"."estado" = @4 and "v"."vendedor_id" = @5 and "v"."campanha_id" = @6 and "v"."cancelado" = @7 group by "v"."ano_mes" order by "v"."ano_mes"
+-- identity: select dw.vw_vendas; columns: ano_mes, campanha_id, categoria_id, data_pedido, estado, margem, pedido_id, status, valor_bruto, valor_desconto, valor_liquido, vendedor_id
+-- parameters: 7 (nvarchar x4, int x3)
+select "v"."ano_mes", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."data_pedido" <= @2 and "v"."categoria_id" = @3 and "v"."estado" = @4 and "v"."vendedor_id" = @5 and "v"."campanha_id" = @6 and "v"."status" <> @7 group by "v"."ano_mes" order by "v"."ano_mes"
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: campanha_id, cancelado, categoria, categoria_id, data_pedido, estado, quantidade, valor_liquido, vendedor_id
--- parameters: 7 (nvarchar x3, int x4)
-select "v"."categoria_id", "v"."categoria", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", sum("v"."quantidade") as "itens" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."data_pedido" <= @2 and "v"."categoria_id" = @3 and "v"."estado" = @4 and "v"."vendedor_id" = @5 and "v"."campanha_id" = @6 and "v"."cancelado" = @7 group by "v"."categoria_id", "v"."categoria"
+-- identity: select dw.vw_vendas; columns: campanha_id, categoria, categoria_id, data_pedido, estado, quantidade, status, valor_liquido, vendedor_id
+-- parameters: 7 (nvarchar x4, int x3)
+select "v"."categoria_id", "v"."categoria", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", sum("v"."quantidade") as "itens" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."data_pedido" <= @2 and "v"."categoria_id" = @3 and "v"."estado" = @4 and "v"."vendedor_id" = @5 and "v"."campanha_id" = @6 and "v"."status" <> @7 group by "v"."categoria_id", "v"."categoria"
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: campanha_id, cancelado, categoria_id, data_pedido, estado, pedido_id, regiao, valor_liquido, vendedor_id
--- parameters: 7 (nvarchar x3, int x4)
-select "v"."estado", "v"."regiao", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."data_pedido" <= @2 and "v"."categoria_id" = @3 and "v"."estado" = @4 and "v"."vendedor_id" = @5 and "v"."campanha_id" = @6 and "v"."cancelado" = @7 group by "v"."estado", "v"."regiao"
+-- identity: select dw.vw_vendas; columns: campanha_id, categoria_id, data_pedido, estado, pedido_id, regiao, status, valor_liquido, vendedor_id
+-- parameters: 7 (nvarchar x4, int x3)
+select "v"."estado", "v"."regiao", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."data_pedido" <= @2 and "v"."categoria_id" = @3 and "v"."estado" = @4 and "v"."vendedor_id" = @5 and "v"."campanha_id" = @6 and "v"."status" <> @7 group by "v"."estado", "v"."regiao"
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: campanha_id, cancelado, categoria_id, data_pedido, estado, pedido_id, valor_liquido, vendedor, vendedor_id
--- parameters: 7 (nvarchar x3, int x4)
-select "v"."vendedor_id", "v"."vendedor", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."data_pedido" <= @2 and "v"."categoria_id" = @3 and "v"."estado" = @4 and "v"."vendedor_id" = @5 and "v"."campanha_id" = @6 and "v"."cancelado" = @7 group by "v"."vendedor_id", "v"."vendedor"
+-- identity: select dw.vw_vendas; columns: campanha_id, categoria_id, data_pedido, estado, pedido_id, status, valor_liquido, vendedor, vendedor_id
+-- parameters: 7 (nvarchar x4, int x3)
+select "v"."vendedor_id", "v"."vendedor", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."data_pedido" <= @2 and "v"."categoria_id" = @3 and "v"."estado" = @4 and "v"."vendedor_id" = @5 and "v"."campanha_id" = @6 and "v"."status" <> @7 group by "v"."vendedor_id", "v"."vendedor"
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: campanha, campanha_id, cancelado, categoria_id, data_pedido, estado, valor_desconto, valor_liquido, vendedor_id
--- parameters: 7 (nvarchar x3, int x4)
-select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."data_pedido" <= @2 and "v"."categoria_id" = @3 and "v"."estado" = @4 and "v"."vendedor_id" = @5 and "v"."campanha_id" = @6 and "v"."cancelado" = @7 group by "v"."campanha_id", "v"."campanha"
+-- identity: select dw.vw_vendas; columns: campanha, campanha_id, categoria_id, data_pedido, estado, status, valor_desconto, valor_liquido, vendedor_id
+-- parameters: 7 (nvarchar x4, int x3)
+select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."data_pedido" <= @2 and "v"."categoria_id" = @3 and "v"."estado" = @4 and "v"."vendedor_id" = @5 and "v"."campanha_id" = @6 and "v"."status" <> @7 group by "v"."campanha_id", "v"."campanha"
 
 -- metasData (shared/kpi/metas.ts)
 -- identity: select dw.vw_metas; columns: realizado, valor_meta
@@ -386,84 +386,84 @@ select "m"."vendedor_id", "m"."vendedor", cast(sum("m"."valor_meta") as varchar(
 select "m"."vendedor_id", "m"."vendedor", cast(sum("m"."valor_meta") as varchar(40)) as "meta", cast(sum("m"."realizado") as varchar(40)) as "realizado" from "dw"."vw_metas" as "m" where "m"."ano_mes" >= @1 and "m"."ano_mes" <= @2 and "m"."vendedor_id" = @3 group by "m"."vendedor_id", "m"."vendedor" order by "m"."vendedor_id"
 
 -- descontosData (shared/kpi/descontos.ts)
--- identity: select dw.vw_descontos; columns: campanha, campanha_custo, campanha_id, cancelado, margem, valor_desconto, valor_liquido
--- parameters: 1 (int)
-select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_desconto") as varchar(40)) as "desconto", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", cast(max("v"."campanha_custo") as varchar(40)) as "custo" from "dw"."vw_descontos" as "v" where "v"."cancelado" = @1 group by "v"."campanha_id", "v"."campanha"
+-- identity: select dw.vw_descontos; columns: campanha, campanha_custo, campanha_id, margem, status, valor_desconto, valor_liquido
+-- parameters: 1 (nvarchar)
+select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_desconto") as varchar(40)) as "desconto", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", cast(max("v"."campanha_custo") as varchar(40)) as "custo" from "dw"."vw_descontos" as "v" where "v"."status" <> @1 group by "v"."campanha_id", "v"."campanha"
 
 -- descontosData (shared/kpi/descontos.ts)
--- identity: select dw.vw_vendas; columns: cancelado, faixa_desconto, valor_bruto, valor_desconto
--- parameters: 1 (int)
-select "v"."faixa_desconto", cast(sum("v"."valor_desconto") as varchar(40)) as "desconto", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta" from "dw"."vw_vendas" as "v" where "v"."cancelado" = @1 group by "v"."faixa_desconto"
+-- identity: select dw.vw_vendas; columns: faixa_desconto, status, valor_bruto, valor_desconto
+-- parameters: 1 (nvarchar)
+select "v"."faixa_desconto", cast(sum("v"."valor_desconto") as varchar(40)) as "desconto", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta" from "dw"."vw_vendas" as "v" where "v"."status" <> @1 group by "v"."faixa_desconto"
 
 -- descontosData (shared/kpi/descontos.ts)
--- identity: select dw.vw_descontos; columns: campanha, campanha_custo, campanha_id, cancelado, data_pedido, margem, valor_desconto, valor_liquido
--- parameters: 2 (nvarchar, int)
-select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_desconto") as varchar(40)) as "desconto", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", cast(max("v"."campanha_custo") as varchar(40)) as "custo" from "dw"."vw_descontos" as "v" where "v"."data_pedido" >= @1 and "v"."cancelado" = @2 group by "v"."campanha_id", "v"."campanha"
+-- identity: select dw.vw_descontos; columns: campanha, campanha_custo, campanha_id, data_pedido, margem, status, valor_desconto, valor_liquido
+-- parameters: 2 (nvarchar x2)
+select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_desconto") as varchar(40)) as "desconto", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", cast(max("v"."campanha_custo") as varchar(40)) as "custo" from "dw"."vw_descontos" as "v" where "v"."data_pedido" >= @1 and "v"."status" <> @2 group by "v"."campanha_id", "v"."campanha"
 
 -- descontosData (shared/kpi/descontos.ts)
--- identity: select dw.vw_vendas; columns: cancelado, data_pedido, faixa_desconto, valor_bruto, valor_desconto
--- parameters: 2 (nvarchar, int)
-select "v"."faixa_desconto", cast(sum("v"."valor_desconto") as varchar(40)) as "desconto", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."cancelado" = @2 group by "v"."faixa_desconto"
+-- identity: select dw.vw_vendas; columns: data_pedido, faixa_desconto, status, valor_bruto, valor_desconto
+-- parameters: 2 (nvarchar x2)
+select "v"."faixa_desconto", cast(sum("v"."valor_desconto") as varchar(40)) as "desconto", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."status" <> @2 group by "v"."faixa_desconto"
 
 -- descontosData (shared/kpi/descontos.ts)
--- identity: select dw.vw_descontos; columns: campanha, campanha_custo, campanha_id, cancelado, data_pedido, margem, valor_desconto, valor_liquido
--- parameters: 2 (nvarchar, int)
-select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_desconto") as varchar(40)) as "desconto", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", cast(max("v"."campanha_custo") as varchar(40)) as "custo" from "dw"."vw_descontos" as "v" where "v"."data_pedido" <= @1 and "v"."cancelado" = @2 group by "v"."campanha_id", "v"."campanha"
+-- identity: select dw.vw_descontos; columns: campanha, campanha_custo, campanha_id, data_pedido, margem, status, valor_desconto, valor_liquido
+-- parameters: 2 (nvarchar x2)
+select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_desconto") as varchar(40)) as "desconto", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", cast(max("v"."campanha_custo") as varchar(40)) as "custo" from "dw"."vw_descontos" as "v" where "v"."data_pedido" <= @1 and "v"."status" <> @2 group by "v"."campanha_id", "v"."campanha"
 
 -- descontosData (shared/kpi/descontos.ts)
--- identity: select dw.vw_vendas; columns: cancelado, data_pedido, faixa_desconto, valor_bruto, valor_desconto
--- parameters: 2 (nvarchar, int)
-select "v"."faixa_desconto", cast(sum("v"."valor_desconto") as varchar(40)) as "desconto", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta" from "dw"."vw_vendas" as "v" where "v"."data_pedido" <= @1 and "v"."cancelado" = @2 group by "v"."faixa_desconto"
+-- identity: select dw.vw_vendas; columns: data_pedido, faixa_desconto, status, valor_bruto, valor_desconto
+-- parameters: 2 (nvarchar x2)
+select "v"."faixa_desconto", cast(sum("v"."valor_desconto") as varchar(40)) as "desconto", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta" from "dw"."vw_vendas" as "v" where "v"."data_pedido" <= @1 and "v"."status" <> @2 group by "v"."faixa_desconto"
 
 -- descontosData (shared/kpi/descontos.ts)
--- identity: select dw.vw_descontos; columns: campanha, campanha_custo, campanha_id, cancelado, categoria_id, margem, valor_desconto, valor_liquido
--- parameters: 2 (int x2)
-select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_desconto") as varchar(40)) as "desconto", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", cast(max("v"."campanha_custo") as varchar(40)) as "custo" from "dw"."vw_descontos" as "v" where "v"."categoria_id" = @1 and "v"."cancelado" = @2 group by "v"."campanha_id", "v"."campanha"
+-- identity: select dw.vw_descontos; columns: campanha, campanha_custo, campanha_id, categoria_id, margem, status, valor_desconto, valor_liquido
+-- parameters: 2 (int, nvarchar)
+select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_desconto") as varchar(40)) as "desconto", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", cast(max("v"."campanha_custo") as varchar(40)) as "custo" from "dw"."vw_descontos" as "v" where "v"."categoria_id" = @1 and "v"."status" <> @2 group by "v"."campanha_id", "v"."campanha"
 
 -- descontosData (shared/kpi/descontos.ts)
--- identity: select dw.vw_vendas; columns: cancelado, categoria_id, faixa_desconto, valor_bruto, valor_desconto
--- parameters: 2 (int x2)
-select "v"."faixa_desconto", cast(sum("v"."valor_desconto") as varchar(40)) as "desconto", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta" from "dw"."vw_vendas" as "v" where "v"."categoria_id" = @1 and "v"."cancelado" = @2 group by "v"."faixa_desconto"
+-- identity: select dw.vw_vendas; columns: categoria_id, faixa_desconto, status, valor_bruto, valor_desconto
+-- parameters: 2 (int, nvarchar)
+select "v"."faixa_desconto", cast(sum("v"."valor_desconto") as varchar(40)) as "desconto", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta" from "dw"."vw_vendas" as "v" where "v"."categoria_id" = @1 and "v"."status" <> @2 group by "v"."faixa_desconto"
 
 -- descontosData (shared/kpi/descontos.ts)
--- identity: select dw.vw_descontos; columns: campanha, campanha_custo, campanha_id, cancelado, estado, margem, valor_desconto, valor_liquido
--- parameters: 2 (nvarchar, int)
-select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_desconto") as varchar(40)) as "desconto", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", cast(max("v"."campanha_custo") as varchar(40)) as "custo" from "dw"."vw_descontos" as "v" where "v"."estado" = @1 and "v"."cancelado" = @2 group by "v"."campanha_id", "v"."campanha"
+-- identity: select dw.vw_descontos; columns: campanha, campanha_custo, campanha_id, estado, margem, status, valor_desconto, valor_liquido
+-- parameters: 2 (nvarchar x2)
+select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_desconto") as varchar(40)) as "desconto", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", cast(max("v"."campanha_custo") as varchar(40)) as "custo" from "dw"."vw_descontos" as "v" where "v"."estado" = @1 and "v"."status" <> @2 group by "v"."campanha_id", "v"."campanha"
 
 -- descontosData (shared/kpi/descontos.ts)
--- identity: select dw.vw_vendas; columns: cancelado, estado, faixa_desconto, valor_bruto, valor_desconto
--- parameters: 2 (nvarchar, int)
-select "v"."faixa_desconto", cast(sum("v"."valor_desconto") as varchar(40)) as "desconto", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta" from "dw"."vw_vendas" as "v" where "v"."estado" = @1 and "v"."cancelado" = @2 group by "v"."faixa_desconto"
+-- identity: select dw.vw_vendas; columns: estado, faixa_desconto, status, valor_bruto, valor_desconto
+-- parameters: 2 (nvarchar x2)
+select "v"."faixa_desconto", cast(sum("v"."valor_desconto") as varchar(40)) as "desconto", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta" from "dw"."vw_vendas" as "v" where "v"."estado" = @1 and "v"."status" <> @2 group by "v"."faixa_desconto"
 
 -- descontosData (shared/kpi/descontos.ts)
--- identity: select dw.vw_descontos; columns: campanha, campanha_custo, campanha_id, cancelado, margem, valor_desconto, valor_liquido, vendedor_id
--- parameters: 2 (int x2)
-select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_desconto") as varchar(40)) as "desconto", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", cast(max("v"."campanha_custo") as varchar(40)) as "custo" from "dw"."vw_descontos" as "v" where "v"."vendedor_id" = @1 and "v"."cancelado" = @2 group by "v"."campanha_id", "v"."campanha"
+-- identity: select dw.vw_descontos; columns: campanha, campanha_custo, campanha_id, margem, status, valor_desconto, valor_liquido, vendedor_id
+-- parameters: 2 (int, nvarchar)
+select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_desconto") as varchar(40)) as "desconto", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", cast(max("v"."campanha_custo") as varchar(40)) as "custo" from "dw"."vw_descontos" as "v" where "v"."vendedor_id" = @1 and "v"."status" <> @2 group by "v"."campanha_id", "v"."campanha"
 
 -- descontosData (shared/kpi/descontos.ts)
--- identity: select dw.vw_vendas; columns: cancelado, faixa_desconto, valor_bruto, valor_desconto, vendedor_id
--- parameters: 2 (int x2)
-select "v"."faixa_desconto", cast(sum("v"."valor_desconto") as varchar(40)) as "desconto", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta" from "dw"."vw_vendas" as "v" where "v"."vendedor_id" = @1 and "v"."cancelado" = @2 group by "v"."faixa_desconto"
+-- identity: select dw.vw_vendas; columns: faixa_desconto, status, valor_bruto, valor_desconto, vendedor_id
+-- parameters: 2 (int, nvarchar)
+select "v"."faixa_desconto", cast(sum("v"."valor_desconto") as varchar(40)) as "desconto", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta" from "dw"."vw_vendas" as "v" where "v"."vendedor_id" = @1 and "v"."status" <> @2 group by "v"."faixa_desconto"
 
 -- descontosData (shared/kpi/descontos.ts)
--- identity: select dw.vw_descontos; columns: campanha, campanha_custo, campanha_id, cancelado, margem, valor_desconto, valor_liquido
--- parameters: 2 (int x2)
-select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_desconto") as varchar(40)) as "desconto", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", cast(max("v"."campanha_custo") as varchar(40)) as "custo" from "dw"."vw_descontos" as "v" where "v"."campanha_id" = @1 and "v"."cancelado" = @2 group by "v"."campanha_id", "v"."campanha"
+-- identity: select dw.vw_descontos; columns: campanha, campanha_custo, campanha_id, margem, status, valor_desconto, valor_liquido
+-- parameters: 2 (int, nvarchar)
+select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_desconto") as varchar(40)) as "desconto", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", cast(max("v"."campanha_custo") as varchar(40)) as "custo" from "dw"."vw_descontos" as "v" where "v"."campanha_id" = @1 and "v"."status" <> @2 group by "v"."campanha_id", "v"."campanha"
 
 -- descontosData (shared/kpi/descontos.ts)
--- identity: select dw.vw_vendas; columns: campanha_id, cancelado, faixa_desconto, valor_bruto, valor_desconto
--- parameters: 2 (int x2)
-select "v"."faixa_desconto", cast(sum("v"."valor_desconto") as varchar(40)) as "desconto", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta" from "dw"."vw_vendas" as "v" where "v"."campanha_id" = @1 and "v"."cancelado" = @2 group by "v"."faixa_desconto"
+-- identity: select dw.vw_vendas; columns: campanha_id, faixa_desconto, status, valor_bruto, valor_desconto
+-- parameters: 2 (int, nvarchar)
+select "v"."faixa_desconto", cast(sum("v"."valor_desconto") as varchar(40)) as "desconto", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta" from "dw"."vw_vendas" as "v" where "v"."campanha_id" = @1 and "v"."status" <> @2 group by "v"."faixa_desconto"
 
 -- descontosData (shared/kpi/descontos.ts)
--- identity: select dw.vw_descontos; columns: campanha, campanha_custo, campanha_id, cancelado, categoria_id, data_pedido, estado, margem, valor_desconto, valor_liquido, vendedor_id
--- parameters: 7 (nvarchar x3, int x4)
-select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_desconto") as varchar(40)) as "desconto", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", cast(max("v"."campanha_custo") as varchar(40)) as "custo" from "dw"."vw_descontos" as "v" where "v"."data_pedido" >= @1 and "v"."data_pedido" <= @2 and "v"."categoria_id" = @3 and "v"."estado" = @4 and "v"."vendedor_id" = @5 and "v"."campanha_id" = @6 and "v"."cancelado" = @7 group by "v"."campanha_id", "v"."campanha"
+-- identity: select dw.vw_descontos; columns: campanha, campanha_custo, campanha_id, categoria_id, data_pedido, estado, margem, status, valor_desconto, valor_liquido, vendedor_id
+-- parameters: 7 (nvarchar x4, int x3)
+select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_desconto") as varchar(40)) as "desconto", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", cast(max("v"."campanha_custo") as varchar(40)) as "custo" from "dw"."vw_descontos" as "v" where "v"."data_pedido" >= @1 and "v"."data_pedido" <= @2 and "v"."categoria_id" = @3 and "v"."estado" = @4 and "v"."vendedor_id" = @5 and "v"."campanha_id" = @6 and "v"."status" <> @7 group by "v"."campanha_id", "v"."campanha"
 
 -- descontosData (shared/kpi/descontos.ts)
--- identity: select dw.vw_vendas; columns: campanha_id, cancelado, categoria_id, data_pedido, estado, faixa_desconto, valor_bruto, valor_desconto, vendedor_id
--- parameters: 7 (nvarchar x3, int x4)
-select "v"."faixa_desconto", cast(sum("v"."valor_desconto") as varchar(40)) as "desconto", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."data_pedido" <= @2 and "v"."categoria_id" = @3 and "v"."estado" = @4 and "v"."vendedor_id" = @5 and "v"."campanha_id" = @6 and "v"."cancelado" = @7 group by "v"."faixa_desconto"
+-- identity: select dw.vw_vendas; columns: campanha_id, categoria_id, data_pedido, estado, faixa_desconto, status, valor_bruto, valor_desconto, vendedor_id
+-- parameters: 7 (nvarchar x4, int x3)
+select "v"."faixa_desconto", cast(sum("v"."valor_desconto") as varchar(40)) as "desconto", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."data_pedido" <= @2 and "v"."categoria_id" = @3 and "v"."estado" = @4 and "v"."vendedor_id" = @5 and "v"."campanha_id" = @6 and "v"."status" <> @7 group by "v"."faixa_desconto"
 
 -- filterOptions (shared/kpi/options.ts)
 -- identity: select dw.vw_vendas; columns: categoria, categoria_id
