@@ -54,7 +54,22 @@ describe.each(testEngines())('KPIs equal the reference SQL on $name', (engine) =
       expect(options.vendedores.length).toBeGreaterThan(1);
       expect(options.campanhas.length).toBeGreaterThan(0);
       expect(options.estados.length).toBeGreaterThan(1);
+      // the rules about which rows count are exercised: the source has removed items and cancelled orders
+      const oltp = p.ctx.oltp.db;
+      const removed = await oltp
+        .selectFrom('oltp.itens_pedido')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('deleted_at', 'is not', null)
+        .executeTakeFirstOrThrow();
+      const cancelled = await oltp
+        .selectFrom('oltp.pedidos')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('status', '=', 'cancelado')
+        .executeTakeFirstOrThrow();
+      expect(Number(removed.n)).toBeGreaterThan(0);
+      expect(Number(cancelled.n)).toBeGreaterThan(0);
       const vendas = await kpiAnswer(p.ctx.dw.db, 'vendas', {}, p.ctx.settings);
+      expect(vendas).toMatchObject({ area: 'vendas', filters: {}, stale: false, lastRun: { status: 'succeeded' } });
       expect(vendas.data.tiles.pedidos).toBeGreaterThan(0);
       expect(Number(vendas.data.tiles.taxaCancelamento)).toBeGreaterThan(0);
       const metas = await kpiAnswer(p.ctx.dw.db, 'metas', {}, p.ctx.settings);
@@ -63,7 +78,7 @@ describe.each(testEngines())('KPIs equal the reference SQL on $name', (engine) =
       expect(descontos.data.porCampanha.some((c) => c.roi !== null)).toBe(true);
     });
 
-    it('after an incremental day and its daily run (cancellations, removed items, movers, a category change)', async () => {
+    it('after an incremental day and its daily run (new orders, status changes and cancellations, movers, a price and a category change)', async () => {
       const p = await loaded.fork();
       try {
         await runIncrementalDay(p.ctx.oltp, { at: await readClock(p.ctx.oltp.db), seed: 11 });
