@@ -2,10 +2,13 @@
 // The local Functions host: Azurite (development storage), the embedded databases (migrated; the
 // OLTP seeded when empty), the extract timer on its schedule (EXTRACT_SCHEDULE), the queue
 // triggers polled with host.json's semantics, and the HTTP routes on http://127.0.0.1:7071/api.
-// --run-now also fires the extract once at start. Ctrl-C stops it.
+// The extract fires once at start when the warehouse has never been loaded (a fresh clone: the
+// dashboards at /api/dashboard then show the seeded data within seconds), or with --run-now.
+// Ctrl-C stops it.
 import { parseArgs } from 'node:util';
 import { loadSettings, SettingsError } from '../shared/config/settings.js';
 import { closeAllDatabases, getDatabase } from '../shared/db/connections.js';
+import { firstRows } from '../shared/db/portable-sql.js';
 import { startLocalHost } from './host.js';
 import { seedIfEmpty, startLocalStorage } from './local-env.js';
 
@@ -24,11 +27,15 @@ async function main(): Promise<void> {
   process.env.WATCHDOG_SCHEDULE = settings.WATCHDOG_SCHEDULE;
   const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
   const storage = await startLocalStorage(log);
-  await Promise.all([getDatabase('oltp'), getDatabase('dw')]);
+  const [, dw] = await Promise.all([getDatabase('oltp'), getDatabase('dw')]);
   await seedIfEmpty(scale, log);
   const host = await startLocalHost({ storageConnectionString: process.env.AzureWebJobsStorage!, httpPort: port, schedule: true, log });
   log(`Functions host ready: ${host.url}/api/health; extract schedule '${settings.EXTRACT_SCHEDULE}', watchdog '${settings.WATCHDOG_SCHEDULE}' (UTC)`);
-  if (values['run-now']) await host.fireTimer('extract').catch((e: unknown) => log(`[extract] failed: ${e instanceof Error ? e.message : String(e)}`));
+  log(`Dashboards: ${host.url}/api/dashboard (vendas, metas, descontos)`);
+  const loaded = await firstRows(dw.db, dw.db.selectFrom('etl.run').select('run_id').where('status', '=', 'succeeded'), 1).executeTakeFirst();
+  if (!loaded) log('the warehouse has never been loaded: running the first daily load now');
+  if (values['run-now'] || !loaded)
+    await host.fireTimer('extract').catch((e: unknown) => log(`[extract] failed: ${e instanceof Error ? e.message : String(e)}`));
   await new Promise<void>((done) => {
     process.once('SIGINT', done);
     process.once('SIGTERM', done);

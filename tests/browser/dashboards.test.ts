@@ -3,9 +3,13 @@
 // opened, filters are set through its controls, and once the page says it is ready every KPI
 // element must carry the API's exact value in data-value and show it formatted for pt-BR. A bad
 // filter shows its message (role=alert), never a blank chart. axe-core finds no violations.
-// Screenshots of the three pages go to docs/screenshots/<area>.png (committed, for the README).
+// Screenshots of the three pages go to a temporary folder, or, with
+// UPDATE_SCREENSHOTS=1, to docs/screenshots/<area>.png (committed, for the README): a test run
+// does not rewrite committed files.
 import AxeBuilder from '@axe-core/playwright';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { LocalHost } from '../../dev/host.js';
 import { getDatabase } from '../../shared/db/connections.js';
@@ -14,6 +18,8 @@ import { referenceAnswer } from '../../shared/kpi/reference.js';
 import { seedBase } from '../../shared/seed/base.js';
 import { brazilianContext, launchChromium, ptBR, sameSpaces } from '../helpers/browser.js';
 import { startTestHost, stopTestHost } from '../helpers/host.js';
+
+const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? 'docs/screenshots' : mkdtempSync(join(tmpdir(), 'dashboard-screenshots-'));
 
 /** The tiles whose values are ratios (4-place fraction strings); the other strings are money, numbers are counts. */
 const RATIO_TILES = new Set(['margemPercentual', 'taxaCancelamento', 'atingimento', 'roi', 'participacaoDesconto']);
@@ -220,8 +226,8 @@ describe('dashboards in Chromium', () => {
         expect(violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')) }))).toEqual([]);
         expect(await page.locator('.chart[role="img"]').count()).toBeGreaterThan(0);
         for (const chart of await page.locator('.chart').all()) expect(await chart.getAttribute('aria-label')).toBeTruthy();
-        mkdirSync('docs/screenshots', { recursive: true });
-        await page.screenshot({ path: `docs/screenshots/${area}.png`, fullPage: true });
+        mkdirSync(SCREENSHOTS, { recursive: true });
+        await page.screenshot({ path: join(SCREENSHOTS, `${area}.png`), fullPage: true });
       } finally {
         await page.close();
       }
