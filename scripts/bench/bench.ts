@@ -30,10 +30,18 @@ const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 /** Minutes the next daily run must reach back from its watermark to see a day stamped from `windowStart` on. */
 const overlapReaching = (windowStart: string) => String(Math.max(60, Math.ceil((Date.now() - Date.parse(windowStart)) / 60_000) + 5));
 
-/** A pipeline unit's quality check time, from the run report it returns (the sum of its checks' durations). */
+/**
+ * A pipeline unit's quality check time, from the run report it returns: the checks inside the
+ * loads run one after another (their durations add up); the whole-warehouse gate's run at once on
+ * a pool, so its elapsed time counts (stored in etl.run.report), not the sum of its checks.
+ */
 function qualityOf(r: ChildResult): { qualityMs?: number } {
-  const quality = (r.report as { quality?: { ms: number }[] } | undefined)?.quality;
-  return quality ? { qualityMs: quality.reduce((n, q) => n + q.ms, 0) } : {};
+  const quality = (r.report as { quality?: { phase: string; ms: number }[] } | undefined)?.quality;
+  if (!quality) return {};
+  const inLoads = quality.filter((q) => q.phase !== 'warehouse').reduce((n, q) => n + q.ms, 0);
+  const warehouse = quality.filter((q) => q.phase === 'warehouse');
+  const gate = typeof r.warehouseGateMs === 'number' ? r.warehouseGateMs : warehouse.reduce((n, q) => n + q.ms, 0);
+  return { qualityMs: inLoads + (warehouse.length > 0 ? gate : 0) };
 }
 
 /** One scale as it goes: filled round by round, so a partial JSON can be written after each. */

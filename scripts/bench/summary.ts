@@ -5,7 +5,7 @@
 export interface Sample {
   ms: number;
   peakRssMB: number;
-  /** pipeline runs: the time its quality checks took (the sum of its etl.quality_result durations) */
+  /** pipeline runs: the time its quality checks took (the checks in the loads, plus the whole-warehouse gate's elapsed time) */
   qualityMs?: number;
 }
 
