@@ -5,6 +5,8 @@
 //   (a) the pipeline's full load into a fresh warehouse (the real pipeline: timer, queues, Blob,
 //       the same code `npm run pipeline` runs) and (b) the SQL-only ideal (ideal.ts) into another,
 //       in alternating order; then both warehouses must be identical (identity.ts);
+//   (a') on the pipeline's warehouse, right after its full load: the KPI API's requests for the
+//       last year of certified data (kpi.ts), a few repetitions per area;
 //   (c) the row-by-row baseline over a sample of items (row-by-row.ts);
 //   (d) on the pipeline's warehouse: an incremental day applied to the source and the first daily
 //       run after the full load, a no-change daily run, a second incremental day and a steady
@@ -18,14 +20,17 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { startAzurite, type Azurite } from '../../dev/azurite.js';
 import { BenchSetupError, pgliteDatabases, postgresDatabases, type BenchDatabases } from './databases.js';
+import { KPI_BENCH_AREAS, type KpiTimings } from './kpi.js';
 import { BenchUsageError, parseBenchOptions, type BenchOptions } from './options.js';
 import { BenchChildError, killChildren, runChild, type ChildResult } from './run-child.js';
-import { formatSummary, summarize, type Measurement, type ScaleSamples } from './summary.js';
+import { formatSummary, stat, summarize, type Measurement, type ScaleSamples } from './summary.js';
 import { seedSizes } from '../../shared/seed/base.js';
 
 const stamp = () => new Date().toISOString().slice(11, 19);
 const progress = (line: string) => console.log(`[${stamp()}] ${line}`);
 const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+/** Timed repetitions of each KPI request per round (after one untimed warm-up). */
+const KPI_REPS = 5;
 
 /** Minutes the next daily run must reach back from its watermark to see a day stamped from `windowStart` on. */
 const overlapReaching = (windowStart: string) => String(Math.max(60, Math.ceil((Date.now() - Date.parse(windowStart)) / 60_000) + 5));
@@ -115,6 +120,18 @@ async function benchScale(opts: BenchOptions, databases: BenchDatabases, storage
         add('full.ideal', r);
       }
     }
+    // (a') the KPI API on the freshly loaded (and certified) warehouse
+    const kpi = await runChild({ unit: 'kpi', reps: KPI_REPS }, { DW_CONNECTION_STRING: dwPipeline });
+    record.units.kpi = kpi;
+    const timings = kpi as unknown as KpiTimings;
+    samples.kpiWindow = timings.window;
+    for (const area of KPI_BENCH_AREAS) ((samples.kpi ??= {})[area] ??= []).push(...timings.requestMs[area]);
+    progress(
+      timings.window
+        ? `${tag}: KPI API, one year (${timings.window.from} to ${timings.window.to}), median of ${KPI_REPS}: ${KPI_BENCH_AREAS.map((a) => `${a} ${secs(stat(timings.requestMs[a]).median)}`).join(', ')}`
+        : `${tag}: KPI API: nothing certified, no request timed`,
+    );
+
     const identity = await runChild({ unit: 'identity', a: dwPipeline, b: dwIdeal }, {});
     record.units.identity = identity;
     samples.identical.push(identity.identical === true);
@@ -238,7 +255,7 @@ async function main(): Promise<number> {
         sourceRows: 0,
         seed: null,
         rounds: [],
-        samples: { scale, sourceRows: 0, samples: {}, rowByRowRows: [], changedRows: [], identical: [] },
+        samples: { scale, sourceRows: 0, samples: {}, rowByRowRows: [], changedRows: [], identical: [], kpi: {}, kpiWindow: null },
       };
       runs.push(run);
       await benchScale(opts, databases, azurite.connectionString, si, run, () => write(false));

@@ -10,6 +10,7 @@
 //   identity     two warehouses compared (identity.ts)
 //   row-by-row   the one-statement-per-row baseline over a sample (row-by-row.ts)
 //   incremental  one incremental day applied to the source (shared/seed/incremental.ts)
+//   kpi          the KPI API's requests for the last year of certified data, timed (kpi.ts)
 import { readClock } from '../../shared/db/portable-sql.js';
 import { closeAllDatabases, getWarehouseDatabase } from '../../shared/db/connections.js';
 import { seedBase } from '../../shared/seed/base.js';
@@ -17,6 +18,7 @@ import { describeChanges, runIncrementalDay } from '../../shared/seed/incrementa
 import { openMigrated } from '../cli.js';
 import { runPipelineOnce } from '../pipeline.js';
 import { compareWarehouses } from './identity.js';
+import { timeKpiApi } from './kpi.js';
 import { loadIdeal } from './ideal.js';
 import { rowByRow } from './row-by-row.js';
 import { openSession } from './sql-session.js';
@@ -28,6 +30,7 @@ export type BenchJob =
   | { unit: 'ideal'; today: string }
   | { unit: 'identity'; a: string; b: string }
   | { unit: 'row-by-row'; sample: number }
+  | { unit: 'kpi'; reps: number }
   | { unit: 'incremental'; at: 'end-of-yesterday' | 'now'; seed: number; /** the order count the day is sized for (the smallest scale's) */ sizedFor: number };
 
 const log = (line: string) => process.stderr.write(line + '\n');
@@ -97,6 +100,16 @@ async function run(job: BenchJob): Promise<Record<string, unknown>> {
       } finally {
         await source.close();
         await target.close();
+      }
+    }
+    case 'kpi': {
+      const database = await openMigrated('dw');
+      try {
+        const started = performance.now();
+        const timings = await timeKpiApi(database.db, job.reps);
+        return { ms: performance.now() - started, ...timings };
+      } finally {
+        await database.close();
       }
     }
     case 'incremental': {

@@ -1,5 +1,6 @@
 // Medians, ranges and ratios of the bench's measurements, and the printed table. Pure: the
 // orchestration (bench.ts) collects the samples, this turns them into what the reader compares.
+import { KPI_BENCH_AREAS, type KpiBenchArea } from './kpi.js';
 
 /** One measured unit: its inner time and the peak RSS of its process. */
 export interface Sample {
@@ -22,6 +23,10 @@ export interface ScaleSamples {
   /** rows the incremental days changed: [first day, second day] per round */
   changedRows: [number, number][];
   identical: boolean[];
+  /** the KPI API's request times per area (ms; every repetition of every round) */
+  kpi?: Partial<Record<KpiBenchArea, number[]>>;
+  /** the one-year window the KPI requests asked for (null: nothing certified) */
+  kpiWindow?: { from: string; to: string } | null;
 }
 
 export interface Stat {
@@ -50,6 +55,8 @@ export interface ScaleSummary {
   identical: boolean;
   /** per pipeline measurement: the share of its time its quality checks took (median over rounds) */
   qualityShare: Partial<Record<Measurement, number>>;
+  /** the KPI API for one year of data: per area, the request time (ms) over every repetition */
+  kpi: { window: { from: string; to: string } | null; ms: Partial<Record<KpiBenchArea, Stat>> };
   ratios: {
     pipelineOverIdeal: number;
     rowByRowOverPipelineRowsPerSecond: number;
@@ -102,6 +109,10 @@ export function summarize(all: readonly ScaleSamples[]): Summary {
       changedRows: stat(x.changedRows.flat()),
       identical: x.identical.length > 0 && x.identical.every(Boolean),
       qualityShare,
+      kpi: {
+        window: x.kpiWindow ?? null,
+        ms: Object.fromEntries(KPI_BENCH_AREAS.flatMap((a) => ((x.kpi?.[a]?.length ?? 0) > 0 ? [[a, stat(x.kpi![a]!)]] : []))),
+      },
       ratios: {
         pipelineOverIdeal: median(ms['full.pipeline']) / median(ms['full.ideal']),
         rowByRowOverPipelineRowsPerSecond: rowByRowRowsPerSecond.median / pipelineRowsPerSecond.median,
@@ -153,6 +164,11 @@ export function formatSummary(summary: Summary): string {
         `  ${pad(LABELS[m], 40)}${lpad(secs(st.median), 10)}${lpad(secs(st.min), 9)}${lpad(secs(st.max), 9)}${lpad(String(s.peakRssMB[m] ?? '-'), 13)}`,
       );
     }
+    const kpi = KPI_BENCH_AREAS.flatMap((a) => (s.kpi.ms[a] ? [`${a} ${(s.kpi.ms[a].median / 1000).toFixed(2)} s`] : []));
+    if (s.kpi.window && kpi.length > 0)
+      lines.push(
+        `  KPI API, one year (${s.kpi.window.from} to ${s.kpi.window.to}; median of ${s.kpi.ms.vendas?.n ?? 0} requests): ${kpi.join(', ')} (max ${secs(Math.max(...KPI_BENCH_AREAS.map((a) => s.kpi.ms[a]?.max ?? 0)))} s)`,
+      );
     lines.push(`  warehouse identical to the ideal's: ${s.identical ? 'yes' : 'NO'}`);
     lines.push(`  pipeline / ideal (full load): ${ratio(s.ratios.pipelineOverIdeal)}`);
     lines.push(

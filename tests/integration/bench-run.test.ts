@@ -68,6 +68,12 @@ if (!serverUrl) console.log('bench-run: TEST_POSTGRES_URL is not set; the end-to
       expect({ m, n: scale.ms[m]?.n, positive: scale.ms[m]?.median > 0, rss: scale.peakRssMB[m] > 0 }).toEqual({ m, n: 1, positive: true, rss: true });
     }
     expect(scale.ratios.pipelineOverIdeal).toBeGreaterThan(0);
+    // the KPI API's requests for the last year of certified data, timed on the pipeline's warehouse
+    expect(scale.kpi.window).toEqual({ from: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/), to: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) });
+    for (const area of ['vendas', 'metas', 'descontos', 'filtros']) {
+      expect({ area, n: scale.kpi.ms[area]?.n, positive: scale.kpi.ms[area]?.median > 0 }).toEqual({ area, n: 5, positive: true });
+    }
+    expect(r.output).toMatch(/KPI API, one year \(.*\): vendas \d+\.\d\d s, metas \d+\.\d\d s, descontos \d+\.\d\d s, filtros \d+\.\d\d s/);
 
     const [round] = json.scales[0].rounds;
     // the baseline re-created exactly the facts the set-based load wrote
