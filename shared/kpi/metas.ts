@@ -43,34 +43,59 @@ export function metasQueries(db: KpiDb, f: KpiFilters, ytd?: { from: string; to:
   };
 }
 
+/** Sums of target and realised per seller over `rows` (bigint units, exact), in seller order. */
+function perSellerOf(rows: readonly { vendedor_id: unknown; vendedor: string; meta: unknown; realizado: unknown }[]) {
+  const sellers = new Map<number, { vendedor: string; meta: bigint; realizado: bigint }>();
+  for (const r of rows) {
+    const id = Number(r.vendedor_id);
+    const s = sellers.get(id) ?? { vendedor: r.vendedor, meta: 0n, realizado: 0n };
+    s.meta += units(r.meta);
+    s.realizado += units(r.realizado);
+    sellers.set(id, s);
+  }
+  return [...sellers.entries()].sort(([a], [b]) => a - b);
+}
+
+/**
+ * One read of the view per request: the period's rows per seller and month (one pass over the
+ * view's realised sales) give the tiles, the sellers above or below target, the last month and,
+ * when the year to date lies inside the period, the year to date; the sums are the same exact
+ * decimal sums SQL would make (bigint units of 1/10,000). Only a year to date that starts before
+ * the period reads the view a second time.
+ */
 export async function metasData(db: KpiDb, f: KpiFilters): Promise<MetasData> {
   const q = metasQueries(db, f);
-  const [tiles, rows, sellers, last] = await Promise.all([
-    q.tiles.executeTakeFirst(),
-    q.porVendedorMes.execute(),
-    q.perSeller.execute(),
-    f.to === undefined ? q.lastMonth.executeTakeFirst() : Promise.resolve({ ano_mes: monthOfDate(f.to) }),
-  ]);
-  const meta = units(tiles?.meta);
-  const realizado = units(tiles?.realizado);
+  const rows = await q.porVendedorMes.execute();
+  let meta = 0n;
+  let realizado = 0n;
+  let lastMonth: string | null = null;
+  for (const r of rows) {
+    meta += units(r.meta);
+    realizado += units(r.realizado);
+    if (r.ano_mes !== null && r.ano_mes !== undefined && (lastMonth === null || r.ano_mes > lastMonth)) lastMonth = r.ano_mes;
+  }
+  if (f.to !== undefined) lastMonth = monthOfDate(f.to);
   let acima = 0;
   let abaixo = 0;
-  for (const s of sellers) {
-    const m = units(s.meta);
-    if (m <= 0n) continue;
-    if (units(s.realizado) >= m) acima++;
+  for (const [, s] of perSellerOf(rows)) {
+    if (s.meta <= 0n) continue;
+    if (s.realizado >= s.meta) acima++;
     else abaixo++;
   }
-  const lastMonth = last?.ano_mes ?? null;
   let acumuladoAno: MetasData['acumuladoAno'] = [];
   if (lastMonth) {
     const ano = Number(lastMonth.slice(0, 4));
-    const ytd = metasQueries(db, f, { from: `${ano}-01`, to: lastMonth }).acumuladoAno!;
-    acumuladoAno = (await ytd.execute()).map((r) => {
-      const m = units(r.meta);
-      const re = units(r.realizado);
-      return { vendedorId: Number(r.vendedor_id), vendedor: r.vendedor, ano, meta: money(m), realizado: money(re), atingimento: ratio(re, m) };
-    });
+    const ytd = { from: `${ano}-01`, to: lastMonth };
+    const inPeriod = f.from === undefined || monthOfDate(f.from) <= ytd.from;
+    const ytdRows = inPeriod ? rows.filter((r) => r.ano_mes >= ytd.from && r.ano_mes <= ytd.to) : await metasQueries(db, f, ytd).acumuladoAno!.execute();
+    acumuladoAno = perSellerOf(ytdRows).map(([vendedorId, s]) => ({
+      vendedorId,
+      vendedor: s.vendedor,
+      ano,
+      meta: money(s.meta),
+      realizado: money(s.realizado),
+      atingimento: ratio(s.realizado, s.meta),
+    }));
   }
   return {
     tiles: { meta: money(meta), realizado: money(realizado), atingimento: ratio(realizado, meta), vendedoresAcima: acima, vendedoresAbaixo: abaixo },

@@ -4,51 +4,62 @@ import { sql } from 'kysely';
 import type { KpiFilterOptions } from './contract.js';
 import type { KpiDb } from './views.js';
 
+/**
+ * Three passes over the certified views instead of five: the states with each state's first and
+ * last order day (the period is the smallest first and the largest last), the (category,
+ * campaign) pairs, and the sellers (of the sales or of the targets). The unknown members (id <= 0,
+ * state 'N/D') are left out of the lists here, not in SQL, so they still count for the period.
+ */
 export function filterOptionQueries(db: KpiDb) {
+  const day = (e: string) => sql<string | null>`cast(${sql.raw(e)}(${sql.ref('v.data_pedido')}) as varchar(10))`;
   return {
-    categorias: db
+    estados: db
       .selectFrom('dw.vw_vendas as v')
-      .select(['v.categoria_id', 'v.categoria'])
-      .where('v.categoria_id', '>', 0)
-      .groupBy(['v.categoria_id', 'v.categoria'])
-      .orderBy('v.categoria'),
-    estados: db.selectFrom('dw.vw_vendas as v').select('v.estado').where('v.estado', '<>', 'N/D').groupBy('v.estado').orderBy('v.estado'),
+      .select(['v.estado', day('min').as('from'), day('max').as('to')])
+      .groupBy('v.estado'),
+    categoriasCampanhas: db
+      .selectFrom('dw.vw_vendas as v')
+      .select(['v.categoria_id', 'v.categoria', 'v.campanha_id', 'v.campanha'])
+      .groupBy(['v.categoria_id', 'v.categoria', 'v.campanha_id', 'v.campanha']),
     vendedores: db
       .selectFrom('dw.vw_vendas as v')
       .select(['v.vendedor_id', 'v.vendedor'])
       .where('v.vendedor_id', '>', 0)
       .groupBy(['v.vendedor_id', 'v.vendedor'])
       .union(db.selectFrom('dw.vw_metas as m').select(['m.vendedor_id', 'm.vendedor']).where('m.vendedor_id', '>', 0).groupBy(['m.vendedor_id', 'm.vendedor'])),
-    campanhas: db
-      .selectFrom('dw.vw_vendas as v')
-      .select(['v.campanha_id', 'v.campanha'])
-      .where('v.campanha_id', '>', 0)
-      .groupBy(['v.campanha_id', 'v.campanha'])
-      .orderBy('v.campanha'),
-    periodo: db
-      .selectFrom('dw.vw_vendas as v')
-      .select([
-        sql<string | null>`cast(min(${sql.ref('v.data_pedido')}) as varchar(10))`.as('from'),
-        sql<string | null>`cast(max(${sql.ref('v.data_pedido')}) as varchar(10))`.as('to'),
-      ]),
   };
+}
+
+type Option = { id: number; nome: string };
+
+/** Distinct (id, name) pairs with id > 0. */
+function options(rows: readonly Record<string, unknown>[], id: string, nome: string): Option[] {
+  const seen = new Map<string, Option>();
+  for (const r of rows) {
+    const o = { id: Number(r[id]), nome: String(r[nome]) };
+    if (o.id > 0) seen.set(JSON.stringify([o.id, o.nome]), o);
+  }
+  return [...seen.values()];
 }
 
 export async function filterOptions(db: KpiDb): Promise<KpiFilterOptions> {
   const q = filterOptionQueries(db);
-  const [categorias, estados, vendedores, campanhas, periodo] = await Promise.all([
-    q.categorias.execute(),
-    q.estados.execute(),
-    q.vendedores.execute(),
-    q.campanhas.execute(),
-    q.periodo.executeTakeFirst(),
-  ]);
-  const byName = (a: { nome: string; id: number }, b: { nome: string; id: number }) => (a.nome < b.nome ? -1 : a.nome > b.nome ? 1 : a.id - b.id);
+  const [estados, pares, vendedores] = await Promise.all([q.estados.execute(), q.categoriasCampanhas.execute(), q.vendedores.execute()]);
+  const byName = (a: Option, b: Option) => (a.nome < b.nome ? -1 : a.nome > b.nome ? 1 : a.id - b.id);
+  let from: string | null = null;
+  let to: string | null = null;
+  for (const r of estados) {
+    if (r.from !== null && r.from !== undefined && (from === null || r.from < from)) from = r.from;
+    if (r.to !== null && r.to !== undefined && (to === null || r.to > to)) to = r.to;
+  }
   return {
-    categorias: categorias.map((r) => ({ id: Number(r.categoria_id), nome: r.categoria })).sort(byName),
-    estados: estados.map((r) => r.estado).sort(),
+    categorias: options(pares, 'categoria_id', 'categoria').sort(byName),
+    estados: estados
+      .map((r) => r.estado)
+      .filter((e) => e !== 'N/D')
+      .sort(),
     vendedores: vendedores.map((r) => ({ id: Number(r.vendedor_id), nome: r.vendedor })).sort(byName),
-    campanhas: campanhas.map((r) => ({ id: Number(r.campanha_id), nome: r.campanha })).sort(byName),
-    periodo: { from: periodo?.from ?? null, to: periodo?.to ?? null },
+    campanhas: options(pares, 'campanha_id', 'campanha').sort(byName),
+    periodo: { from, to },
   };
 }

@@ -33,24 +33,22 @@ export function vendasQueries(db: KpiDb, f: KpiFilters) {
   const base = () => db.selectFrom('dw.vw_vendas as v').$call(itemFilters(f));
   const liveRows = () => base().where('v.status', '<>', 'cancelado');
   return {
-    tiles: base().select([
-      sumLive('v.valor_bruto').as('receita_bruta'),
-      sumLive('v.valor_desconto').as('descontos'),
-      sumLive('v.valor_liquido').as('receita_liquida'),
-      sumLive('v.margem').as('margem'),
-      sql<number>`sum(case when ${live} then ${ref('v.quantidade')} end)`.as('itens'),
-      distinctOrders(live).as('pedidos'),
-      distinctOrders(cancelled).as('pedidos_cancelados'),
-      distinctOrders().as('pedidos_todos'),
-    ]),
-    porMes: liveRows()
+    // the tiles and the months in one pass: an order has one order date, so its items never
+    // straddle two months and distinct orders counted per month add up exactly to the period's;
+    // cancelled items are kept (the tiles count cancelled orders) and summed only when live, and a
+    // month with no live item is left out of porMes, as `where status <> 'cancelado'` would
+    porMes: base()
       .select([
         'v.ano_mes',
-        sumAll('v.valor_bruto').as('receita_bruta'),
-        sumAll('v.valor_desconto').as('descontos'),
-        sumAll('v.valor_liquido').as('receita_liquida'),
-        sumAll('v.margem').as('margem'),
-        distinctOrders().as('pedidos'),
+        sumLive('v.valor_bruto').as('receita_bruta'),
+        sumLive('v.valor_desconto').as('descontos'),
+        sumLive('v.valor_liquido').as('receita_liquida'),
+        sumLive('v.margem').as('margem'),
+        sql<number>`sum(case when ${live} then ${ref('v.quantidade')} end)`.as('itens'),
+        distinctOrders(live).as('pedidos'),
+        distinctOrders(cancelled).as('pedidos_cancelados'),
+        distinctOrders().as('pedidos_todos'),
+        sql<number>`count(case when ${live} then 1 end)`.as('linhas_vivas'),
       ])
       .groupBy('v.ano_mes')
       .orderBy('v.ano_mes'),
@@ -71,40 +69,42 @@ export function vendasQueries(db: KpiDb, f: KpiFilters) {
 
 export async function vendasData(db: KpiDb, f: KpiFilters): Promise<VendasData> {
   const q = vendasQueries(db, f);
-  const t = (await q.tiles.executeTakeFirst()) ?? {};
-  const tr = t as Record<string, unknown>;
-  const liquida = units(tr.receita_liquida);
-  const margem = units(tr.margem);
-  const pedidos = count(tr.pedidos);
-  const todos = count(tr.pedidos_todos);
-  const tiles = {
-    receitaBruta: money(units(tr.receita_bruta)),
-    descontos: money(units(tr.descontos)),
-    receitaLiquida: money(liquida),
-    pedidos,
-    itens: count(tr.itens),
-    ticketMedio: average(liquida, pedidos),
-    margem: money(margem),
-    margemPercentual: ratio(margem, liquida),
-    taxaCancelamento: ratio(BigInt(count(tr.pedidos_cancelados)), BigInt(todos)),
-  };
-  const [mes, cat, uf, vend, camp] = await Promise.all([
+  // every statement at once: the server works on them side by side
+  const [meses, cat, uf, vend, camp] = await Promise.all([
     q.porMes.execute(),
     q.porCategoria.execute(),
     q.porEstado.execute(),
     q.porVendedor.execute(),
     q.porCampanha.execute(),
   ]);
+  const sum = (column: 'receita_bruta' | 'descontos' | 'receita_liquida' | 'margem') => meses.reduce((n, r) => n + units(r[column]), 0n);
+  const total = (column: 'itens' | 'pedidos' | 'pedidos_cancelados' | 'pedidos_todos') => meses.reduce((n, r) => n + count(r[column]), 0);
+  const liquida = sum('receita_liquida');
+  const margem = sum('margem');
+  const pedidos = total('pedidos');
+  const tiles = {
+    receitaBruta: money(sum('receita_bruta')),
+    descontos: money(sum('descontos')),
+    receitaLiquida: money(liquida),
+    pedidos,
+    itens: total('itens'),
+    ticketMedio: average(liquida, pedidos),
+    margem: money(margem),
+    margemPercentual: ratio(margem, liquida),
+    taxaCancelamento: ratio(BigInt(total('pedidos_cancelados')), BigInt(total('pedidos_todos'))),
+  };
   return {
     tiles,
-    porMes: mes.map((r) => ({
-      mes: r.ano_mes,
-      receitaBruta: money(units(r.receita_bruta)),
-      descontos: money(units(r.descontos)),
-      receitaLiquida: money(units(r.receita_liquida)),
-      pedidos: count(r.pedidos),
-      margem: money(units(r.margem)),
-    })),
+    porMes: meses
+      .filter((r) => count(r.linhas_vivas) > 0)
+      .map((r) => ({
+        mes: r.ano_mes,
+        receitaBruta: money(units(r.receita_bruta)),
+        descontos: money(units(r.descontos)),
+        receitaLiquida: money(units(r.receita_liquida)),
+        pedidos: count(r.pedidos),
+        margem: money(units(r.margem)),
+      })),
     porCategoria: cat
       .map((r) => ({ categoriaId: Number(r.categoria_id), categoria: r.categoria, receitaLiquida: money(units(r.receita_liquida)), itens: count(r.itens) }))
       .sort(byRevenue((r) => r.categoriaId)),

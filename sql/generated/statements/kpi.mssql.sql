@@ -21,14 +21,9 @@
 select top(1) "run_id", "status", "finished_at" from "etl"."run" order by "started_at" desc, "run_id" desc
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: margem, pedido_id, quantidade, status, valor_bruto, valor_desconto, valor_liquido
+-- identity: select dw.vw_vendas; columns: ano_mes, margem, pedido_id, quantidade, status, valor_bruto, valor_desconto, valor_liquido
 -- parameters: none
-select cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_bruto" end) as varchar(40)) as "receita_bruta", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_desconto" end) as varchar(40)) as "descontos", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_liquido" end) as varchar(40)) as "receita_liquida", cast(sum(case when "v"."status" <> 'cancelado' then "v"."margem" end) as varchar(40)) as "margem", sum(case when "v"."status" <> 'cancelado' then "v"."quantidade" end) as "itens", count(distinct case when "v"."status" <> 'cancelado' then "v"."pedido_id" end) as "pedidos", count(distinct case when "v"."status" = 'cancelado' then "v"."pedido_id" end) as "pedidos_cancelados", count(distinct "v"."pedido_id") as "pedidos_todos" from "dw"."vw_vendas" as "v"
-
--- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: ano_mes, margem, pedido_id, status, valor_bruto, valor_desconto, valor_liquido
--- parameters: 1 (nvarchar)
-select "v"."ano_mes", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."status" <> @1 group by "v"."ano_mes" order by "v"."ano_mes"
+select "v"."ano_mes", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_bruto" end) as varchar(40)) as "receita_bruta", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_desconto" end) as varchar(40)) as "descontos", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_liquido" end) as varchar(40)) as "receita_liquida", cast(sum(case when "v"."status" <> 'cancelado' then "v"."margem" end) as varchar(40)) as "margem", sum(case when "v"."status" <> 'cancelado' then "v"."quantidade" end) as "itens", count(distinct case when "v"."status" <> 'cancelado' then "v"."pedido_id" end) as "pedidos", count(distinct case when "v"."status" = 'cancelado' then "v"."pedido_id" end) as "pedidos_cancelados", count(distinct "v"."pedido_id") as "pedidos_todos", count(case when "v"."status" <> 'cancelado' then 1 end) as "linhas_vivas" from "dw"."vw_vendas" as "v" group by "v"."ano_mes" order by "v"."ano_mes"
 
 -- vendasData (shared/kpi/vendas.ts)
 -- identity: select dw.vw_vendas; columns: categoria, categoria_id, quantidade, status, valor_liquido
@@ -51,14 +46,9 @@ select "v"."vendedor_id", "v"."vendedor", cast(sum("v"."valor_liquido") as varch
 select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos" from "dw"."vw_vendas" as "v" where "v"."status" <> @1 group by "v"."campanha_id", "v"."campanha"
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: data_pedido, margem, pedido_id, quantidade, status, valor_bruto, valor_desconto, valor_liquido
+-- identity: select dw.vw_vendas; columns: ano_mes, data_pedido, margem, pedido_id, quantidade, status, valor_bruto, valor_desconto, valor_liquido
 -- parameters: 1 (nvarchar)
-select cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_bruto" end) as varchar(40)) as "receita_bruta", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_desconto" end) as varchar(40)) as "descontos", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_liquido" end) as varchar(40)) as "receita_liquida", cast(sum(case when "v"."status" <> 'cancelado' then "v"."margem" end) as varchar(40)) as "margem", sum(case when "v"."status" <> 'cancelado' then "v"."quantidade" end) as "itens", count(distinct case when "v"."status" <> 'cancelado' then "v"."pedido_id" end) as "pedidos", count(distinct case when "v"."status" = 'cancelado' then "v"."pedido_id" end) as "pedidos_cancelados", count(distinct "v"."pedido_id") as "pedidos_todos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1
-
--- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: ano_mes, data_pedido, margem, pedido_id, status, valor_bruto, valor_desconto, valor_liquido
--- parameters: 2 (nvarchar x2)
-select "v"."ano_mes", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."status" <> @2 group by "v"."ano_mes" order by "v"."ano_mes"
+select "v"."ano_mes", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_bruto" end) as varchar(40)) as "receita_bruta", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_desconto" end) as varchar(40)) as "descontos", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_liquido" end) as varchar(40)) as "receita_liquida", cast(sum(case when "v"."status" <> 'cancelado' then "v"."margem" end) as varchar(40)) as "margem", sum(case when "v"."status" <> 'cancelado' then "v"."quantidade" end) as "itens", count(distinct case when "v"."status" <> 'cancelado' then "v"."pedido_id" end) as "pedidos", count(distinct case when "v"."status" = 'cancelado' then "v"."pedido_id" end) as "pedidos_cancelados", count(distinct "v"."pedido_id") as "pedidos_todos", count(case when "v"."status" <> 'cancelado' then 1 end) as "linhas_vivas" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 group by "v"."ano_mes" order by "v"."ano_mes"
 
 -- vendasData (shared/kpi/vendas.ts)
 -- identity: select dw.vw_vendas; columns: categoria, categoria_id, data_pedido, quantidade, status, valor_liquido
@@ -81,14 +71,9 @@ select "v"."vendedor_id", "v"."vendedor", cast(sum("v"."valor_liquido") as varch
 select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."status" <> @2 group by "v"."campanha_id", "v"."campanha"
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: data_pedido, margem, pedido_id, quantidade, status, valor_bruto, valor_desconto, valor_liquido
+-- identity: select dw.vw_vendas; columns: ano_mes, data_pedido, margem, pedido_id, quantidade, status, valor_bruto, valor_desconto, valor_liquido
 -- parameters: 1 (nvarchar)
-select cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_bruto" end) as varchar(40)) as "receita_bruta", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_desconto" end) as varchar(40)) as "descontos", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_liquido" end) as varchar(40)) as "receita_liquida", cast(sum(case when "v"."status" <> 'cancelado' then "v"."margem" end) as varchar(40)) as "margem", sum(case when "v"."status" <> 'cancelado' then "v"."quantidade" end) as "itens", count(distinct case when "v"."status" <> 'cancelado' then "v"."pedido_id" end) as "pedidos", count(distinct case when "v"."status" = 'cancelado' then "v"."pedido_id" end) as "pedidos_cancelados", count(distinct "v"."pedido_id") as "pedidos_todos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" <= @1
-
--- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: ano_mes, data_pedido, margem, pedido_id, status, valor_bruto, valor_desconto, valor_liquido
--- parameters: 2 (nvarchar x2)
-select "v"."ano_mes", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" <= @1 and "v"."status" <> @2 group by "v"."ano_mes" order by "v"."ano_mes"
+select "v"."ano_mes", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_bruto" end) as varchar(40)) as "receita_bruta", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_desconto" end) as varchar(40)) as "descontos", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_liquido" end) as varchar(40)) as "receita_liquida", cast(sum(case when "v"."status" <> 'cancelado' then "v"."margem" end) as varchar(40)) as "margem", sum(case when "v"."status" <> 'cancelado' then "v"."quantidade" end) as "itens", count(distinct case when "v"."status" <> 'cancelado' then "v"."pedido_id" end) as "pedidos", count(distinct case when "v"."status" = 'cancelado' then "v"."pedido_id" end) as "pedidos_cancelados", count(distinct "v"."pedido_id") as "pedidos_todos", count(case when "v"."status" <> 'cancelado' then 1 end) as "linhas_vivas" from "dw"."vw_vendas" as "v" where "v"."data_pedido" <= @1 group by "v"."ano_mes" order by "v"."ano_mes"
 
 -- vendasData (shared/kpi/vendas.ts)
 -- identity: select dw.vw_vendas; columns: categoria, categoria_id, data_pedido, quantidade, status, valor_liquido
@@ -116,14 +101,9 @@ select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_liquido") as varch
 select top(1) "v"."categoria_id" from "dw"."vw_vendas" as "v" where "v"."categoria_id" = @1
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: categoria_id, margem, pedido_id, quantidade, status, valor_bruto, valor_desconto, valor_liquido
+-- identity: select dw.vw_vendas; columns: ano_mes, categoria_id, margem, pedido_id, quantidade, status, valor_bruto, valor_desconto, valor_liquido
 -- parameters: 1 (int)
-select cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_bruto" end) as varchar(40)) as "receita_bruta", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_desconto" end) as varchar(40)) as "descontos", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_liquido" end) as varchar(40)) as "receita_liquida", cast(sum(case when "v"."status" <> 'cancelado' then "v"."margem" end) as varchar(40)) as "margem", sum(case when "v"."status" <> 'cancelado' then "v"."quantidade" end) as "itens", count(distinct case when "v"."status" <> 'cancelado' then "v"."pedido_id" end) as "pedidos", count(distinct case when "v"."status" = 'cancelado' then "v"."pedido_id" end) as "pedidos_cancelados", count(distinct "v"."pedido_id") as "pedidos_todos" from "dw"."vw_vendas" as "v" where "v"."categoria_id" = @1
-
--- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: ano_mes, categoria_id, margem, pedido_id, status, valor_bruto, valor_desconto, valor_liquido
--- parameters: 2 (int, nvarchar)
-select "v"."ano_mes", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."categoria_id" = @1 and "v"."status" <> @2 group by "v"."ano_mes" order by "v"."ano_mes"
+select "v"."ano_mes", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_bruto" end) as varchar(40)) as "receita_bruta", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_desconto" end) as varchar(40)) as "descontos", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_liquido" end) as varchar(40)) as "receita_liquida", cast(sum(case when "v"."status" <> 'cancelado' then "v"."margem" end) as varchar(40)) as "margem", sum(case when "v"."status" <> 'cancelado' then "v"."quantidade" end) as "itens", count(distinct case when "v"."status" <> 'cancelado' then "v"."pedido_id" end) as "pedidos", count(distinct case when "v"."status" = 'cancelado' then "v"."pedido_id" end) as "pedidos_cancelados", count(distinct "v"."pedido_id") as "pedidos_todos", count(case when "v"."status" <> 'cancelado' then 1 end) as "linhas_vivas" from "dw"."vw_vendas" as "v" where "v"."categoria_id" = @1 group by "v"."ano_mes" order by "v"."ano_mes"
 
 -- vendasData (shared/kpi/vendas.ts)
 -- identity: select dw.vw_vendas; columns: categoria, categoria_id, quantidade, status, valor_liquido
@@ -151,14 +131,9 @@ select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_liquido") as varch
 select top(1) "v"."estado" from "dw"."vw_vendas" as "v" where "v"."estado" = @1
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: estado, margem, pedido_id, quantidade, status, valor_bruto, valor_desconto, valor_liquido
+-- identity: select dw.vw_vendas; columns: ano_mes, estado, margem, pedido_id, quantidade, status, valor_bruto, valor_desconto, valor_liquido
 -- parameters: 1 (nvarchar)
-select cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_bruto" end) as varchar(40)) as "receita_bruta", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_desconto" end) as varchar(40)) as "descontos", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_liquido" end) as varchar(40)) as "receita_liquida", cast(sum(case when "v"."status" <> 'cancelado' then "v"."margem" end) as varchar(40)) as "margem", sum(case when "v"."status" <> 'cancelado' then "v"."quantidade" end) as "itens", count(distinct case when "v"."status" <> 'cancelado' then "v"."pedido_id" end) as "pedidos", count(distinct case when "v"."status" = 'cancelado' then "v"."pedido_id" end) as "pedidos_cancelados", count(distinct "v"."pedido_id") as "pedidos_todos" from "dw"."vw_vendas" as "v" where "v"."estado" = @1
-
--- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: ano_mes, estado, margem, pedido_id, status, valor_bruto, valor_desconto, valor_liquido
--- parameters: 2 (nvarchar x2)
-select "v"."ano_mes", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."estado" = @1 and "v"."status" <> @2 group by "v"."ano_mes" order by "v"."ano_mes"
+select "v"."ano_mes", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_bruto" end) as varchar(40)) as "receita_bruta", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_desconto" end) as varchar(40)) as "descontos", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_liquido" end) as varchar(40)) as "receita_liquida", cast(sum(case when "v"."status" <> 'cancelado' then "v"."margem" end) as varchar(40)) as "margem", sum(case when "v"."status" <> 'cancelado' then "v"."quantidade" end) as "itens", count(distinct case when "v"."status" <> 'cancelado' then "v"."pedido_id" end) as "pedidos", count(distinct case when "v"."status" = 'cancelado' then "v"."pedido_id" end) as "pedidos_cancelados", count(distinct "v"."pedido_id") as "pedidos_todos", count(case when "v"."status" <> 'cancelado' then 1 end) as "linhas_vivas" from "dw"."vw_vendas" as "v" where "v"."estado" = @1 group by "v"."ano_mes" order by "v"."ano_mes"
 
 -- vendasData (shared/kpi/vendas.ts)
 -- identity: select dw.vw_vendas; columns: categoria, categoria_id, estado, quantidade, status, valor_liquido
@@ -191,14 +166,9 @@ select top(1) "v"."vendedor_id" from "dw"."vw_vendas" as "v" where "v"."vendedor
 select top(1) "m"."vendedor_id" from "dw"."vw_metas" as "m" where "m"."vendedor_id" = @1
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: margem, pedido_id, quantidade, status, valor_bruto, valor_desconto, valor_liquido, vendedor_id
+-- identity: select dw.vw_vendas; columns: ano_mes, margem, pedido_id, quantidade, status, valor_bruto, valor_desconto, valor_liquido, vendedor_id
 -- parameters: 1 (int)
-select cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_bruto" end) as varchar(40)) as "receita_bruta", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_desconto" end) as varchar(40)) as "descontos", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_liquido" end) as varchar(40)) as "receita_liquida", cast(sum(case when "v"."status" <> 'cancelado' then "v"."margem" end) as varchar(40)) as "margem", sum(case when "v"."status" <> 'cancelado' then "v"."quantidade" end) as "itens", count(distinct case when "v"."status" <> 'cancelado' then "v"."pedido_id" end) as "pedidos", count(distinct case when "v"."status" = 'cancelado' then "v"."pedido_id" end) as "pedidos_cancelados", count(distinct "v"."pedido_id") as "pedidos_todos" from "dw"."vw_vendas" as "v" where "v"."vendedor_id" = @1
-
--- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: ano_mes, margem, pedido_id, status, valor_bruto, valor_desconto, valor_liquido, vendedor_id
--- parameters: 2 (int, nvarchar)
-select "v"."ano_mes", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."vendedor_id" = @1 and "v"."status" <> @2 group by "v"."ano_mes" order by "v"."ano_mes"
+select "v"."ano_mes", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_bruto" end) as varchar(40)) as "receita_bruta", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_desconto" end) as varchar(40)) as "descontos", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_liquido" end) as varchar(40)) as "receita_liquida", cast(sum(case when "v"."status" <> 'cancelado' then "v"."margem" end) as varchar(40)) as "margem", sum(case when "v"."status" <> 'cancelado' then "v"."quantidade" end) as "itens", count(distinct case when "v"."status" <> 'cancelado' then "v"."pedido_id" end) as "pedidos", count(distinct case when "v"."status" = 'cancelado' then "v"."pedido_id" end) as "pedidos_cancelados", count(distinct "v"."pedido_id") as "pedidos_todos", count(case when "v"."status" <> 'cancelado' then 1 end) as "linhas_vivas" from "dw"."vw_vendas" as "v" where "v"."vendedor_id" = @1 group by "v"."ano_mes" order by "v"."ano_mes"
 
 -- vendasData (shared/kpi/vendas.ts)
 -- identity: select dw.vw_vendas; columns: categoria, categoria_id, quantidade, status, valor_liquido, vendedor_id
@@ -226,14 +196,9 @@ select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_liquido") as varch
 select top(1) "v"."campanha_id" from "dw"."vw_vendas" as "v" where "v"."campanha_id" = @1
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: campanha_id, margem, pedido_id, quantidade, status, valor_bruto, valor_desconto, valor_liquido
+-- identity: select dw.vw_vendas; columns: ano_mes, campanha_id, margem, pedido_id, quantidade, status, valor_bruto, valor_desconto, valor_liquido
 -- parameters: 1 (int)
-select cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_bruto" end) as varchar(40)) as "receita_bruta", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_desconto" end) as varchar(40)) as "descontos", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_liquido" end) as varchar(40)) as "receita_liquida", cast(sum(case when "v"."status" <> 'cancelado' then "v"."margem" end) as varchar(40)) as "margem", sum(case when "v"."status" <> 'cancelado' then "v"."quantidade" end) as "itens", count(distinct case when "v"."status" <> 'cancelado' then "v"."pedido_id" end) as "pedidos", count(distinct case when "v"."status" = 'cancelado' then "v"."pedido_id" end) as "pedidos_cancelados", count(distinct "v"."pedido_id") as "pedidos_todos" from "dw"."vw_vendas" as "v" where "v"."campanha_id" = @1
-
--- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: ano_mes, campanha_id, margem, pedido_id, status, valor_bruto, valor_desconto, valor_liquido
--- parameters: 2 (int, nvarchar)
-select "v"."ano_mes", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."campanha_id" = @1 and "v"."status" <> @2 group by "v"."ano_mes" order by "v"."ano_mes"
+select "v"."ano_mes", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_bruto" end) as varchar(40)) as "receita_bruta", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_desconto" end) as varchar(40)) as "descontos", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_liquido" end) as varchar(40)) as "receita_liquida", cast(sum(case when "v"."status" <> 'cancelado' then "v"."margem" end) as varchar(40)) as "margem", sum(case when "v"."status" <> 'cancelado' then "v"."quantidade" end) as "itens", count(distinct case when "v"."status" <> 'cancelado' then "v"."pedido_id" end) as "pedidos", count(distinct case when "v"."status" = 'cancelado' then "v"."pedido_id" end) as "pedidos_cancelados", count(distinct "v"."pedido_id") as "pedidos_todos", count(case when "v"."status" <> 'cancelado' then 1 end) as "linhas_vivas" from "dw"."vw_vendas" as "v" where "v"."campanha_id" = @1 group by "v"."ano_mes" order by "v"."ano_mes"
 
 -- vendasData (shared/kpi/vendas.ts)
 -- identity: select dw.vw_vendas; columns: campanha_id, categoria, categoria_id, quantidade, status, valor_liquido
@@ -256,14 +221,9 @@ select "v"."vendedor_id", "v"."vendedor", cast(sum("v"."valor_liquido") as varch
 select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos" from "dw"."vw_vendas" as "v" where "v"."campanha_id" = @1 and "v"."status" <> @2 group by "v"."campanha_id", "v"."campanha"
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: campanha_id, categoria_id, data_pedido, estado, margem, pedido_id, quantidade, status, valor_bruto, valor_desconto, valor_liquido, vendedor_id
+-- identity: select dw.vw_vendas; columns: ano_mes, campanha_id, categoria_id, data_pedido, estado, margem, pedido_id, quantidade, status, valor_bruto, valor_desconto, valor_liquido, vendedor_id
 -- parameters: 6 (nvarchar x3, int x3)
-select cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_bruto" end) as varchar(40)) as "receita_bruta", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_desconto" end) as varchar(40)) as "descontos", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_liquido" end) as varchar(40)) as "receita_liquida", cast(sum(case when "v"."status" <> 'cancelado' then "v"."margem" end) as varchar(40)) as "margem", sum(case when "v"."status" <> 'cancelado' then "v"."quantidade" end) as "itens", count(distinct case when "v"."status" <> 'cancelado' then "v"."pedido_id" end) as "pedidos", count(distinct case when "v"."status" = 'cancelado' then "v"."pedido_id" end) as "pedidos_cancelados", count(distinct "v"."pedido_id") as "pedidos_todos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."data_pedido" <= @2 and "v"."categoria_id" = @3 and "v"."estado" = @4 and "v"."vendedor_id" = @5 and "v"."campanha_id" = @6
-
--- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: ano_mes, campanha_id, categoria_id, data_pedido, estado, margem, pedido_id, status, valor_bruto, valor_desconto, valor_liquido, vendedor_id
--- parameters: 7 (nvarchar x4, int x3)
-select "v"."ano_mes", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."data_pedido" <= @2 and "v"."categoria_id" = @3 and "v"."estado" = @4 and "v"."vendedor_id" = @5 and "v"."campanha_id" = @6 and "v"."status" <> @7 group by "v"."ano_mes" order by "v"."ano_mes"
+select "v"."ano_mes", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_bruto" end) as varchar(40)) as "receita_bruta", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_desconto" end) as varchar(40)) as "descontos", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_liquido" end) as varchar(40)) as "receita_liquida", cast(sum(case when "v"."status" <> 'cancelado' then "v"."margem" end) as varchar(40)) as "margem", sum(case when "v"."status" <> 'cancelado' then "v"."quantidade" end) as "itens", count(distinct case when "v"."status" <> 'cancelado' then "v"."pedido_id" end) as "pedidos", count(distinct case when "v"."status" = 'cancelado' then "v"."pedido_id" end) as "pedidos_cancelados", count(distinct "v"."pedido_id") as "pedidos_todos", count(case when "v"."status" <> 'cancelado' then 1 end) as "linhas_vivas" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."data_pedido" <= @2 and "v"."categoria_id" = @3 and "v"."estado" = @4 and "v"."vendedor_id" = @5 and "v"."campanha_id" = @6 group by "v"."ano_mes" order by "v"."ano_mes"
 
 -- vendasData (shared/kpi/vendas.ts)
 -- identity: select dw.vw_vendas; columns: campanha_id, categoria, categoria_id, data_pedido, estado, quantidade, status, valor_liquido, vendedor_id
@@ -286,29 +246,9 @@ select "v"."vendedor_id", "v"."vendedor", cast(sum("v"."valor_liquido") as varch
 select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."data_pedido" <= @2 and "v"."categoria_id" = @3 and "v"."estado" = @4 and "v"."vendedor_id" = @5 and "v"."campanha_id" = @6 and "v"."status" <> @7 group by "v"."campanha_id", "v"."campanha"
 
 -- metasData (shared/kpi/metas.ts)
--- identity: select dw.vw_metas; columns: realizado, valor_meta
--- parameters: none
-select cast(sum("m"."valor_meta") as varchar(40)) as "meta", cast(sum("m"."realizado") as varchar(40)) as "realizado" from "dw"."vw_metas" as "m"
-
--- metasData (shared/kpi/metas.ts)
 -- identity: select dw.vw_metas; columns: ano_mes, realizado, valor_meta, vendedor, vendedor_id
 -- parameters: none
 select "m"."vendedor_id", "m"."vendedor", "m"."ano_mes", cast("m"."valor_meta" as varchar(40)) as "meta", cast("m"."realizado" as varchar(40)) as "realizado" from "dw"."vw_metas" as "m" order by "m"."vendedor_id", "m"."ano_mes"
-
--- metasData (shared/kpi/metas.ts)
--- identity: select dw.vw_metas; columns: realizado, valor_meta, vendedor, vendedor_id
--- parameters: none
-select "m"."vendedor_id", "m"."vendedor", cast(sum("m"."valor_meta") as varchar(40)) as "meta", cast(sum("m"."realizado") as varchar(40)) as "realizado" from "dw"."vw_metas" as "m" group by "m"."vendedor_id", "m"."vendedor"
-
--- metasData (shared/kpi/metas.ts)
--- identity: select dw.vw_metas; columns: ano_mes
--- parameters: none
-select max("m"."ano_mes") as "ano_mes" from "dw"."vw_metas" as "m"
-
--- metasData (shared/kpi/metas.ts)
--- identity: select dw.vw_metas; columns: ano_mes, realizado, valor_meta
--- parameters: 1 (nvarchar)
-select cast(sum("m"."valor_meta") as varchar(40)) as "meta", cast(sum("m"."realizado") as varchar(40)) as "realizado" from "dw"."vw_metas" as "m" where "m"."ano_mes" >= @1
 
 -- metasData (shared/kpi/metas.ts)
 -- identity: select dw.vw_metas; columns: ano_mes, realizado, valor_meta, vendedor, vendedor_id
@@ -318,37 +258,7 @@ select "m"."vendedor_id", "m"."vendedor", "m"."ano_mes", cast("m"."valor_meta" a
 -- metasData (shared/kpi/metas.ts)
 -- identity: select dw.vw_metas; columns: ano_mes, realizado, valor_meta, vendedor, vendedor_id
 -- parameters: 1 (nvarchar)
-select "m"."vendedor_id", "m"."vendedor", cast(sum("m"."valor_meta") as varchar(40)) as "meta", cast(sum("m"."realizado") as varchar(40)) as "realizado" from "dw"."vw_metas" as "m" where "m"."ano_mes" >= @1 group by "m"."vendedor_id", "m"."vendedor"
-
--- metasData (shared/kpi/metas.ts)
--- identity: select dw.vw_metas; columns: ano_mes
--- parameters: 1 (nvarchar)
-select max("m"."ano_mes") as "ano_mes" from "dw"."vw_metas" as "m" where "m"."ano_mes" >= @1
-
--- metasData (shared/kpi/metas.ts)
--- identity: select dw.vw_metas; columns: ano_mes, realizado, valor_meta
--- parameters: 1 (nvarchar)
-select cast(sum("m"."valor_meta") as varchar(40)) as "meta", cast(sum("m"."realizado") as varchar(40)) as "realizado" from "dw"."vw_metas" as "m" where "m"."ano_mes" <= @1
-
--- metasData (shared/kpi/metas.ts)
--- identity: select dw.vw_metas; columns: ano_mes, realizado, valor_meta, vendedor, vendedor_id
--- parameters: 1 (nvarchar)
 select "m"."vendedor_id", "m"."vendedor", "m"."ano_mes", cast("m"."valor_meta" as varchar(40)) as "meta", cast("m"."realizado" as varchar(40)) as "realizado" from "dw"."vw_metas" as "m" where "m"."ano_mes" <= @1 order by "m"."vendedor_id", "m"."ano_mes"
-
--- metasData (shared/kpi/metas.ts)
--- identity: select dw.vw_metas; columns: ano_mes, realizado, valor_meta, vendedor, vendedor_id
--- parameters: 1 (nvarchar)
-select "m"."vendedor_id", "m"."vendedor", cast(sum("m"."valor_meta") as varchar(40)) as "meta", cast(sum("m"."realizado") as varchar(40)) as "realizado" from "dw"."vw_metas" as "m" where "m"."ano_mes" <= @1 group by "m"."vendedor_id", "m"."vendedor"
-
--- metasData (shared/kpi/metas.ts)
--- identity: select dw.vw_metas; columns: ano_mes, realizado, valor_meta, vendedor, vendedor_id
--- parameters: 2 (nvarchar x2)
-select "m"."vendedor_id", "m"."vendedor", cast(sum("m"."valor_meta") as varchar(40)) as "meta", cast(sum("m"."realizado") as varchar(40)) as "realizado" from "dw"."vw_metas" as "m" where "m"."ano_mes" >= @1 and "m"."ano_mes" <= @2 group by "m"."vendedor_id", "m"."vendedor" order by "m"."vendedor_id"
-
--- metasData (shared/kpi/metas.ts)
--- identity: select dw.vw_metas; columns: realizado, valor_meta, vendedor_id
--- parameters: 1 (int)
-select cast(sum("m"."valor_meta") as varchar(40)) as "meta", cast(sum("m"."realizado") as varchar(40)) as "realizado" from "dw"."vw_metas" as "m" where "m"."vendedor_id" = @1
 
 -- metasData (shared/kpi/metas.ts)
 -- identity: select dw.vw_metas; columns: ano_mes, realizado, valor_meta, vendedor, vendedor_id
@@ -356,34 +266,9 @@ select cast(sum("m"."valor_meta") as varchar(40)) as "meta", cast(sum("m"."reali
 select "m"."vendedor_id", "m"."vendedor", "m"."ano_mes", cast("m"."valor_meta" as varchar(40)) as "meta", cast("m"."realizado" as varchar(40)) as "realizado" from "dw"."vw_metas" as "m" where "m"."vendedor_id" = @1 order by "m"."vendedor_id", "m"."ano_mes"
 
 -- metasData (shared/kpi/metas.ts)
--- identity: select dw.vw_metas; columns: realizado, valor_meta, vendedor, vendedor_id
--- parameters: 1 (int)
-select "m"."vendedor_id", "m"."vendedor", cast(sum("m"."valor_meta") as varchar(40)) as "meta", cast(sum("m"."realizado") as varchar(40)) as "realizado" from "dw"."vw_metas" as "m" where "m"."vendedor_id" = @1 group by "m"."vendedor_id", "m"."vendedor"
-
--- metasData (shared/kpi/metas.ts)
--- identity: select dw.vw_metas; columns: ano_mes, vendedor_id
--- parameters: 1 (int)
-select max("m"."ano_mes") as "ano_mes" from "dw"."vw_metas" as "m" where "m"."vendedor_id" = @1
-
--- metasData (shared/kpi/metas.ts)
--- identity: select dw.vw_metas; columns: ano_mes, realizado, valor_meta, vendedor_id
--- parameters: 3 (nvarchar x2, int)
-select cast(sum("m"."valor_meta") as varchar(40)) as "meta", cast(sum("m"."realizado") as varchar(40)) as "realizado" from "dw"."vw_metas" as "m" where "m"."ano_mes" >= @1 and "m"."ano_mes" <= @2 and "m"."vendedor_id" = @3
-
--- metasData (shared/kpi/metas.ts)
 -- identity: select dw.vw_metas; columns: ano_mes, realizado, valor_meta, vendedor, vendedor_id
 -- parameters: 3 (nvarchar x2, int)
 select "m"."vendedor_id", "m"."vendedor", "m"."ano_mes", cast("m"."valor_meta" as varchar(40)) as "meta", cast("m"."realizado" as varchar(40)) as "realizado" from "dw"."vw_metas" as "m" where "m"."ano_mes" >= @1 and "m"."ano_mes" <= @2 and "m"."vendedor_id" = @3 order by "m"."vendedor_id", "m"."ano_mes"
-
--- metasData (shared/kpi/metas.ts)
--- identity: select dw.vw_metas; columns: ano_mes, realizado, valor_meta, vendedor, vendedor_id
--- parameters: 3 (nvarchar x2, int)
-select "m"."vendedor_id", "m"."vendedor", cast(sum("m"."valor_meta") as varchar(40)) as "meta", cast(sum("m"."realizado") as varchar(40)) as "realizado" from "dw"."vw_metas" as "m" where "m"."ano_mes" >= @1 and "m"."ano_mes" <= @2 and "m"."vendedor_id" = @3 group by "m"."vendedor_id", "m"."vendedor"
-
--- metasData (shared/kpi/metas.ts)
--- identity: select dw.vw_metas; columns: ano_mes, realizado, valor_meta, vendedor, vendedor_id
--- parameters: 3 (nvarchar x2, int)
-select "m"."vendedor_id", "m"."vendedor", cast(sum("m"."valor_meta") as varchar(40)) as "meta", cast(sum("m"."realizado") as varchar(40)) as "realizado" from "dw"."vw_metas" as "m" where "m"."ano_mes" >= @1 and "m"."ano_mes" <= @2 and "m"."vendedor_id" = @3 group by "m"."vendedor_id", "m"."vendedor" order by "m"."vendedor_id"
 
 -- descontosData (shared/kpi/descontos.ts)
 -- identity: select dw.vw_descontos; columns: campanha, campanha_custo, campanha_id, margem, status, valor_desconto, valor_liquido
@@ -466,26 +351,16 @@ select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_desconto") as varc
 select "v"."faixa_desconto", cast(sum("v"."valor_desconto") as varchar(40)) as "desconto", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."data_pedido" <= @2 and "v"."categoria_id" = @3 and "v"."estado" = @4 and "v"."vendedor_id" = @5 and "v"."campanha_id" = @6 and "v"."status" <> @7 group by "v"."faixa_desconto"
 
 -- filterOptions (shared/kpi/options.ts)
--- identity: select dw.vw_vendas; columns: categoria, categoria_id
--- parameters: 1 (int)
-select "v"."categoria_id", "v"."categoria" from "dw"."vw_vendas" as "v" where "v"."categoria_id" > @1 group by "v"."categoria_id", "v"."categoria" order by "v"."categoria"
+-- identity: select dw.vw_vendas; columns: data_pedido, estado
+-- parameters: none
+select "v"."estado", cast(min("v"."data_pedido") as varchar(10)) as "from", cast(max("v"."data_pedido") as varchar(10)) as "to" from "dw"."vw_vendas" as "v" group by "v"."estado"
 
 -- filterOptions (shared/kpi/options.ts)
--- identity: select dw.vw_vendas; columns: estado
--- parameters: 1 (nvarchar)
-select "v"."estado" from "dw"."vw_vendas" as "v" where "v"."estado" <> @1 group by "v"."estado" order by "v"."estado"
+-- identity: select dw.vw_vendas; columns: campanha, campanha_id, categoria, categoria_id
+-- parameters: none
+select "v"."categoria_id", "v"."categoria", "v"."campanha_id", "v"."campanha" from "dw"."vw_vendas" as "v" group by "v"."categoria_id", "v"."categoria", "v"."campanha_id", "v"."campanha"
 
 -- filterOptions (shared/kpi/options.ts)
 -- identity: select dw.vw_vendas; tables: dw.vw_metas; columns: vendedor, vendedor_id
 -- parameters: 2 (int x2)
 select "v"."vendedor_id", "v"."vendedor" from "dw"."vw_vendas" as "v" where "v"."vendedor_id" > @1 group by "v"."vendedor_id", "v"."vendedor" union select "m"."vendedor_id", "m"."vendedor" from "dw"."vw_metas" as "m" where "m"."vendedor_id" > @2 group by "m"."vendedor_id", "m"."vendedor"
-
--- filterOptions (shared/kpi/options.ts)
--- identity: select dw.vw_vendas; columns: campanha, campanha_id
--- parameters: 1 (int)
-select "v"."campanha_id", "v"."campanha" from "dw"."vw_vendas" as "v" where "v"."campanha_id" > @1 group by "v"."campanha_id", "v"."campanha" order by "v"."campanha"
-
--- filterOptions (shared/kpi/options.ts)
--- identity: select dw.vw_vendas; columns: data_pedido
--- parameters: none
-select cast(min("v"."data_pedido") as varchar(10)) as "from", cast(max("v"."data_pedido") as varchar(10)) as "to" from "dw"."vw_vendas" as "v"
