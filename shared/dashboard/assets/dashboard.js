@@ -404,13 +404,14 @@
 
   function renderChart(container, panel, rows) {
     const chart = panel.chart;
+    const categories = rows.map((row) => categoryLabel(chart, row));
+    // many bars or long names: horizontal bars, one line per bar, as tall as they need (set before
+    // echarts.init, which takes the container's size at that moment)
+    const horizontal = chart.kind === 'bar' && (rows.length > 6 || categories.some((c) => c.length > 14));
+    if (horizontal) container.style.height = Math.max(320, 26 * rows.length + 70) + 'px';
     const instance = echarts.init(container, null, { renderer: 'svg', locale: 'EN' });
     const valueFormat = chart.ratio ? (v) => ratioFormat.format(v) : (v) => moneyFormat.format(v);
     const axisFormat = chart.ratio ? (v) => ratioFormat.format(v) : (v) => moneyCompact.format(v);
-    const categories = rows.map((row) => categoryLabel(chart, row));
-    // many bars or long names: horizontal bars, one line per bar, as tall as they need
-    const horizontal = chart.kind === 'bar' && (rows.length > 6 || categories.some((c) => c.length > 14));
-    if (horizontal) container.style.height = Math.max(320, 26 * rows.length + 70) + 'px';
     const categoryAxis = {
       type: 'category',
       data: horizontal ? categories.slice().reverse() : categories,
