@@ -2,13 +2,13 @@
 // Functions host may freeze the process right after), report a queue message's failed last
 // delivery (it goes to <queue>-poison), and give a run that could not even start (its database
 // or storage unreachable) a run id and its final failure, so the alert still fires.
-import { createTeamsNotifier } from '../alerts/teams-notifier.js';
 import { loadSettings } from '../config/settings.js';
 import { flushTelemetry, telemetrySink } from '../telemetry/app-insights.js';
 import type { Logger } from '../telemetry/logger.js';
 import { errorOf, messagePoisoned, runFailed } from '../telemetry/run-telemetry.js';
 import { deliveryOf } from './messages.js';
 import { newRunId, type RunKind } from './run-audit.js';
+import { processTelemetry } from './runtime.js';
 
 // what a message says about its run, if it says anything readable (it may be malformed)
 const field = (message: unknown, name: 'runId' | 'kind'): string | undefined => {
@@ -64,6 +64,9 @@ async function runCouldNotStart(log: Logger, kind: RunKind, error: unknown): Pro
   } catch {
     // the settings themselves may be what is wrong: the alert still goes to telemetry and the log
   }
-  const telemetry = { sink: await telemetrySink(log), teams: createTeamsNotifier(url, { log }) };
-  await runFailed({ log, telemetry }, { runId, kind, startedAt: new Date() }, { step: 'start', error, reason: 'the run could not start' });
+  await runFailed(
+    { log, telemetry: await processTelemetry(log, url) },
+    { runId, kind, startedAt: new Date() },
+    { step: 'start', error, reason: 'the run could not start' },
+  );
 }

@@ -8,17 +8,23 @@ import { QueueSender } from '../storage/queues.js';
 import { createTeamsNotifier, type TeamsNotifier } from '../alerts/teams-notifier.js';
 import { telemetrySink } from '../telemetry/app-insights.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { Telemetry } from '../telemetry/run-telemetry.js';
 import type { PipelineContext } from './context.js';
 import type { Delivery } from './messages.js';
 
 // one notifier per process: its once-per-run memory must outlive an invocation
 let teams: TeamsNotifier | undefined;
 
+/** This process's telemetry: the Application Insights sink and the Teams notifier (each off when not configured). */
+export async function processTelemetry(log: Logger, teamsWebhookUrl: string): Promise<Telemetry> {
+  teams ??= createTeamsNotifier(teamsWebhookUrl, { log });
+  return { sink: await telemetrySink(log), teams };
+}
+
 /** `delivery`: a queue trigger's attempt (dequeueCount), so a load's last attempt gives its run up. */
 export async function pipelineContext(log: Logger, delivery?: Delivery): Promise<PipelineContext> {
   const settings = loadSettings();
   const [oltp, dw] = await Promise.all([getOltpDatabase(), getWarehouseDatabase()]);
-  teams ??= createTeamsNotifier(settings.ALERT_TEAMS_WEBHOOK_URL, { log });
   return {
     settings,
     oltp,
@@ -26,7 +32,7 @@ export async function pipelineContext(log: Logger, delivery?: Delivery): Promise
     store: BatchStore.fromConnectionString(settings.AzureWebJobsStorage, settings.BLOB_CONTAINER),
     queues: QueueSender.fromConnectionString(settings.AzureWebJobsStorage),
     log,
-    telemetry: { sink: await telemetrySink(log), teams },
+    telemetry: await processTelemetry(log, settings.ALERT_TEAMS_WEBHOOK_URL),
     ...(delivery ? { delivery } : {}),
   };
 }

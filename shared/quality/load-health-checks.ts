@@ -27,7 +27,8 @@ export const REJECTED_ROWS: FailingRowsDef = {
 };
 
 /** The newest watermark: data is complete up to its high_water on the source's clock. */
-const newestWatermark = (db: Kysely<WarehouseTables>) =>
+/** The newest watermark (the freshness check's, and the freshness lag telemetry reports). */
+export const newestWatermark = (db: Kysely<WarehouseTables>) =>
   firstRows(db, db.selectFrom('etl.watermark').select(['entity', 'high_water']).orderBy('high_water', 'desc').orderBy('entity'), 1);
 
 const MINUTE_MS = 60_000;

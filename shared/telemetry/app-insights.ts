@@ -11,7 +11,8 @@ import type { Logger } from './logger.js';
 export interface TelemetrySink {
   readonly enabled: boolean;
   event<E extends EventName>(name: E, properties: EventProperties<E>, measurements?: EventMeasurements<E>): void;
-  exception(error: unknown, properties: Record<string, string>): void;
+  /** properties left undefined are not sent */
+  exception(error: unknown, properties: Record<string, string | undefined>): void;
   metric(name: MetricName, value: number, properties: Record<string, string>): void;
   /** sends what is queued; resolves within FLUSH_TIMEOUT_MS whatever the endpoint does */
   flush(): Promise<void>;
@@ -74,7 +75,9 @@ export function clientSink(client: Client, log: Pick<Logger, 'warn'>, flushTimeo
     event: (name, properties, measurements) =>
       guard(name, () => client.trackEvent({ name, properties: defined(properties), measurements: defined(measurements ?? {}) })),
     exception: (error, properties) =>
-      guard('exception', () => client.trackException({ exception: error instanceof Error ? error : new Error(String(error)), properties })),
+      guard('exception', () =>
+        client.trackException({ exception: error instanceof Error ? error : new Error(String(error)), properties: defined(properties) }),
+      ),
     metric: (name, value, properties) => guard(name, () => client.trackMetric({ name, value, properties })),
     flush: async () => {
       const inTime = await within(

@@ -6,10 +6,13 @@
 // Everything here is best effort: it never throws into the pipeline.
 import { alertSummaryLine, type FinalFailureAlert } from '../alerts/alert.js';
 import type { TeamsNotifier } from '../alerts/teams-notifier.js';
-import { firstRows, readClock } from '../db/portable-sql.js';
+import { readClock } from '../db/portable-sql.js';
 import type { Database } from '../db/database.js';
 import type { OltpTables, WarehouseTables } from '../db/schema/index.js';
-import type { QualityGateError } from '../quality/gate.js';
+import { QualityGateError } from '../quality/gate.js';
+import { newestWatermark } from '../quality/load-health-checks.js';
+import { blockingFailures } from '../quality/runner.js';
+import { errorText } from '../pipeline/run-audit.js';
 import { NO_TELEMETRY_SINK, type TelemetrySink } from './app-insights.js';
 import { EVENTS, jobOf, METRICS, type EventMeasurements } from './events.js';
 import type { Logger } from './logger.js';
@@ -53,18 +56,13 @@ const runProperties = (run: RunRef) => ({
 
 /** The error as telemetry and alerts carry it: class and message, secrets removed. */
 export function errorOf(error: unknown): { error: string; errorClass: string } {
-  const errorClass = error instanceof Error ? error.name : typeof error;
-  const message = error instanceof Error ? error.message : String(error);
-  return { error: redact(`${errorClass}: ${message}`).slice(0, 2000), errorClass };
+  return { error: redact(errorText(error)).slice(0, 2000), errorClass: error instanceof Error ? error.name : typeof error };
 }
-
-const isGateError = (e: unknown): e is QualityGateError => e instanceof Error && e.name === 'QualityGateError' && 'results' in e;
 
 /** The failing checks of a quality gate error (names, comma-separated), or undefined. */
 const failedChecks = (e: unknown): string | undefined =>
-  isGateError(e)
-    ? e.results
-        .filter((r) => r.status === 'failed' || r.status === 'error')
+  e instanceof QualityGateError
+    ? blockingFailures(e.results)
         .map((r) => r.name)
         .join(', ') || undefined
     : undefined;
@@ -134,12 +132,7 @@ export async function runSucceeded(
 
 /** Minutes between the source's clock and the newest watermark (null before the first load). */
 async function freshnessLagMinutes(oltp: Database<OltpTables>, dw: Database<WarehouseTables>): Promise<number | null> {
-  // the freshness check's own query (shared/quality/load-health-checks.ts), so its T-SQL is in the golden set
-  const newest = await firstRows(
-    dw.db,
-    dw.db.selectFrom('etl.watermark').select(['entity', 'high_water']).orderBy('high_water', 'desc').orderBy('entity'),
-    1,
-  ).executeTakeFirst();
+  const newest = await newestWatermark(dw.db).executeTakeFirst();
   if (!newest) return null;
   const clock = await readClock(oltp.db);
   return Math.round((clock.getTime() - new Date(newest.high_water).getTime()) / 6000) / 10;
@@ -184,8 +177,8 @@ export async function runFailed(scope: TelemetryScope, run: RunRef, failure: Fin
     { ...props, error: check ? `QualityGateError: ${check}` : error, errorClass, check, final: 'true', reason: failure.reason },
     measurements,
   );
-  if (isGateError(failure.error))
-    for (const r of failure.error.results.filter((x) => x.status === 'failed' || x.status === 'error'))
+  if (failure.error instanceof QualityGateError)
+    for (const r of blockingFailures(failure.error.results))
       sink.event(EVENTS.qualityGateFailed, {
         ...runProperties(run),
         check: r.name,
@@ -195,7 +188,7 @@ export async function runFailed(scope: TelemetryScope, run: RunRef, failure: Fin
         expected: r.expected.slice(0, 1000),
         error,
       });
-  sink.exception(failure.error, { ...props, error, final: 'true' } as Record<string, string>);
+  sink.exception(failure.error, { ...props, error, final: 'true' });
   const alert: FinalFailureAlert = {
     job: jobOf(run.kind),
     runId: run.runId,
@@ -222,5 +215,5 @@ export function messagePoisoned(sink: TelemetrySink, poisoned: { queue: string; 
     final: 'true',
   };
   sink.event(EVENTS.messagePoisoned, props);
-  sink.exception(poisoned.error, Object.fromEntries(Object.entries(props).filter(([, v]) => v !== undefined)) as Record<string, string>);
+  sink.exception(poisoned.error, props);
 }

@@ -10,7 +10,7 @@ export interface Captured {
   log: Logger;
   events: { name: string; properties: Record<string, string | undefined>; measurements: Record<string, number | undefined> }[];
   metrics: { name: string; value: number; properties: Record<string, string> }[];
-  exceptions: { error: unknown; properties: Record<string, string> }[];
+  exceptions: { error: unknown; properties: Record<string, string | undefined> }[];
   alertLines: string[];
   posts: FinalFailureAlert[];
   named(name: string): Captured['events'];
