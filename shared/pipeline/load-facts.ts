@@ -83,7 +83,7 @@ export async function loadFacts(ctx: PipelineContext, message: LoadMessage): Pro
     await finishRun(dw.db, runId, 'succeeded', undefined, { steps: run?.steps, ...extras, quality: qualitySummary(quality), certifiedTo });
     await releaseLease(dw.db, opened.holder);
     released = true;
-    await reportRunSucceeded(ctx, runId, certifiedTo);
+    if (run) await reportRunSucceeded(ctx, run, certifiedTo);
     log.info('run succeeded', {
       runId,
       steps: run?.steps.map((s) => ({

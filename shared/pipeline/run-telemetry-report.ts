@@ -60,16 +60,13 @@ export async function reportLoadFailure(
   }
 }
 
-/** After the run succeeded: its event and metrics (nothing is read when telemetry is off). Never throws. */
-export async function reportRunSucceeded(ctx: PipelineContext, runId: string, certifiedTo: Date | null): Promise<void> {
+/** After the run succeeded: its event and metrics, from the report the fact load read to close the run. Never throws. */
+export async function reportRunSucceeded(ctx: PipelineContext, report: RunReport, certifiedTo: Date | null, finishedAt = new Date()): Promise<void> {
   if (!ctx.telemetry?.sink.enabled) return;
   try {
-    const report = await readRunReport(ctx.dw.db, runId);
-    if (!report) return;
-    const finishedAt = report.finishedAt ? new Date(report.finishedAt) : new Date();
     await runSucceeded(ctx, runRef(report.runId, report.kind, report), { ...runCounts(report, finishedAt), finishedAt, certifiedTo });
   } catch (e) {
-    ctx.log.warn('could not report the run to telemetry', { runId, error: errorText(e) });
+    ctx.log.warn('could not report the run to telemetry', { runId: report.runId, error: errorText(e) });
   }
 }
 
