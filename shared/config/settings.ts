@@ -125,6 +125,9 @@ const schema = z.object({
 
 export type Settings = z.output<typeof schema>;
 
+/** Every setting the app reads, by name (for the deployment checks: each is set by infra/ or has a safe default). */
+export const SETTING_NAMES: readonly string[] = Object.keys(schema.shape);
+
 export class SettingsError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
