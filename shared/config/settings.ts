@@ -1,8 +1,15 @@
 // Application settings, read once from environment variables. The names are the ones Azure
 // Functions app settings and local.settings.json "Values" use, so the same code runs locally
-// and on Azure. Every setting is documented in local.settings.example.json and README.md.
+// and on Azure. Every setting is documented in local.settings.example.json and README.md, but the
+// identity-based storage settings, which only Azure uses: docs/azure-settings.md.
+//
+// Locally every setting has a zero-setup default (embedded PGlite, the Azurite emulator). In
+// Azure (WEBSITE_SITE_NAME set, see azure.ts) those defaults are errors: a deployment that forgot
+// a setting stops at start naming it, instead of running on an empty embedded database.
 import { z } from 'zod';
 import { CONNECTION_FORMATS, ConnectionStringError, parseConnectionString, type ConnectionTarget } from '../db/connection-string.js';
+import { IDENTITY_STORAGE_SETTINGS, StorageSettingsError, storageAccount, type StorageAccount } from '../storage/storage-account.js';
+import { azureSettingProblems, runningInAzure } from './azure.js';
 
 const connection = (name: string, fallback: string) =>
   z
@@ -46,16 +53,32 @@ const dateSetting = (fallback: string) =>
     .refine((v) => utcDay(v) !== null, { message: 'expected a date as YYYY-MM-DD, e.g. 2000-01-01' })
     .transform((v) => utcDay(v)!);
 
+/** An optional text setting: trimmed, blank = unset. */
+const optionalText = () =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+/** The identity-based storage settings (storage-account.ts checks how they combine). */
+const identityStorage = Object.fromEntries(IDENTITY_STORAGE_SETTINGS.map((name) => [name, optionalText()])) as Record<
+  (typeof IDENTITY_STORAGE_SETTINGS)[number],
+  ReturnType<typeof optionalText>
+>;
+
 const schema = z.object({
   OLTP_CONNECTION_STRING: connection('OLTP_CONNECTION_STRING', 'pglite:.data/local'),
   DW_CONNECTION_STRING: connection('DW_CONNECTION_STRING', 'pglite:.data/local'),
-  AzureWebJobsStorage: z
-    .string()
-    .optional()
-    .transform((v) => (v === undefined || v.trim() === '' ? 'UseDevelopmentStorage=true' : v.trim()))
-    .refine((v) => v === 'UseDevelopmentStorage=true' || /(^|;)\s*(AccountName|BlobEndpoint)\s*=/i.test(v), {
-      message: "expected 'UseDevelopmentStorage=true' or an Azure Storage connection string (DefaultEndpointsProtocol=...;AccountName=...;AccountKey=...)",
-    }),
+  /** a connection string; unset with no identity-based settings: 'UseDevelopmentStorage=true' (loadSettings fills it in) */
+  AzureWebJobsStorage: optionalText().refine(
+    (v) => v === undefined || v === 'UseDevelopmentStorage=true' || /(^|;)\s*(AccountName|BlobEndpoint)\s*=/i.test(v),
+    {
+      message:
+        "expected 'UseDevelopmentStorage=true' or an Azure Storage connection string (DefaultEndpointsProtocol=...;AccountName=...;AccountKey=...), " +
+        'or nothing with the identity-based AzureWebJobsStorage__accountName',
+    },
+  ),
+  ...identityStorage,
   APPLICATIONINSIGHTS_CONNECTION_STRING: z
     .string()
     .optional()
@@ -123,7 +146,12 @@ const schema = z.object({
     .transform((v) => v.trim()),
 });
 
-export type Settings = z.output<typeof schema>;
+export type Settings = z.output<typeof schema> & {
+  /** WEBSITE_SITE_NAME is set: the app runs in Azure (no embedded defaults, no DDL: see azure.ts) */
+  inAzure: boolean;
+  /** where the blobs and queues live and how the app authenticates there (storage-account.ts) */
+  storage: StorageAccount;
+};
 
 /** Every setting the app reads, by name (for the deployment checks: each is set by infra/ or has a safe default). */
 export const SETTING_NAMES: readonly string[] = Object.keys(schema.shape);
@@ -135,9 +163,29 @@ export class SettingsError extends Error {
   }
 }
 
-/** Reads and validates settings. Throws SettingsError naming each bad setting, never its value. */
+/**
+ * Reads and validates settings. Throws SettingsError naming each bad setting, never its value:
+ * malformed values, a storage combination that cannot work, and in Azure a setting left to its
+ * local default.
+ */
 export function loadSettings(env: Record<string, string | undefined> = process.env): Settings {
   const result = schema.safeParse(env);
-  if (result.success) return result.data;
-  throw new SettingsError(result.error.issues.map((i) => `${i.path.join('.') || '(settings)'}: ${i.message}`));
+  const problems = result.success ? [] : result.error.issues.map((i) => `${i.path.join('.') || '(settings)'}: ${i.message}`);
+  let storage: StorageAccount | undefined;
+  try {
+    storage = storageAccount(env);
+  } catch (e) {
+    if (!(e instanceof StorageSettingsError)) throw e;
+    problems.push(e.message);
+  }
+  const inAzure = runningInAzure(env);
+  if (inAzure && storage) {
+    // a setting already reported as malformed is not reported twice
+    const named = (p: string) => p.slice(0, p.indexOf(':'));
+    const reported = new Set(problems.map(named));
+    problems.push(...azureSettingProblems(env, storage).filter((p) => !reported.has(named(p))));
+  }
+  if (!result.success || !storage || problems.length > 0) throw new SettingsError(problems);
+  const AzureWebJobsStorage = result.data.AzureWebJobsStorage ?? (storage.kind === 'connection-string' ? storage.connectionString : undefined);
+  return { ...result.data, AzureWebJobsStorage, inAzure, storage };
 }

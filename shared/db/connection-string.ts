@@ -11,8 +11,8 @@ export type ConnectionTarget =
 
 export const CONNECTION_FORMATS =
   "'pglite:<folder>' or 'pglite:memory', 'postgres://user:password@host:port/database', " +
-  "or a SQL Server connection string ('Server=tcp:host,1433;Database=db;User Id=...;Password=...;Encrypt=true' " +
-  "or 'mssql://user:password@host:port/database')";
+  "or a SQL Server connection string ('Server=tcp:host,1433;Database=db;User Id=...;Password=...;Encrypt=true', " +
+  "'Server=tcp:host,1433;Database=db;Authentication=Active Directory Managed Identity' or 'mssql://user:password@host:port/database')";
 
 export class ConnectionStringError extends Error {}
 
@@ -44,6 +44,7 @@ export function parseConnectionString(value: string): ConnectionTarget {
     if (!/(^|;)\s*(database|initial catalog)\s*=/i.test(v)) {
       throw new ConnectionStringError('SQL Server connection string has no Database=');
     }
+    mssqlAuthentication(v); // an unsupported Authentication= fails at start, not at the first connection
     return { engine: 'mssql', connectionString: v };
   }
   throw new ConnectionStringError('has an unknown format');
@@ -117,4 +118,62 @@ export function parseMssqlUrl(value: string): MssqlUrlConfig {
     ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
     options,
   };
+}
+
+/**
+ * How a SQL Server connection signs in: a SQL login (User Id + Password), or Microsoft Entra ID
+ * with the app's managed identity or DefaultAzureCredential (no password anywhere; Azure SQL with
+ * Entra-only authentication accepts nothing else).
+ */
+export type MssqlAuthentication =
+  | { kind: 'sql' }
+  /** ManagedIdentityCredential; clientId: a user-assigned identity (none: the system-assigned one) */
+  | { kind: 'managed-identity'; clientId?: string }
+  /** DefaultAzureCredential (environment, workload identity, managed identity, a developer's az login...); clientId: its managed identity */
+  | { kind: 'default'; clientId?: string };
+
+/** The value of a key of a 'key=value;...' connection string, by any of its names; undefined when absent. */
+function keyValue(connectionString: string, names: readonly string[]): string | undefined {
+  for (const pair of connectionString.split(';')) {
+    const eq = pair.indexOf('=');
+    if (eq < 0) continue;
+    if (names.includes(pair.slice(0, eq).trim().toLowerCase())) return pair.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** SqlClient's Authentication= keywords we support, without spaces and in lower case. */
+const AUTHENTICATION: Record<string, MssqlAuthentication['kind']> = {
+  sqlpassword: 'sql',
+  activedirectorymanagedidentity: 'managed-identity',
+  activedirectorymsi: 'managed-identity',
+  activedirectorydefault: 'default',
+};
+
+/**
+ * The Authentication= of a key=value SQL Server connection string, with SqlClient's meaning:
+ * 'Active Directory Managed Identity' (or 'Active Directory MSI') signs in as the app's managed
+ * identity, User Id= being a user-assigned identity's client id; 'Active Directory Default' uses
+ * DefaultAzureCredential (User Id= again a managed identity's client id); absent or 'Sql
+ * Password': User Id and Password. The mssql package's own parser knows neither Entra keyword.
+ */
+export function mssqlAuthentication(connectionString: string): MssqlAuthentication {
+  const value = keyValue(connectionString, ['authentication']);
+  const kind = value === undefined || value === '' ? 'sql' : AUTHENTICATION[value.replace(/\s+/g, '').toLowerCase()];
+  if (kind === undefined)
+    throw new ConnectionStringError(
+      "SQL Server connection string has an unsupported Authentication= (supported: 'Active Directory Managed Identity', 'Active Directory Default', 'Sql Password')",
+    );
+  if (kind === 'sql') return { kind };
+  if (keyValue(connectionString, ['password', 'pwd']) !== undefined)
+    throw new ConnectionStringError('SQL Server connection string has a Password= with Entra authentication (Authentication=Active Directory ...): remove it');
+  const clientId = keyValue(connectionString, ['user id', 'uid', 'user']);
+  if (clientId === undefined || clientId === '') return { kind };
+  if (!GUID.test(clientId))
+    throw new ConnectionStringError(
+      'SQL Server connection string: with Entra authentication User Id= is the client id (a GUID) of a user-assigned managed identity',
+    );
+  return { kind, clientId };
 }

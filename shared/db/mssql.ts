@@ -2,11 +2,15 @@
 // (tedious + tarn, the path Kysely's own suite tests on SQL Server); bulk loads use the `mssql`
 // package's bulk-copy API. No SQL Server runs on our build machines: this file is exercised by
 // the integration suite when TEST_MSSQL_CONNECTION_STRING is set (see README).
+//
+// Both the mssql pool and Kysely's tedious connections sign in the same way, from one config:
+// a SQL login, or Microsoft Entra ID (Authentication=Active Directory Managed Identity / Default,
+// see mssqlAuthentication), where tedious gets the token from @azure/identity itself.
 import mssql from 'mssql';
 import * as tedious from 'tedious';
 import * as tarn from 'tarn';
 import { Kysely, MssqlDialect } from 'kysely';
-import { parseMssqlUrl } from './connection-string.js';
+import { mssqlAuthentication, parseMssqlUrl, type MssqlAuthentication } from './connection-string.js';
 import { batches, type ColumnSpec, type Database } from './database.js';
 
 function sqlType(c: ColumnSpec): mssql.ISqlType | (() => mssql.ISqlType) {
@@ -45,17 +49,49 @@ function bulkValue(c: ColumnSpec, v: unknown): MssqlValue {
   return typeof v === 'bigint' ? Number(v) : (v as MssqlValue);
 }
 
+/** tedious's Entra authentication for a managed identity or DefaultAzureCredential (tedious builds the @azure/identity credential). */
+function entraAuthentication(auth: Exclude<MssqlAuthentication, { kind: 'sql' }>): tedious.ConnectionAuthentication {
+  const options = auth.clientId !== undefined ? { clientId: auth.clientId } : {};
+  return auth.kind === 'managed-identity' ? { type: 'azure-active-directory-msi-app-service', options } : { type: 'azure-active-directory-default', options };
+}
+
 /**
  * The mssql config of either documented form: the URL 'mssql://user:password@host:1433/db' (the
  * mssql package's parser only reads the key=value form and returns no server for a URL) or
- * 'Server=tcp:host,1433;Database=db;...'.
+ * 'Server=tcp:host,1433;Database=db;...'. With Entra authentication it carries `authentication`
+ * (which the mssql pool passes to tedious as it is) and no user or password.
  */
 export function mssqlConfig(connectionString: string): mssql.config {
   if (/^(mssql|sqlserver):\/\//i.test(connectionString.trim())) {
     const u = parseMssqlUrl(connectionString);
     return { server: u.server, port: u.port, database: u.database, user: u.user, password: u.password, options: u.options };
   }
-  return mssql.ConnectionPool.parseConnectionString(connectionString);
+  const parsed = mssql.ConnectionPool.parseConnectionString(connectionString);
+  const auth = mssqlAuthentication(connectionString);
+  if (auth.kind === 'sql') return parsed;
+  // the parser read the managed identity's client id (User Id=) as a login name, and knows no
+  // Entra keyword (its authentication_type says 'default'): neither may reach tedious
+  const { user: _clientId, password: _none, ...rest } = parsed as mssql.config & { authentication_type?: string };
+  delete (rest as { authentication_type?: string }).authentication_type;
+  return { ...rest, authentication: entraAuthentication(auth) };
+}
+
+/** The tedious connection config of one of Kysely's pooled connections: the same server, database and sign-in as the mssql pool. */
+export function tediousConfig(
+  config: mssql.config,
+  options: Pick<tedious.ConnectionOptions, 'encrypt' | 'trustServerCertificate'>,
+): tedious.ConnectionConfiguration {
+  return {
+    server: config.server,
+    authentication: config.authentication ?? { type: 'default', options: { userName: config.user, password: config.password } },
+    options: {
+      database: config.database,
+      port: config.port ?? 1433,
+      encrypt: options.encrypt,
+      trustServerCertificate: options.trustServerCertificate,
+      useUTC: true,
+    },
+  };
 }
 
 export async function openMssql<DB = any>(connectionString: string, description: string): Promise<Database<DB>> {
@@ -72,18 +108,7 @@ export async function openMssql<DB = any>(connectionString: string, description:
       tedious: {
         ...tedious,
         TYPES: TEDIOUS_TYPES,
-        connectionFactory: () =>
-          new tedious.Connection({
-            server: config.server,
-            authentication: { type: 'default', options: { userName: config.user, password: config.password } },
-            options: {
-              database: config.database,
-              port: config.port ?? 1433,
-              encrypt: options.encrypt,
-              trustServerCertificate: options.trustServerCertificate,
-              useUTC: true,
-            },
-          }),
+        connectionFactory: () => new tedious.Connection(tediousConfig(config, options)),
       },
     }),
   });

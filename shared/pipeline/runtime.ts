@@ -29,8 +29,9 @@ export async function pipelineContext(log: Logger, delivery?: Delivery): Promise
     settings,
     oltp,
     dw,
-    store: BatchStore.fromConnectionString(settings.AzureWebJobsStorage, settings.BLOB_CONTAINER),
-    queues: QueueSender.fromConnectionString(settings.AzureWebJobsStorage),
+    // a connection string or the app's identity, as the settings say (shared/storage/storage-account.ts)
+    store: BatchStore.fromStorageAccount(settings.storage, settings.BLOB_CONTAINER),
+    queues: QueueSender.fromStorageAccount(settings.storage),
     log,
     telemetry: await processTelemetry(log, settings.ALERT_TEAMS_WEBHOOK_URL),
     ...(delivery ? { delivery } : {}),

@@ -19,6 +19,8 @@ import { encodeCopyRow, decodeCopyLine } from '../db/copy-text.js';
 import type { BulkValue } from '../db/database.js';
 import { MANIFEST_SCHEMA_VERSION, PART_FORMAT, manifestSchema, type Manifest, type ManifestPart } from './batch-manifest.js';
 import { BLOB_CLIENT_OPTIONS } from './storage-options.js';
+import type { StorageAccount } from './storage-account.js';
+import { blobService } from './storage-clients.js';
 import { formatMoney, parseMoney } from '../model/money.js';
 
 export class BatchIntegrityError extends Error {
@@ -108,6 +110,11 @@ export class BatchStore {
 
   static fromConnectionString(connectionString: string, containerName: string): BatchStore {
     return new BatchStore(BlobServiceClient.fromConnectionString(connectionString, BLOB_CLIENT_OPTIONS).getContainerClient(containerName));
+  }
+
+  /** The store in the configured account (connection string or identity: storage-account.ts decides). */
+  static fromStorageAccount(account: StorageAccount, containerName: string): BatchStore {
+    return new BatchStore(blobService(account).getContainerClient(containerName));
   }
 
   async ensureContainer(): Promise<void> {

@@ -2,6 +2,8 @@
 // default messageEncoding is base64, and a plain-text producer would send everything to poison.
 import { QueueServiceClient } from '@azure/storage-queue';
 import { QUEUE_CLIENT_OPTIONS } from './storage-options.js';
+import type { StorageAccount } from './storage-account.js';
+import { queueService } from './storage-clients.js';
 
 export const encodeMessage = (message: object): string => Buffer.from(JSON.stringify(message), 'utf8').toString('base64');
 export const decodeMessage = (text: string): unknown => JSON.parse(Buffer.from(text, 'base64').toString('utf8'));
@@ -16,6 +18,11 @@ export class QueueSender {
   /** with bounded SDK retries (storage-options.ts): an unreachable queue fails the step in seconds, and the step retries */
   static fromConnectionString(connectionString: string): QueueSender {
     return new QueueSender(QueueServiceClient.fromConnectionString(connectionString, QUEUE_CLIENT_OPTIONS));
+  }
+
+  /** The queues of the configured account (connection string or identity: storage-account.ts decides), same bounded retries. */
+  static fromStorageAccount(account: StorageAccount): QueueSender {
+    return new QueueSender(queueService(account));
   }
 
   /** `delaySeconds`: the message stays invisible that long (storage queues allow up to 7 days) */
