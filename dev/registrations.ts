@@ -2,6 +2,7 @@
 // host (the real host reads the same settings from the app.* calls in each function file;
 // tests/integration/local-host.test.ts checks the two agree).
 import { backfillHandler, backfillRoute } from '../functions/backfill.js';
+import { backfillExtractHandler, backfillExtractQueue } from '../functions/backfill-extract.js';
 import { dashboardHandler, dashboardRoute } from '../functions/dashboard.js';
 import { dashboardAssetsHandler, dashboardAssetsRoute } from '../functions/dashboard-assets.js';
 import { extractHandler, extractTimer } from '../functions/extract.js';
@@ -23,6 +24,7 @@ export const REGISTRATIONS = {
     { name: 'loadDimensions', ...loadDimensionsQueue, handler: loadDimensionsHandler },
     { name: 'loadFacts', ...loadFactsQueue, handler: loadFactsHandler },
     { name: 'extractRetry', ...extractRetryQueue, handler: extractRetryHandler },
+    { name: 'backfillExtract', ...backfillExtractQueue, handler: backfillExtractHandler },
   ],
   http: [
     { name: 'health', ...healthRoute, handler: healthHandler },

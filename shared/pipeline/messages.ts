@@ -2,23 +2,28 @@
 // message is a permanent error (it goes to the poison queue with its reason), never retried
 // forever. Messages are JSON objects, sent base64-encoded as the Functions host expects.
 import { z } from 'zod';
+import { ENTITIES } from './entities.js';
 
 export const QUEUES = {
   dimensions: 'load-dimensions',
   facts: 'load-facts',
   /** a daily trigger that found a live run holding the lease tries again later the same day */
   extractRetry: 'extract-retry',
+  /** a backfill accepted by POST /api/backfill (its run holds the lease): the extract runs from here */
+  backfillExtract: 'backfill-extract',
 } as const;
 
 export const batchRefSchema = z.object({ entity: z.string().min(1), manifestPath: z.string().min(1) });
 
+// run ids are generated (newRunId): letters, digits and '-' only, so one never reads as a pattern
+const runIdSchema = z
+  .string()
+  .min(1)
+  .max(40)
+  .regex(/^[A-Za-z0-9-]+$/, 'letters, digits and - only');
+
 export const loadMessageSchema = z.object({
-  // run ids are generated (newRunId): letters, digits and '-' only, so one never reads as a pattern
-  runId: z
-    .string()
-    .min(1)
-    .max(40)
-    .regex(/^[A-Za-z0-9-]+$/, 'letters, digits and - only'),
+  runId: runIdSchema,
   kind: z.enum(['daily', 'backfill']),
   batches: z.array(batchRefSchema),
 });
@@ -88,9 +93,15 @@ export function parseLoadMessage(body: unknown): LoadMessage {
  * For queue handlers: the validated message, or the InvalidMessageError rethrown after logging
  * its reason (every attempt fails the same way, so the host moves it to <queue>-poison).
  */
-export function receiveLoadMessage(body: unknown, log: { error(message: string, props?: Record<string, unknown>): void }, dequeueCount: unknown): LoadMessage {
+export function receiveLoadMessage(body: unknown, log: MessageLog, dequeueCount: unknown): LoadMessage {
+  return received(parseLoadMessage, body, log, dequeueCount);
+}
+
+type MessageLog = { error(message: string, props?: Record<string, unknown>): void };
+
+function received<T>(parse: (body: unknown) => T, body: unknown, log: MessageLog, dequeueCount: unknown): T {
   try {
-    return parseLoadMessage(body);
+    return parse(body);
   } catch (e) {
     if (e instanceof InvalidMessageError) log.error('malformed message: it will go to the poison queue', { reason: e.reason, dequeueCount });
     throw e;
@@ -121,4 +132,32 @@ export function extractRetryDelaySeconds(firstTriggerAt: Date, leaseExpiresAt: D
   const seconds = Math.min(30 * 60, Math.max(60, Math.ceil((target - now.getTime()) / 1000)));
   const at = new Date(now.getTime() + seconds * 1000);
   return at.toISOString().slice(0, 10) === firstTriggerAt.toISOString().slice(0, 10) ? seconds : null;
+}
+
+const ENTITY_NAMES = ENTITIES.map((e) => e.name) as [string, ...string[]];
+
+/**
+ * A backfill POST /api/backfill accepted: its run (kind backfill, running) holds the pipeline
+ * lease; the backfill-extract function extracts this window of these entities for it.
+ */
+export const backfillExtractSchema = z
+  .strictObject({
+    runId: runIdSchema,
+    kind: z.literal('backfill'),
+    window: z.strictObject({ from: z.iso.datetime(), to: z.iso.datetime() }),
+    entities: z.array(z.enum(ENTITY_NAMES)).min(1),
+    /** when the request was accepted: the run's start, and the date of its batch folders */
+    requestedAt: z.iso.datetime(),
+  })
+  .refine((m) => Date.parse(m.window.from) < Date.parse(m.window.to), { message: 'window.from must be before window.to', path: ['window'] });
+
+export type BackfillExtractMessage = z.infer<typeof backfillExtractSchema>;
+
+export function parseBackfillExtract(body: unknown): BackfillExtractMessage {
+  return parseMessage(backfillExtractSchema, body);
+}
+
+/** receiveLoadMessage for a backfill-extract message. */
+export function receiveBackfillExtract(body: unknown, log: MessageLog, dequeueCount: unknown): BackfillExtractMessage {
+  return received(parseBackfillExtract, body, log, dequeueCount);
 }

@@ -1,11 +1,13 @@
 // The extract step of a run (timer trigger, or the pipeline command): takes the pipeline lease,
 // extracts every entity into Blob storage, records the batches and hands the run to the
 // dimension load through its queue. A second trigger while a run holds the lease exits cleanly.
+// The two halves are separate for the backfill, whose HTTP request takes the lease and answers at
+// once (startRunUnderLease) while a queue message runs the extract later (extractUnderLease).
 import type { PipelineContext } from './context.js';
 import { ENTITIES } from './entities.js';
 import { extractEntity } from './extract.js';
 import { heldBackTooLong, lateRowsAtLeast, type ExtractWindow, type WindowCap } from './extract-window.js';
-import { acquireLease, extendLease, LeaseLostError, releaseLease, startHeartbeat } from './lease.js';
+import { acquireLease, extendLease, LeaseLostError, releaseLease, returnClaim, startHeartbeat } from './lease.js';
 import { QUEUES, type LoadMessage } from './messages.js';
 import {
   errorText,
@@ -50,20 +52,41 @@ export type ExtractOutcome =
     }
   | { status: 'skipped'; runId: string; heldBy: string | null };
 
-export async function runExtract(
+export interface ExtractOptions {
+  kind?: RunKind;
+  now?: Date;
+  window?: ExtractWindow;
+  entities?: string[];
+  requestedBy?: string;
+  /** the run id, when the caller already took the lease for it (the watchdog's take-over) */
+  runId?: string;
+  /** which try of the day's trigger this is (a postponed daily extract retries later) */
+  attempt?: number;
+}
+
+/** A run that holds the pipeline lease, recorded as running, whose extract has not started. */
+export interface LeasedRun {
+  runId: string;
+  kind: RunKind;
+  startedAt: Date;
+}
+
+export async function runExtract(ctx: PipelineContext, opts: ExtractOptions = {}): Promise<ExtractOutcome> {
+  const started = await startRunUnderLease(ctx, opts);
+  if (started.status === 'skipped') return started;
+  return extractUnderLease(ctx, started.run, { window: opts.window, entities: opts.entities });
+}
+
+/**
+ * The first half of a run: takes the pipeline lease (a dead holder is marked failed and reported),
+ * records the run as running and reports it started. When a live run holds the lease the request
+ * is recorded as a skipped run. The lease is held for RUN_LEASE_MINUTES from now; the caller's
+ * extract (extractUnderLease) renews it from there.
+ */
+export async function startRunUnderLease(
   ctx: PipelineContext,
-  opts: {
-    kind?: RunKind;
-    now?: Date;
-    window?: ExtractWindow;
-    entities?: string[];
-    requestedBy?: string;
-    /** the run id, when the caller already took the lease for it (the watchdog's take-over) */
-    runId?: string;
-    /** which try of the day's trigger this is (a postponed daily extract retries later) */
-    attempt?: number;
-  } = {},
-): Promise<ExtractOutcome> {
+  opts: ExtractOptions = {},
+): Promise<{ status: 'leased'; run: LeasedRun } | { status: 'skipped'; runId: string; heldBy: string | null }> {
   const { dw, settings, log } = ctx;
   const now = opts.now ?? new Date();
   const runId = opts.runId ?? newRunId(now);
@@ -106,8 +129,25 @@ export async function runExtract(
   }
   log.info('run started', { runId, kind });
   runStarted(ctx, run, opts.attempt);
+  return { status: 'leased', run };
+}
+
+/**
+ * The second half: extracts the entities of a leased run into Blob storage, records the batches
+ * and queues the dimension load. `holder` is what holds the lease meanwhile: the run id, or a
+ * delivery's claim of it (`<runId>#<token>`, see lease.ts claimRun), which is handed back to the
+ * run before the load is queued. A failure is final: the run is marked failed, the lease released and the failure reported once.
+ */
+export async function extractUnderLease(
+  ctx: PipelineContext,
+  run: LeasedRun,
+  opts: { window?: ExtractWindow; entities?: string[]; holder?: string } = {},
+): Promise<Extract<ExtractOutcome, { status: 'started' }>> {
+  const { dw, settings, log } = ctx;
+  const { runId, kind, startedAt: now } = run;
+  const holder = opts.holder ?? runId;
   // renews the lease while the extract works, so a short RUN_LEASE_MINUTES only expires for a dead run
-  const heartbeat = startHeartbeat(dw.db, runId, settings.RUN_LEASE_MINUTES, log);
+  const heartbeat = startHeartbeat(dw.db, holder, settings.RUN_LEASE_MINUTES, log);
   const batches: LoadMessage['batches'] = [];
   const rows: Record<string, number> = {};
   const caps: Record<string, EntityCapReport> = {};
@@ -214,7 +254,8 @@ export async function runExtract(
     await recordRunWarnings(dw.db, runId, warnings);
     const message: LoadMessage = { runId, kind, batches };
     // the queue hop starts with a full lease (the dimension load's heartbeat takes over from there)
-    if (!(await extendLease(dw.db, runId, settings.RUN_LEASE_MINUTES))) throw new LeaseLostError(runId, null);
+    if (!(await extendLease(dw.db, holder, settings.RUN_LEASE_MINUTES))) throw new LeaseLostError(runId, null);
+    if (holder !== runId) await returnClaim(dw.db, runId, holder, settings.RUN_LEASE_MINUTES);
     await ctx.queues.send(QUEUES.dimensions, message);
     return { status: 'started', runId, batches, rows, caps, warnings };
   } catch (e) {
@@ -222,7 +263,7 @@ export async function runExtract(
     if (current) await finishStep(dw.db, runId, 'extract', current, 'failed', {}, e).catch(() => undefined);
     if (warnings.length > 0) await recordRunWarnings(dw.db, runId, warnings).catch(() => undefined);
     await finishRun(dw.db, runId, 'failed', e).catch(() => undefined);
-    await releaseLease(dw.db, runId).catch(() => undefined);
+    await releaseLease(dw.db, holder).catch(() => undefined);
     // an extract that failed (after its in-process retries) is final: the run is failed and the lease free
     await runFailed(ctx, run, { step: 'extract', entity: current || undefined, error: e, reason: 'the extract failed; the next trigger starts a new run' });
     throw e;

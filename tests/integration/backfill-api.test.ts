@@ -51,6 +51,16 @@ async function queueLength(name: string): Promise<number> {
   return (await q.getProperties()).approximateMessagesCount ?? 0;
 }
 
+/** The blobs a run's extract wrote (its batch folders carry the run id). */
+async function blobsOf(runId: string): Promise<string[]> {
+  const { BlobServiceClient } = await import('@azure/storage-blob');
+  const container = BlobServiceClient.fromConnectionString(connectionString).getContainerClient('raw-backfill-test');
+  if (!(await container.exists())) return [];
+  const names: string[] = [];
+  for await (const blob of container.listBlobsFlat()) if (blob.name.includes(runId)) names.push(blob.name);
+  return names;
+}
+
 /** What a backfill of (from, to] must read, counted straight in the OLTP. */
 async function sourceCounts(from: string, to: string, entities: readonly string[]): Promise<Record<string, number>> {
   const oltp = await getDatabase('oltp');
@@ -103,6 +113,7 @@ describe('POST /api/backfill: bad requests', () => {
     expect(res.status).toBe(400);
     expect(res.json.error).toMatch(message);
     expect(await runRows()).toBe(before);
+    expect(await queueLength('backfill-extract')).toBe(0);
     expect(await queueLength('load-dimensions')).toBe(0);
   });
 
@@ -110,6 +121,7 @@ describe('POST /api/backfill: bad requests', () => {
     const before = await runRows();
     for (const [name, body] of cases) expect([name, (await post(body())).status]).toEqual([name, 400]);
     expect(await runRows()).toBe(before);
+    expect(await queueLength('backfill-extract')).toBe(0);
     expect(await queueLength('load-dimensions')).toBe(0);
   });
 
@@ -166,14 +178,28 @@ describe('POST /api/backfill: a run', () => {
     const runId = res.json.runId as string;
     expect(res.json).toEqual({ runId, status: 'running', statusUrl: `/api/runs/${runId}` });
     expect(res.headers.get('location')).toBe(`/api/runs/${runId}`);
-    expect(await queueLength('load-dimensions')).toBe(1);
+    // answered before the extract ran: the run is running and holds the lease, with no step, no
+    // batch and no blob yet; only its extract message is queued (the host polls only on drain here)
+    expect(await dw.db.selectFrom('etl.run').select(['kind', 'status']).where('run_id', '=', runId).execute()).toEqual([
+      { kind: 'backfill', status: 'running' },
+    ]);
+    expect(await dw.db.selectFrom('etl.run_step').select('entity').where('run_id', '=', runId).execute()).toEqual([]);
+    expect(await dw.db.selectFrom('etl.batch').select('entity').where('run_id', '=', runId).execute()).toEqual([]);
+    expect(await blobsOf(runId)).toEqual([]);
+    expect((await dw.db.selectFrom('etl.lease').select('holder').execute()).map((l) => l.holder)).toEqual([runId]);
+    expect(await queueLength('backfill-extract')).toBe(1);
+    expect(await queueLength('load-dimensions')).toBe(0);
+    const accepted = await call('GET', res.headers.get('location')!);
+    expect(accepted.json).toMatchObject({ runId, kind: 'backfill', status: 'running', steps: [] });
 
-    // the run holds the pipeline lease until its load is done
+    // the run holds the pipeline lease from the 202 until its load is done
     const second = await post({ from: '2026-04-01', to: '2026-04-02', entities: ['pedidos'] });
     expect(second.status).toBe(409);
     expect(second.json).toEqual({ error: 'another run is in progress', heldBy: runId });
 
     await host.drain(500);
+    expect((await blobsOf(runId)).length).toBeGreaterThan(0);
+    expect(await queueLength('backfill-extract')).toBe(0);
     const report = await call('GET', res.headers.get('location')!);
     expect(report.status).toBe(200);
     const run = report.json as RunReport;
