@@ -357,6 +357,10 @@ var appSettings = {
   // The host's storage and the app's own blob and queue clients (shared/storage/storage-account.ts):
   // identity-based, no connection string.
   AzureWebJobsStorage__accountName: storage.outputs.name
+  // The service URLs too, built with this cloud's storage suffix (the app would otherwise assume
+  // core.windows.net from the account name).
+  AzureWebJobsStorage__blobServiceUri: 'https://${storage.outputs.name}.blob.${environment().suffixes.storage}'
+  AzureWebJobsStorage__queueServiceUri: 'https://${storage.outputs.name}.queue.${environment().suffixes.storage}'
   AzureWebJobsStorage__credential: 'managedidentity'
   AzureWebJobsStorage__clientId: appIdentity.outputs.clientId
   // DefaultAzureCredential picks the user-assigned identity by this client id.

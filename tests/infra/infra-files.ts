@@ -26,3 +26,11 @@ export function kustoBlocks(markdownFile: string): string[] {
 }
 
 export const monitoringDoc = join(repoRoot, 'docs', 'monitoring.md');
+
+// The deployment checks (tests/infra/deploy-*, settings-coverage, workflows-*) read these too.
+
+/** A file of the repository by its path from the root, e.g. repoFile('infra', 'main.bicep'). */
+export const repoFile = (...parts: string[]): string => join(repoRoot, ...parts);
+
+export const mainTemplate = join(infraDir, 'main.bicep');
+export const workflowsDir = join(repoRoot, '.github', 'workflows');
