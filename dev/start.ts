@@ -7,7 +7,8 @@
 // Ctrl-C stops it.
 import { parseArgs } from 'node:util';
 import { loadSettings, SettingsError } from '../shared/config/settings.js';
-import { closeAllDatabases, getDatabase } from '../shared/db/connections.js';
+import { getDatabase } from '../shared/db/connections.js';
+import { shutdownApp } from '../functions/app-lifecycle.js';
 import { firstRows } from '../shared/db/portable-sql.js';
 import { startLocalHost } from './host.js';
 import { seedIfEmpty, startLocalStorage } from './local-env.js';
@@ -42,7 +43,8 @@ async function main(): Promise<void> {
   });
   log('stopping');
   await host.stop();
-  await closeAllDatabases();
+  // what the real host's appTerminate hook does (functions/app-lifecycle.ts): telemetry flushed, pools closed
+  await shutdownApp();
   await storage.stop();
 }
 

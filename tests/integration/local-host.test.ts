@@ -48,37 +48,53 @@ interface FunctionMetadata {
  * process provides '@azure/functions-core' the way the Azure Functions Node worker does
  * (intercepting require), so @azure/functions registers for real.
  */
-function loadFunctionFiles({ underWorker }: { underWorker: boolean }): { registered: Record<string, FunctionMetadata[]>; output: string } {
+function loadFunctionFiles({ underWorker }: { underWorker: boolean }): {
+  registered: Record<string, FunctionMetadata[]>;
+  hooks: Record<string, string[]>;
+  output: string;
+} {
   const script = `
     import Module from 'node:module';
     import { readdirSync } from 'node:fs';
     const registered = {};
+    const hooks = {};
     let current = [];
+    let currentHooks = [];
     if (${underWorker}) {
-      const core = { version: 'test', hostVersion: 'test', setProgrammingModel() {}, registerFunction: (m) => (current.push(m), { dispose() {} }) };
+      const core = {
+        version: 'test', hostVersion: 'test', setProgrammingModel() {},
+        registerFunction: (m) => (current.push(m), { dispose() {} }),
+        registerHook: (name) => (currentHooks.push(name), { dispose() {} }),
+      };
       Module.prototype.require = new Proxy(Module.prototype.require, {
         apply: (target, self, args) => (args[0] === '@azure/functions-core' ? core : Reflect.apply(target, self, args)),
       });
     }
     for (const file of readdirSync('functions').filter((f) => f.endsWith('.ts'))) {
       current = registered[file] = [];
+      currentHooks = hooks[file] = [];
       await import('./functions/' + file);
     }
-    process.stdout.write('REGISTERED ' + JSON.stringify(registered));
+    process.stdout.write('REGISTERED ' + JSON.stringify({ registered, hooks }));
   `;
   const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
   const [output, json] = (run.stdout + run.stderr).split('REGISTERED ');
   if (run.status !== 0 || json === undefined) throw new Error(`loading functions/ failed:\n${run.stdout}${run.stderr}`);
-  return { registered: JSON.parse(json) as Record<string, FunctionMetadata[]>, output: output!.trim() };
+  const parsed = JSON.parse(json) as { registered: Record<string, FunctionMetadata[]>; hooks: Record<string, string[]> };
+  return { ...parsed, output: output!.trim() };
 }
 
 describe('local Functions host', () => {
   it('runs every function of functions/ with the trigger settings each registers with on Azure', () => {
-    const { registered, output } = loadFunctionFiles({ underWorker: true });
+    const { registered, hooks, output } = loadFunctionFiles({ underWorker: true });
     const files = readdirSync('functions').filter((f) => f.endsWith('.ts'));
-    // each function file registers exactly one function when the real host loads it
+    // each function file registers exactly one function when the real host loads it; the app's
+    // lifecycle file registers its shutdown hook and no function
     expect(Object.keys(registered).sort()).toEqual(files.sort());
-    for (const functionsOfFile of Object.values(registered)) expect(functionsOfFile).toHaveLength(1);
+    for (const [file, functionsOfFile] of Object.entries(registered)) {
+      if (file === 'app-lifecycle.ts') expect([file, functionsOfFile.length, hooks[file]]).toEqual([file, 0, ['appTerminate']]);
+      else expect([file, functionsOfFile.length, hooks[file]]).toEqual([file, 1, []]);
+    }
     const triggers = new Map(
       Object.values(registered)
         .flat()
@@ -95,8 +111,9 @@ describe('local Functions host', () => {
   });
 
   it('outside the Functions host, loading functions/ registers nothing and prints nothing', () => {
-    const { registered, output } = loadFunctionFiles({ underWorker: false });
+    const { registered, hooks, output } = loadFunctionFiles({ underWorker: false });
     expect(Object.values(registered).flat()).toEqual([]);
+    expect(Object.values(hooks).flat()).toEqual([]);
     expect(output).toBe('');
   });
 
