@@ -53,9 +53,8 @@ param principalId string
 @description('Object id of the Entra principal that administers the SQL server (runs the migrations and creates the app\'s database user). Prefer a group holding the deployers and the CI identity. Empty: the deploying principal (principalId).')
 param sqlAdminObjectId string = ''
 
-@description('Display name of the SQL Entra administrator (the group\'s or user\'s name; Azure SQL shows it, it need not match exactly).')
-@minLength(1)
-param sqlAdminLogin string = 'vendas-sql-admins'
+@description('Display name of the SQL Entra administrator (the group\'s or user\'s name; Azure SQL shows it, it need not match exactly). Empty: vendas-sql-admins.')
+param sqlAdminLogin string = ''
 
 @description('Kind of the SQL Entra administrator: User, Group or Application (a service principal).')
 @allowed([
@@ -76,11 +75,11 @@ param oltpConnectionStringSecretUri string
 @description('Optional. Key Vault secret URI of a Teams Workflows webhook URL (ALERT_TEAMS_WEBHOOK_URL). Empty: no Teams alert, e-mail only.')
 param alertTeamsWebhookSecretUri string = ''
 
-@description('NCRONTAB (six fields, UTC) of the daily extract timer (EXTRACT_SCHEDULE).')
-param extractSchedule string = '0 0 3 * * *'
+@description('NCRONTAB (six fields, UTC) of the daily extract timer (EXTRACT_SCHEDULE). Empty: 0 0 3 * * * (03:00 UTC).')
+param extractSchedule string = ''
 
-@description('NCRONTAB (six fields, UTC) of the watchdog timer (WATCHDOG_SCHEDULE).')
-param watchdogSchedule string = '0 */10 * * * *'
+@description('NCRONTAB (six fields, UTC) of the watchdog timer (WATCHDOG_SCHEDULE). Empty: 0 */10 * * * * (every 10 minutes).')
+param watchdogSchedule string = ''
 
 @description('Name of the warehouse database.')
 param warehouseDatabaseName string = 'vendas-dw'
@@ -136,7 +135,12 @@ var tags = {
   application: 'vendas-analytics'
 }
 var resourceGroupName = 'rg-${environmentName}'
+// The optional parameters arrive empty when their azd/GitHub variable is not set: their defaults
+// live here, once.
 var sqlAdministratorObjectId = empty(sqlAdminObjectId) ? principalId : sqlAdminObjectId
+var sqlAdministratorLogin = empty(sqlAdminLogin) ? 'vendas-sql-admins' : sqlAdminLogin
+var extractTimerSchedule = empty(extractSchedule) ? '0 0 3 * * *' : extractSchedule
+var watchdogTimerSchedule = empty(watchdogSchedule) ? '0 */10 * * * *' : watchdogSchedule
 var identityName = 'id-vendas-${resourceToken}'
 var storageAccountName = 'stvendas${resourceToken}'
 var logAnalyticsName = 'log-vendas-${resourceToken}'
@@ -292,7 +296,7 @@ module sqlServer 'br/public:avm/res/sql/server:0.20.0' = {
     // creates the app's contained database user (infra/hooks/postprovision.sh).
     administrators: {
       azureADOnlyAuthentication: true
-      login: sqlAdminLogin
+      login: sqlAdministratorLogin
       sid: sqlAdministratorObjectId
       principalType: sqlAdminPrincipalType
       tenantId: tenant().tenantId
@@ -379,8 +383,8 @@ var appSettings = {
   // The timers read these as %EXTRACT_SCHEDULE% and %WATCHDOG_SCHEDULE%: the host resolves them
   // from app settings when it indexes the functions, so they must be set (the app's default does
   // not reach the trigger).
-  EXTRACT_SCHEDULE: extractSchedule
-  WATCHDOG_SCHEDULE: watchdogSchedule
+  EXTRACT_SCHEDULE: extractTimerSchedule
+  WATCHDOG_SCHEDULE: watchdogTimerSchedule
 }
 
 // The Teams webhook URL carries its flow's signature: only ever a Key Vault reference, and only
