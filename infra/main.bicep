@@ -266,7 +266,6 @@ module appInsights 'br/public:avm/res/insights/component:0.6.0' = {
     enableTelemetry: enableAvmTelemetry
     workspaceResourceId: logAnalytics.outputs.resourceId
     applicationType: 'web'
-    kind: 'web'
     retentionInDays: 90
     disableLocalAuth: appInsightsDisableLocalAuth
     roleAssignments: [
