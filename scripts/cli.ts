@@ -8,7 +8,7 @@ import { parseSeedFlags } from '../shared/seed/options.js';
 /** Raised for bad command-line input: printed without a stack trace. */
 export class UsageError extends Error {}
 
-/** The OLTP or warehouse database, migrated: the same rule the functions use (shared/db/connections.ts). */
+/** The OLTP or warehouse database, migrated (in Azure: schema version checked): the same rule the functions use (shared/db/connections.ts). */
 export { openMigrated } from '../shared/db/connections.js';
 
 export function parseCliArgs<T extends ParseArgsConfig['options']>(options: T, args = process.argv.slice(2)) {
@@ -34,7 +34,7 @@ export function runCli(main: () => Promise<number | void>): void {
     (code) => process.exit(code ?? 0),
     (e: unknown) => {
       if (e instanceof SettingsError || e instanceof UsageError) console.error(e.message);
-      else if (e instanceof Error && ['DatabaseConnectError', 'MigrationError'].includes(e.name)) console.error(e.message);
+      else if (e instanceof Error && ['DatabaseConnectError', 'MigrationError', 'SchemaVersionError'].includes(e.name)) console.error(e.message);
       else console.error(e);
       process.exit(1);
     },

@@ -6,6 +6,7 @@ import type { DatabaseRole } from '../../sql/migrations/index.js';
 import type { Database } from './database.js';
 import { migrate } from './migrate.js';
 import { embeddedFolder, openDatabase } from './open.js';
+import { checkSchemaVersion } from './schema-version.js';
 import type { OltpTables, SchemaOf, WarehouseTables } from './schema/index.js';
 
 const ROLES: readonly DatabaseRole[] = ['oltp', 'dw'];
@@ -26,11 +27,19 @@ export function rolesAt(settings: Settings, role: DatabaseRole): DatabaseRole[] 
   return ROLES.filter((r) => r === role || embeddedFolder(targetOf(settings, r)) === folder);
 }
 
-/** Opens a role's database and applies its migrations (closing it again if they fail). */
+/**
+ * Opens a role's database ready for the code (closing it again if it is not):
+ * - locally, applies its pending migrations (zero setup);
+ * - in Azure (settings.inAzure) runs no DDL: the warehouse must already hold every migration of
+ *   the code (SchemaVersionError otherwise: migrations are the deploy step, `npm run db:migrate`),
+ *   and the OLTP, the company's own database, is neither migrated nor checked (our OLTP
+ *   migrations only create the development source).
+ */
 export async function openMigrated<R extends DatabaseRole>(role: R, settings: Settings = loadSettings()): Promise<Database<SchemaOf<R>>> {
   const database = await openDatabase<SchemaOf<R>>(targetOf(settings, role));
   try {
-    await migrate(database, rolesAt(settings, role));
+    if (!settings.inAzure) await migrate(database, rolesAt(settings, role));
+    else if (role === 'dw') await checkSchemaVersion(database, role);
   } catch (e) {
     await database.close();
     throw e;
@@ -40,7 +49,7 @@ export async function openMigrated<R extends DatabaseRole>(role: R, settings: Se
 
 const open = new Map<DatabaseRole, Promise<Database>>();
 
-/** The migrated database for a role, typed with its schema, opened on first use with the current settings. */
+/** The database for a role, typed with its schema, opened on first use with the current settings (migrated or checked: openMigrated). */
 export function getDatabase<R extends DatabaseRole>(role: R): Promise<Database<SchemaOf<R>>> {
   let p = open.get(role);
   if (!p) {

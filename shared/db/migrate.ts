@@ -17,6 +17,12 @@ export class MigrationError extends Error {
   }
 }
 
+/** Kysely's migrator over the migrations of `roles` (the one place that builds it: migrating and checking the version). */
+export function migratorFor(database: Database, roles: readonly DatabaseRole[]): Migrator {
+  const migrations = Object.assign({}, ...roles.map((r) => MIGRATIONS[r])) as (typeof MIGRATIONS)[DatabaseRole];
+  return new Migrator({ db: database.db, provider: { getMigrations: async () => migrations } });
+}
+
 /**
  * Migrations see the database as Kysely<any> (Kysely's documented type for them): each one runs
  * against the schema as the earlier ones left it, not the typed schema of shared/db/schema.
@@ -28,12 +34,7 @@ export class MigrationError extends Error {
  */
 export async function migrate(database: Database, role: DatabaseRole | readonly DatabaseRole[]): Promise<{ applied: string[] }> {
   const roles: readonly DatabaseRole[] = typeof role === 'string' ? [role] : role;
-  const migrations = Object.assign({}, ...roles.map((r) => MIGRATIONS[r])) as (typeof MIGRATIONS)[DatabaseRole];
-  const migrator = new Migrator({
-    db: database.db,
-    provider: { getMigrations: async () => migrations },
-  });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = await migratorFor(database, roles).migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     throw new MigrationError(roles.join('+'), failed, error);
