@@ -14,6 +14,9 @@
 # Needs: az (Azure CLI), sqlcmd (go-sqlcmd: `sqlcmd --authentication-method`), curl, Node.js 22 / npm.
 # Inputs: the azd environment's values (azd passes them as environment variables): the outputs of
 # infra/main.bicep. SQL_FIREWALL_OPEN=false skips step 1 (a runner inside the server's network).
+
+# azd runs `sh` hooks with bash; should a plain sh start it anyway, hand over to bash.
+if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
