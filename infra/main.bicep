@@ -68,7 +68,7 @@ param sqlAdminPrincipalType string = 'User'
 @minLength(3)
 param opsAlertEmails string
 
-@description('Versionless Key Vault secret URI of the source OLTP connection string, e.g. https://<vault>.vault.azure.net/secrets/oltp-connection-string. A pointer, not the secret: the app resolves it with its identity.')
+@description('Versionless Key Vault secret URI of the source OLTP connection string: the vault\'s URI followed by /secrets/<name>. A pointer, not the secret: the app resolves it with its identity.')
 @minLength(1)
 param oltpConnectionStringSecretUri string
 
