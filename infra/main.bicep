@@ -204,7 +204,6 @@ module storage 'br/public:avm/res/storage/storage-account:0.32.0' = {
     defaultToOAuthAuthentication: true
     allowBlobPublicAccess: false
     minimumTlsVersion: 'TLS1_2'
-    supportsHttpsTrafficOnly: true
     publicNetworkAccess: 'Enabled'
     networkAcls: {
       defaultAction: 'Allow'
