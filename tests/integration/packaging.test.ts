@@ -14,7 +14,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import ignore from 'ignore';
+import ignoreModule from 'ignore';
 import { REGISTRATIONS } from '../../dev/registrations.js';
 import { DASHBOARD_ASSET_NAMES } from '../../shared/dashboard/assets.js';
 
@@ -42,6 +42,8 @@ function coreToolsDenies(content: string): (path: string) => boolean {
   return (path) => pos.test(path) && !neg.test(path);
 }
 
+// a CommonJS package: the default import is its module.exports, whose .default is the same factory (what its typings name)
+const ignore = ignoreModule.default;
 const coreTools = coreToolsDenies(FUNCIGNORE);
 const gitignore = ignore().add(FUNCIGNORE);
 /** Left out by both readers (and the two must agree: asserted for every path a test looks at). */
