@@ -3,7 +3,9 @@
 // which go to the server's log instead.
 import functions from '@azure/functions';
 import { closeAllDatabases } from '../../shared/db/connections.js';
+import { migratorFor } from '../../shared/db/migrate.js';
 import { expectedVersion } from '../../shared/db/schema-version.js';
+import { MIGRATIONS } from '../../sql/migrations/index.js';
 import { healthHandler } from '../../functions/health.js';
 import { freshPgliteDataDir, testEngines, type FreshDatabase, type TestEngine } from '../helpers/engines.js';
 
@@ -143,5 +145,43 @@ const postgresEngine = testEngines().find((e) => e.name === 'postgres');
     for (const secret of ['etl_no_such_login', 'dw_no_such_database', 's3cret', url.hostname, 'does not exist', 'authentication'])
       expect(text).not.toContain(secret);
     expect(logs).toMatch(/etl_no_such_login|dw_no_such_database/); // the server's message, in the log only
+  });
+});
+
+(postgresEngine ? describe : describe.skip)('GET /api/health in Azure (PostgreSQL)', () => {
+  it('a warehouse behind the code: 503 degraded with both versions, and no migration runs', async () => {
+    const engine = postgresEngine!;
+    const before = Object.keys(MIGRATIONS.dw).sort().at(-2)!;
+    const dw = await engine.fresh('empty');
+    cleanups.push(() => dw.close());
+    await migratorFor(dw.database, ['dw']).migrateTo(before);
+    if (dw.target.engine !== 'postgres') throw new Error('a PostgreSQL database was expected');
+    Object.assign(process.env, {
+      WEBSITE_SITE_NAME: 'vendas-analytics-test',
+      OLTP_CONNECTION_STRING: (await freshSetting(engine, 'oltp')).setting,
+      DW_CONNECTION_STRING: dw.target.url,
+      AzureWebJobsStorage__accountName: 'vendasraw',
+      AzureWebJobsStorage__credential: 'managedidentity',
+    });
+    delete process.env.AzureWebJobsStorage;
+    const { status, body, logs } = await askHealth();
+    expect(status).toBe(503);
+    expect(body).toMatchObject({
+      status: 'degraded',
+      schema: { version: before, expected: expectedVersion('dw'), current: false },
+      dependencies: [
+        { name: 'oltp', ok: true },
+        { name: 'dw', ok: true },
+      ],
+    });
+    expect(logs).toMatch(/the warehouse schema is behind the code/);
+    // still behind: health never migrates
+    const recorded = await dw.database.db.selectFrom('kysely_migration').select('name').execute();
+    expect(
+      recorded
+        .map((r: { name: string }) => r.name)
+        .sort()
+        .at(-1),
+    ).toBe(before);
   });
 });
