@@ -16,7 +16,9 @@ import { seedBase } from '../../shared/seed/base.js';
 import { BatchStore } from '../../shared/storage/batch-store.js';
 import { decodeMessage, encodeMessage } from '../../shared/storage/queues.js';
 import { silentLogger } from '../../shared/telemetry/logger.js';
+import { goldenIdentities } from '../../shared/db/statement-golden.js';
 import { startTestHost, stopTestHost } from '../helpers/host.js';
+import { capturingDatabase } from '../helpers/statement-capture.js';
 import { captureTelemetry } from '../helpers/telemetry-capture.js';
 
 let host: LocalHost;
@@ -106,6 +108,20 @@ describe('backfill-extract queue', () => {
     expect(await manifestsOf(runId)).toHaveLength(ALL.length);
   });
 
+  it('of two deliveries working at once, one extracts and the other does nothing', async () => {
+    const { runId, message } = await acceptBackfill({ from: '2026-04-01', to: '2026-04-20', entities: ['clientes', 'pedidos'] });
+    await (await queue(QUEUES.backfillExtract)).clearMessages();
+    const ctx = await pipelineContext(silentLogger);
+    const parsed = parseBackfillExtract(message);
+    const outcomes = await Promise.all([extractBackfill(ctx, parsed), extractBackfill(ctx, parsed)]);
+    expect(outcomes.map((o) => o.status).sort()).toEqual(['extracted', 'ignored']);
+    await host.drain(500);
+    const done = await runState(runId);
+    expect(done).toMatchObject({ status: 'succeeded' });
+    expect(done.batches.map((b) => b.entity).sort()).toEqual(['clientes', 'pedidos']);
+    expect(await manifestsOf(runId)).toHaveLength(2);
+  });
+
   it('refuses a malformed message, and one naming no backfill run, to the poison queue with the reason; nothing is written', async () => {
     const dw = await getDatabase('dw');
     const daily = newRunId();
@@ -186,5 +202,25 @@ describe('backfill-extract queue', () => {
     expect(await extractBackfill(ctx, parsed)).toEqual({ status: 'ignored', reason: 'the run is already failed' });
     expect(captured.named(EVENTS.runFailed)).toHaveLength(1);
     expect(await runState(runId)).toEqual(failed);
+  });
+
+  it('sends only statements that have their golden T-SQL (sql/generated/statements): accepting, extracting, a duplicate delivery', async () => {
+    const seen = new Set<string>();
+    const base = await pipelineContext(silentLogger);
+    const ctx = { ...base, dw: capturingDatabase(base.dw, seen), oltp: capturingDatabase(base.oltp, seen) };
+    const started = await startBackfill(
+      ctx,
+      parseBackfillRequest(JSON.stringify({ from: '2026-04-01', to: '2026-04-15', entities: ['pedidos', 'itens_pedido'] }), loadSettings()),
+    );
+    if (started.status !== 'started') throw new Error('skipped');
+    const message = parseBackfillExtract((await queueTexts(QUEUES.backfillExtract)).find((m) => (m as { runId: string }).runId === started.runId));
+    await (await queue(QUEUES.backfillExtract)).clearMessages();
+    expect((await extractBackfill(ctx, message)).status).toBe('extracted');
+    expect(await extractBackfill(ctx, message)).toEqual({ status: 'ignored', reason: 'an earlier delivery already started the extract of this run' });
+    await host.drain(500);
+    expect((await runState(started.runId)).status).toBe('succeeded');
+    expect(seen.size).toBeGreaterThan(10);
+    const golden = goldenIdentities();
+    expect([...seen].filter((identity) => !golden.has(identity))).toEqual([]);
   });
 });
