@@ -114,8 +114,8 @@ param instanceMemoryMB int = 2048
 @maxValue(1000)
 param maximumInstanceCount int = 100
 
-@description('Disable local (instrumentation key) authentication on Application Insights, so only Entra tokens may send telemetry. Turn on once the app\'s own telemetry client authenticates with the managed identity (it reads APPLICATIONINSIGHTS_AUTHENTICATION_STRING): until then its events, which the alerts read, would be refused.')
-param appInsightsDisableLocalAuth bool = false
+@description('Disable local (instrumentation key) authentication on Application Insights, so only Entra tokens may send telemetry: the host and the app\'s own telemetry client both send with the app identity (APPLICATIONINSIGHTS_AUTHENTICATION_STRING). false accepts key-based senders too.')
+param appInsightsDisableLocalAuth bool = true
 
 @description('Evaluate the alert rules (false deploys them disabled, e.g. in a throwaway environment).')
 param alertsEnabled bool = true
@@ -370,7 +370,8 @@ var appSettings = {
   // Not a secret (it identifies where telemetry goes; Microsoft documents it as such); with
   // appInsightsDisableLocalAuth only Entra-authenticated senders are accepted.
   APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights.outputs.connectionString
-  // Entra-authenticated ingestion with the app's identity (the host reads it; so may the app).
+  // Entra-authenticated ingestion with the app's identity (the host reads it; so does the app's
+  // telemetry client, shared/telemetry/aad-credential.ts).
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${appIdentity.outputs.clientId};Authorization=AAD'
   // The company's source database: a Key Vault reference resolved with keyVaultReferenceIdentity.
   OLTP_CONNECTION_STRING: '@Microsoft.KeyVault(SecretUri=${oltpConnectionStringSecretUri})'

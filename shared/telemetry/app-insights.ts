@@ -7,6 +7,7 @@
 // retries a dead endpoint for several seconds and keeps what it could not send on disk).
 import type { EventMeasurements, EventName, EventProperties, MetricName } from './events.js';
 import type { Logger } from './logger.js';
+import { ingestionCredential } from './aad-credential.js';
 
 export interface TelemetrySink {
   readonly enabled: boolean;
@@ -90,6 +91,22 @@ export function clientSink(client: Client, log: Pick<Logger, 'warn'>, flushTimeo
   };
 }
 
+/**
+ * The SDK's client for a connection string, isolated from global providers. `authentication`
+ * (APPLICATIONINSIGHTS_AUTHENTICATION_STRING) makes it send with the managed identity's token:
+ * the way in once the component's local (key) authentication is disabled.
+ */
+export async function createClient(connectionString: string, authentication: string | undefined) {
+  // a CommonJS package: Node's ESM loader exposes its exports as named ones, other loaders under default
+  const sdk = (await import('applicationinsights')) as typeof import('applicationinsights') & { default?: typeof import('applicationinsights') };
+  const TelemetryClient = sdk.TelemetryClient ?? sdk.default?.TelemetryClient;
+  const client = new TelemetryClient(connectionString, { useGlobalProviders: false });
+  const credential = await ingestionCredential(authentication);
+  if (credential) client.config.aadTokenCredential = credential;
+  client.initialize();
+  return client;
+}
+
 let sink: Promise<TelemetrySink> | undefined;
 
 /**
@@ -102,12 +119,7 @@ export function telemetrySink(log: Pick<Logger, 'warn'>): Promise<TelemetrySink>
     const connectionString = process.env.APPLICATIONINSIGHTS_CONNECTION_STRING?.trim();
     if (!connectionString) return NO_TELEMETRY_SINK;
     try {
-      // a CommonJS package: Node's ESM loader exposes its exports as named ones, other loaders under default
-      const sdk = (await import('applicationinsights')) as typeof import('applicationinsights') & { default?: typeof import('applicationinsights') };
-      const TelemetryClient = sdk.TelemetryClient ?? sdk.default?.TelemetryClient;
-      const client = new TelemetryClient(connectionString, { useGlobalProviders: false });
-      client.initialize();
-      return clientSink(client, log);
+      return clientSink(await createClient(connectionString, process.env.APPLICATIONINSIGHTS_AUTHENTICATION_STRING), log);
     } catch (e) {
       log.warn('Application Insights telemetry is off: the client could not be created', { error: e instanceof Error ? e.message : String(e) });
       return NO_TELEMETRY_SINK;
