@@ -212,6 +212,9 @@ function mssql(connectionString: string): TestEngine {
       const name = `t_${randomBytes(6).toString('hex')}`;
       const admin = await openDatabase({ engine: 'mssql', connectionString });
       await sql`create database ${sql.id(name)}`.execute(admin.db);
+      // the extract and the reconciliation read in SNAPSHOT isolation, which boxed SQL Server allows
+      // only when the database says so (Azure SQL Database has it on by default)
+      await sql`alter database ${sql.id(name)} set allow_snapshot_isolation on`.execute(admin.db);
       await admin.close();
       const target: ConnectionTarget = { engine: 'mssql', connectionString: withDatabase(connectionString, name) };
       const database = await openDatabase(target);
