@@ -57,7 +57,7 @@ export async function startingRun<C, T>(log: Logger, kind: RunKind, open: () => 
 
 async function runCouldNotStart(log: Logger, kind: RunKind, error: unknown): Promise<void> {
   const runId = newRunId();
-  log.error('the run could not start: its databases or storage could not be opened', { runId, error: errorOf(error).error });
+  log.error('the run could not start: its settings, databases or storage are not ready (see error)', { runId, error: errorOf(error).error });
   let url = '';
   try {
     url = loadSettings().ALERT_TEAMS_WEBHOOK_URL;
