@@ -40,7 +40,6 @@ export async function backfillHandler(request: HttpRequest, context: InvocationC
   const started = await startBackfill(ctx, plan).finally(flushTelemetry);
   if (started.status === 'skipped') return { status: 409, jsonBody: { error: 'another run is in progress', heldBy: started.heldBy } };
   const statusUrl = `/api/runs/${encodeURIComponent(started.runId)}`;
-  log.info('backfill accepted; the extract runs from its queue', { runId: started.runId, ...window });
   return { status: 202, headers: { Location: statusUrl }, jsonBody: { runId: started.runId, status: 'running', statusUrl } };
 }
 
