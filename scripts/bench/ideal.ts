@@ -98,7 +98,7 @@ const statements = (runId: string, today: string): [string, unknown[]][] => [
   // sales: every item with the member versions valid at its order time; -1 for what is missing, 0 for no campaign
   [
     `create temporary table bench_sales on commit drop as
-   select i.id item_id, i.pedido_id, i.numero_item, o.codigo pedido_codigo, coalesce(o.status, 'desconhecido') status, i.deleted_at is not null removido,
+   select i.id item_id, i.pedido_id, i.numero_item, o.codigo pedido_codigo, coalesce(o.status, 'desconhecido') status, o.estado_entrega, i.deleted_at is not null removido,
           o.data_pedido, coalesce(dd.data_key, -1) data_pedido_key, coalesce(de.data_key, -1) data_entrega_key,
           o.cliente_id, coalesce(dc.cliente_key, -1) cliente_key, i.produto_id, coalesce(dp.produto_key, -1) produto_key,
           i.vendedor_id, coalesce(dv.vendedor_key, -1) vendedor_key, i.campanha_id,
@@ -116,10 +116,10 @@ const statements = (runId: string, today: string): [string, unknown[]][] => [
     [],
   ],
   [
-    `insert into dw.fact_vendas (item_id, pedido_id, numero_item, pedido_codigo, status, removido, data_pedido, data_pedido_key, data_entrega_key, cliente_id, cliente_key,
+    `insert into dw.fact_vendas (item_id, pedido_id, numero_item, pedido_codigo, status, estado_entrega, removido, data_pedido, data_pedido_key, data_entrega_key, cliente_id, cliente_key,
      produto_id, produto_key, vendedor_id, vendedor_key, campanha_id, campanha_key, quantidade, preco_unitario, valor_bruto, valor_desconto, valor_liquido, valor_frete,
      custo_total, margem, source_updated_at, run_id)
-   select item_id, pedido_id, numero_item, pedido_codigo, status, removido, data_pedido, data_pedido_key, data_entrega_key, cliente_id, cliente_key,
+   select item_id, pedido_id, numero_item, pedido_codigo, status, estado_entrega, removido, data_pedido, data_pedido_key, data_entrega_key, cliente_id, cliente_key,
      produto_id, produto_key, vendedor_id, vendedor_key, campanha_id, campanha_key, quantidade, preco_unitario, valor_bruto, valor_desconto, valor_liquido, valor_frete,
      custo_total, margem, source_updated_at, $1
    from bench_sales`,

@@ -2,7 +2,7 @@
 // and month of the period, per seller for the year to date, and how many sellers are above or
 // below their target over the period. The period is whole months: from the month of `from` to the
 // month of `to` (a target is monthly). Definitions: docs/kpis.md#metas.
-import { sql } from 'kysely';
+import { sql, type SelectQueryBuilder } from 'kysely';
 import type { KpiFilters, MetasData } from './contract.js';
 import { asText, money, ratio, units } from './decimal.js';
 import { monthOfDate } from './filters.js';
@@ -10,11 +10,35 @@ import type { KpiDb } from './views.js';
 
 const sum = (column: string) => asText(sql`sum(${sql.ref(column)})`);
 
+/** The first day of a month 'YYYY-MM'. */
+const firstDay = (month: string): string => `${month}-01`;
+
+/** The first day of the month after 'YYYY-MM'. */
+function firstDayAfter(month: string): string {
+  const d = new Date(`${month}-01T00:00:00.000Z`);
+  d.setUTCMonth(d.getUTCMonth() + 1);
+  return d.toISOString().slice(0, 10);
+}
+
+/**
+ * A target's month lies in the months from..to (inclusive 'YYYY-MM'): compared on the target's
+ * date (dw.vw_metas.mes), which a scan compares as it reads it and whose statistics the planner
+ * knows, rather than on its text month (ano_mes, computed per row). Same targets.
+ */
+const inMonths = <Q extends SelectQueryBuilder<any, any, any>>(q: Q, from: string | undefined, to: string | undefined): Q => {
+  let r: SelectQueryBuilder<any, any, any> = q;
+  if (from !== undefined) r = r.where('m.mes', '>=', firstDay(from));
+  if (to !== undefined) r = r.where('m.mes', '<', firstDayAfter(to));
+  return r as Q;
+};
+
 export function metasQueries(db: KpiDb, f: KpiFilters, ytd?: { from: string; to: string }) {
   const base = () => {
-    let q = db.selectFrom('dw.vw_metas as m');
-    if (f.from !== undefined) q = q.where('m.ano_mes', '>=', monthOfDate(f.from));
-    if (f.to !== undefined) q = q.where('m.ano_mes', '<=', monthOfDate(f.to));
+    let q = inMonths(
+      db.selectFrom('dw.vw_metas as m'),
+      f.from === undefined ? undefined : monthOfDate(f.from),
+      f.to === undefined ? undefined : monthOfDate(f.to),
+    );
     if (f.vendedor !== undefined) q = q.where('m.vendedor_id', '=', f.vendedor);
     return q;
   };
@@ -33,8 +57,7 @@ export function metasQueries(db: KpiDb, f: KpiFilters, ytd?: { from: string; to:
     acumuladoAno: ytd
       ? db
           .selectFrom('dw.vw_metas as m')
-          .where('m.ano_mes', '>=', ytd.from)
-          .where('m.ano_mes', '<=', ytd.to)
+          .$call((q) => inMonths(q, ytd.from, ytd.to))
           .$call((q) => (f.vendedor !== undefined ? q.where('m.vendedor_id', '=', f.vendedor) : q))
           .select(['m.vendedor_id', 'm.vendedor', sum('m.valor_meta').as('meta'), sum('m.realizado').as('realizado')])
           .groupBy(['m.vendedor_id', 'm.vendedor'])

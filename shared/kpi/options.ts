@@ -5,9 +5,10 @@ import type { KpiFilterOptions } from './contract.js';
 import type { KpiDb } from './views.js';
 
 /**
- * Three passes over the certified views instead of five: the states with each state's first and
- * last order day (the period is the smallest first and the largest last), the (category,
- * campaign) pairs, and the sellers (of the sales or of the targets). The unknown members (id <= 0,
+ * Four passes over the certified views, side by side: the states with each state's first and last
+ * order day (the period is the smallest first and the largest last), the categories, the
+ * campaigns, and the sellers (of the sales or of the targets). Each pass reads only the joins its
+ * columns need (the campaigns and the states none of the product's). The unknown members (id <= 0,
  * state 'N/D') are left out of the lists here, not in SQL, so they still count for the period.
  */
 export function filterOptionQueries(db: KpiDb) {
@@ -17,10 +18,8 @@ export function filterOptionQueries(db: KpiDb) {
       .selectFrom('dw.vw_vendas as v')
       .select(['v.estado', day('min').as('from'), day('max').as('to')])
       .groupBy('v.estado'),
-    categoriasCampanhas: db
-      .selectFrom('dw.vw_vendas as v')
-      .select(['v.categoria_id', 'v.categoria', 'v.campanha_id', 'v.campanha'])
-      .groupBy(['v.categoria_id', 'v.categoria', 'v.campanha_id', 'v.campanha']),
+    categorias: db.selectFrom('dw.vw_vendas as v').select(['v.categoria_id', 'v.categoria']).groupBy(['v.categoria_id', 'v.categoria']),
+    campanhas: db.selectFrom('dw.vw_vendas as v').select(['v.campanha_id', 'v.campanha']).groupBy(['v.campanha_id', 'v.campanha']),
     vendedores: db
       .selectFrom('dw.vw_vendas as v')
       .select(['v.vendedor_id', 'v.vendedor'])
@@ -44,7 +43,12 @@ function options(rows: readonly Record<string, unknown>[], id: string, nome: str
 
 export async function filterOptions(db: KpiDb): Promise<KpiFilterOptions> {
   const q = filterOptionQueries(db);
-  const [estados, pares, vendedores] = await Promise.all([q.estados.execute(), q.categoriasCampanhas.execute(), q.vendedores.execute()]);
+  const [estados, categorias, campanhas, vendedores] = await Promise.all([
+    q.estados.execute(),
+    q.categorias.execute(),
+    q.campanhas.execute(),
+    q.vendedores.execute(),
+  ]);
   const byName = (a: Option, b: Option) => (a.nome < b.nome ? -1 : a.nome > b.nome ? 1 : a.id - b.id);
   let from: string | null = null;
   let to: string | null = null;
@@ -53,13 +57,13 @@ export async function filterOptions(db: KpiDb): Promise<KpiFilterOptions> {
     if (r.to !== null && r.to !== undefined && (to === null || r.to > to)) to = r.to;
   }
   return {
-    categorias: options(pares, 'categoria_id', 'categoria').sort(byName),
+    categorias: options(categorias, 'categoria_id', 'categoria').sort(byName),
     estados: estados
       .map((r) => r.estado)
       .filter((e) => e !== 'N/D')
       .sort(),
     vendedores: vendedores.map((r) => ({ id: Number(r.vendedor_id), nome: r.vendedor })).sort(byName),
-    campanhas: options(pares, 'campanha_id', 'campanha').sort(byName),
+    campanhas: options(campanhas, 'campanha_id', 'campanha').sort(byName),
     periodo: { from, to },
   };
 }

@@ -15,6 +15,7 @@ import * as dw0009 from './dw/0009_discount_rekey_indexes.js';
 import * as dw0010 from './dw/0010_fact_run_indexes.js';
 import * as dw0011 from './dw/0011_quality_indexes.js';
 import * as dw0012 from './dw/0012_kpi_views.js';
+import * as dw0013 from './dw/0013_kpi_views_speed.js';
 
 export type DatabaseRole = 'oltp' | 'dw';
 
@@ -36,5 +37,6 @@ export const MIGRATIONS: Record<DatabaseRole, Record<string, Migration>> = {
     '0010_fact_run_indexes': dw0010,
     '0011_quality_indexes': dw0011,
     '0012_kpi_views': dw0012,
+    '0013_kpi_views_speed': dw0013,
   },
 };

@@ -74,7 +74,8 @@ describe('golden T-SQL coverage', () => {
           const filters = Object.fromEntries(Object.keys(shape).map((k) => [k, real[k as keyof KpiFilters]])) as KpiFilters;
           expect((await kpiAnswer(p.ctx.dw.db, area, filters, p.ctx.settings)).filters).toBeDefined();
         }
-      expect(seen.size - before).toBeGreaterThan(50);
+      // (each area's statements per filter shape: vendas 4, metas 1-2, descontos 2, plus the filter checks)
+      expect(seen.size - before).toBeGreaterThan(40);
 
       // raw `sql` templates pass through the plugin too (the source clock)
       expect(seen).toContain('raw; text: select ? as now');

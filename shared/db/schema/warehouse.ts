@@ -160,6 +160,7 @@ export interface DwFactVendas {
   source_updated_at: Timestamp;
   run_id: string;
   loaded_at: GeneratedTimestamp;
+  estado_entrega: string | null;
 }
 
 export interface EtlBatch {
@@ -482,6 +483,7 @@ export interface WorkVenda {
   margem: Decimal | null;
   source_updated_at: Timestamp | null;
   percentual_desconto: Decimal | null;
+  estado_entrega: string | null;
 }
 
 /** Every table of the warehouse database, by schema-qualified name. */

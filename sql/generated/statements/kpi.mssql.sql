@@ -21,19 +21,14 @@
 select top(1) "run_id", "status", "finished_at" from "etl"."run" order by "started_at" desc, "run_id" desc
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: ano_mes, margem, pedido_id, quantidade, status, valor_bruto, valor_desconto, valor_liquido
+-- identity: select dw.vw_vendas; columns: ano_mes, estado, margem, pedido_id, quantidade, regiao, status, valor_bruto, valor_desconto, valor_liquido
 -- parameters: none
-select "v"."ano_mes", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_bruto" end) as varchar(40)) as "receita_bruta", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_desconto" end) as varchar(40)) as "descontos", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_liquido" end) as varchar(40)) as "receita_liquida", cast(sum(case when "v"."status" <> 'cancelado' then "v"."margem" end) as varchar(40)) as "margem", sum(case when "v"."status" <> 'cancelado' then "v"."quantidade" end) as "itens", count(distinct case when "v"."status" <> 'cancelado' then "v"."pedido_id" end) as "pedidos", count(distinct case when "v"."status" = 'cancelado' then "v"."pedido_id" end) as "pedidos_cancelados", count(distinct "v"."pedido_id") as "pedidos_todos", count(case when "v"."status" <> 'cancelado' then 1 end) as "linhas_vivas" from "dw"."vw_vendas" as "v" group by "v"."ano_mes" order by "v"."ano_mes"
+select "v"."ano_mes", "v"."status", "v"."estado", "v"."regiao", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", sum("v"."quantidade") as "itens", count(*) as "linhas", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" group by "v"."ano_mes", "v"."status", "v"."estado", "v"."regiao"
 
 -- vendasData (shared/kpi/vendas.ts)
 -- identity: select dw.vw_vendas; columns: categoria, categoria_id, quantidade, status, valor_liquido
 -- parameters: 1 (nvarchar)
 select "v"."categoria_id", "v"."categoria", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", sum("v"."quantidade") as "itens" from "dw"."vw_vendas" as "v" where "v"."status" <> @1 group by "v"."categoria_id", "v"."categoria"
-
--- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: estado, pedido_id, regiao, status, valor_liquido
--- parameters: 1 (nvarchar)
-select "v"."estado", "v"."regiao", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."status" <> @1 group by "v"."estado", "v"."regiao"
 
 -- vendasData (shared/kpi/vendas.ts)
 -- identity: select dw.vw_vendas; columns: pedido_id, status, valor_liquido, vendedor, vendedor_id
@@ -46,19 +41,14 @@ select "v"."vendedor_id", "v"."vendedor", cast(sum("v"."valor_liquido") as varch
 select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos" from "dw"."vw_vendas" as "v" where "v"."status" <> @1 group by "v"."campanha_id", "v"."campanha"
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: ano_mes, data_pedido, margem, pedido_id, quantidade, status, valor_bruto, valor_desconto, valor_liquido
+-- identity: select dw.vw_vendas; columns: ano_mes, data_pedido, estado, margem, pedido_id, quantidade, regiao, status, valor_bruto, valor_desconto, valor_liquido
 -- parameters: 1 (nvarchar)
-select "v"."ano_mes", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_bruto" end) as varchar(40)) as "receita_bruta", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_desconto" end) as varchar(40)) as "descontos", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_liquido" end) as varchar(40)) as "receita_liquida", cast(sum(case when "v"."status" <> 'cancelado' then "v"."margem" end) as varchar(40)) as "margem", sum(case when "v"."status" <> 'cancelado' then "v"."quantidade" end) as "itens", count(distinct case when "v"."status" <> 'cancelado' then "v"."pedido_id" end) as "pedidos", count(distinct case when "v"."status" = 'cancelado' then "v"."pedido_id" end) as "pedidos_cancelados", count(distinct "v"."pedido_id") as "pedidos_todos", count(case when "v"."status" <> 'cancelado' then 1 end) as "linhas_vivas" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 group by "v"."ano_mes" order by "v"."ano_mes"
+select "v"."ano_mes", "v"."status", "v"."estado", "v"."regiao", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", sum("v"."quantidade") as "itens", count(*) as "linhas", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 group by "v"."ano_mes", "v"."status", "v"."estado", "v"."regiao"
 
 -- vendasData (shared/kpi/vendas.ts)
 -- identity: select dw.vw_vendas; columns: categoria, categoria_id, data_pedido, quantidade, status, valor_liquido
 -- parameters: 2 (nvarchar x2)
 select "v"."categoria_id", "v"."categoria", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", sum("v"."quantidade") as "itens" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."status" <> @2 group by "v"."categoria_id", "v"."categoria"
-
--- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: data_pedido, estado, pedido_id, regiao, status, valor_liquido
--- parameters: 2 (nvarchar x2)
-select "v"."estado", "v"."regiao", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."status" <> @2 group by "v"."estado", "v"."regiao"
 
 -- vendasData (shared/kpi/vendas.ts)
 -- identity: select dw.vw_vendas; columns: data_pedido, pedido_id, status, valor_liquido, vendedor, vendedor_id
@@ -71,19 +61,14 @@ select "v"."vendedor_id", "v"."vendedor", cast(sum("v"."valor_liquido") as varch
 select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."status" <> @2 group by "v"."campanha_id", "v"."campanha"
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: ano_mes, data_pedido, margem, pedido_id, quantidade, status, valor_bruto, valor_desconto, valor_liquido
+-- identity: select dw.vw_vendas; columns: ano_mes, data_pedido, estado, margem, pedido_id, quantidade, regiao, status, valor_bruto, valor_desconto, valor_liquido
 -- parameters: 1 (nvarchar)
-select "v"."ano_mes", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_bruto" end) as varchar(40)) as "receita_bruta", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_desconto" end) as varchar(40)) as "descontos", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_liquido" end) as varchar(40)) as "receita_liquida", cast(sum(case when "v"."status" <> 'cancelado' then "v"."margem" end) as varchar(40)) as "margem", sum(case when "v"."status" <> 'cancelado' then "v"."quantidade" end) as "itens", count(distinct case when "v"."status" <> 'cancelado' then "v"."pedido_id" end) as "pedidos", count(distinct case when "v"."status" = 'cancelado' then "v"."pedido_id" end) as "pedidos_cancelados", count(distinct "v"."pedido_id") as "pedidos_todos", count(case when "v"."status" <> 'cancelado' then 1 end) as "linhas_vivas" from "dw"."vw_vendas" as "v" where "v"."data_pedido" <= @1 group by "v"."ano_mes" order by "v"."ano_mes"
+select "v"."ano_mes", "v"."status", "v"."estado", "v"."regiao", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", sum("v"."quantidade") as "itens", count(*) as "linhas", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" <= @1 group by "v"."ano_mes", "v"."status", "v"."estado", "v"."regiao"
 
 -- vendasData (shared/kpi/vendas.ts)
 -- identity: select dw.vw_vendas; columns: categoria, categoria_id, data_pedido, quantidade, status, valor_liquido
 -- parameters: 2 (nvarchar x2)
 select "v"."categoria_id", "v"."categoria", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", sum("v"."quantidade") as "itens" from "dw"."vw_vendas" as "v" where "v"."data_pedido" <= @1 and "v"."status" <> @2 group by "v"."categoria_id", "v"."categoria"
-
--- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: data_pedido, estado, pedido_id, regiao, status, valor_liquido
--- parameters: 2 (nvarchar x2)
-select "v"."estado", "v"."regiao", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" <= @1 and "v"."status" <> @2 group by "v"."estado", "v"."regiao"
 
 -- vendasData (shared/kpi/vendas.ts)
 -- identity: select dw.vw_vendas; columns: data_pedido, pedido_id, status, valor_liquido, vendedor, vendedor_id
@@ -101,19 +86,14 @@ select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_liquido") as varch
 select top(1) "v"."categoria_id" from "dw"."vw_vendas" as "v" where "v"."categoria_id" = @1
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: ano_mes, categoria_id, margem, pedido_id, quantidade, status, valor_bruto, valor_desconto, valor_liquido
+-- identity: select dw.vw_vendas; columns: ano_mes, categoria_id, estado, margem, pedido_id, quantidade, regiao, status, valor_bruto, valor_desconto, valor_liquido
 -- parameters: 1 (int)
-select "v"."ano_mes", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_bruto" end) as varchar(40)) as "receita_bruta", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_desconto" end) as varchar(40)) as "descontos", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_liquido" end) as varchar(40)) as "receita_liquida", cast(sum(case when "v"."status" <> 'cancelado' then "v"."margem" end) as varchar(40)) as "margem", sum(case when "v"."status" <> 'cancelado' then "v"."quantidade" end) as "itens", count(distinct case when "v"."status" <> 'cancelado' then "v"."pedido_id" end) as "pedidos", count(distinct case when "v"."status" = 'cancelado' then "v"."pedido_id" end) as "pedidos_cancelados", count(distinct "v"."pedido_id") as "pedidos_todos", count(case when "v"."status" <> 'cancelado' then 1 end) as "linhas_vivas" from "dw"."vw_vendas" as "v" where "v"."categoria_id" = @1 group by "v"."ano_mes" order by "v"."ano_mes"
+select "v"."ano_mes", "v"."status", "v"."estado", "v"."regiao", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", sum("v"."quantidade") as "itens", count(*) as "linhas", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."categoria_id" = @1 group by "v"."ano_mes", "v"."status", "v"."estado", "v"."regiao"
 
 -- vendasData (shared/kpi/vendas.ts)
 -- identity: select dw.vw_vendas; columns: categoria, categoria_id, quantidade, status, valor_liquido
 -- parameters: 2 (int, nvarchar)
 select "v"."categoria_id", "v"."categoria", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", sum("v"."quantidade") as "itens" from "dw"."vw_vendas" as "v" where "v"."categoria_id" = @1 and "v"."status" <> @2 group by "v"."categoria_id", "v"."categoria"
-
--- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: categoria_id, estado, pedido_id, regiao, status, valor_liquido
--- parameters: 2 (int, nvarchar)
-select "v"."estado", "v"."regiao", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."categoria_id" = @1 and "v"."status" <> @2 group by "v"."estado", "v"."regiao"
 
 -- vendasData (shared/kpi/vendas.ts)
 -- identity: select dw.vw_vendas; columns: categoria_id, pedido_id, status, valor_liquido, vendedor, vendedor_id
@@ -131,19 +111,14 @@ select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_liquido") as varch
 select top(1) "v"."estado" from "dw"."vw_vendas" as "v" where "v"."estado" = @1
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: ano_mes, estado, margem, pedido_id, quantidade, status, valor_bruto, valor_desconto, valor_liquido
+-- identity: select dw.vw_vendas; columns: ano_mes, estado, margem, pedido_id, quantidade, regiao, status, valor_bruto, valor_desconto, valor_liquido
 -- parameters: 1 (nvarchar)
-select "v"."ano_mes", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_bruto" end) as varchar(40)) as "receita_bruta", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_desconto" end) as varchar(40)) as "descontos", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_liquido" end) as varchar(40)) as "receita_liquida", cast(sum(case when "v"."status" <> 'cancelado' then "v"."margem" end) as varchar(40)) as "margem", sum(case when "v"."status" <> 'cancelado' then "v"."quantidade" end) as "itens", count(distinct case when "v"."status" <> 'cancelado' then "v"."pedido_id" end) as "pedidos", count(distinct case when "v"."status" = 'cancelado' then "v"."pedido_id" end) as "pedidos_cancelados", count(distinct "v"."pedido_id") as "pedidos_todos", count(case when "v"."status" <> 'cancelado' then 1 end) as "linhas_vivas" from "dw"."vw_vendas" as "v" where "v"."estado" = @1 group by "v"."ano_mes" order by "v"."ano_mes"
+select "v"."ano_mes", "v"."status", "v"."estado", "v"."regiao", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", sum("v"."quantidade") as "itens", count(*) as "linhas", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."estado" = @1 group by "v"."ano_mes", "v"."status", "v"."estado", "v"."regiao"
 
 -- vendasData (shared/kpi/vendas.ts)
 -- identity: select dw.vw_vendas; columns: categoria, categoria_id, estado, quantidade, status, valor_liquido
 -- parameters: 2 (nvarchar x2)
 select "v"."categoria_id", "v"."categoria", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", sum("v"."quantidade") as "itens" from "dw"."vw_vendas" as "v" where "v"."estado" = @1 and "v"."status" <> @2 group by "v"."categoria_id", "v"."categoria"
-
--- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: estado, pedido_id, regiao, status, valor_liquido
--- parameters: 2 (nvarchar x2)
-select "v"."estado", "v"."regiao", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."estado" = @1 and "v"."status" <> @2 group by "v"."estado", "v"."regiao"
 
 -- vendasData (shared/kpi/vendas.ts)
 -- identity: select dw.vw_vendas; columns: estado, pedido_id, status, valor_liquido, vendedor, vendedor_id
@@ -166,19 +141,14 @@ select top(1) "v"."vendedor_id" from "dw"."vw_vendas" as "v" where "v"."vendedor
 select top(1) "m"."vendedor_id" from "dw"."vw_metas" as "m" where "m"."vendedor_id" = @1
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: ano_mes, margem, pedido_id, quantidade, status, valor_bruto, valor_desconto, valor_liquido, vendedor_id
+-- identity: select dw.vw_vendas; columns: ano_mes, estado, margem, pedido_id, quantidade, regiao, status, valor_bruto, valor_desconto, valor_liquido, vendedor_id
 -- parameters: 1 (int)
-select "v"."ano_mes", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_bruto" end) as varchar(40)) as "receita_bruta", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_desconto" end) as varchar(40)) as "descontos", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_liquido" end) as varchar(40)) as "receita_liquida", cast(sum(case when "v"."status" <> 'cancelado' then "v"."margem" end) as varchar(40)) as "margem", sum(case when "v"."status" <> 'cancelado' then "v"."quantidade" end) as "itens", count(distinct case when "v"."status" <> 'cancelado' then "v"."pedido_id" end) as "pedidos", count(distinct case when "v"."status" = 'cancelado' then "v"."pedido_id" end) as "pedidos_cancelados", count(distinct "v"."pedido_id") as "pedidos_todos", count(case when "v"."status" <> 'cancelado' then 1 end) as "linhas_vivas" from "dw"."vw_vendas" as "v" where "v"."vendedor_id" = @1 group by "v"."ano_mes" order by "v"."ano_mes"
+select "v"."ano_mes", "v"."status", "v"."estado", "v"."regiao", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", sum("v"."quantidade") as "itens", count(*) as "linhas", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."vendedor_id" = @1 group by "v"."ano_mes", "v"."status", "v"."estado", "v"."regiao"
 
 -- vendasData (shared/kpi/vendas.ts)
 -- identity: select dw.vw_vendas; columns: categoria, categoria_id, quantidade, status, valor_liquido, vendedor_id
 -- parameters: 2 (int, nvarchar)
 select "v"."categoria_id", "v"."categoria", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", sum("v"."quantidade") as "itens" from "dw"."vw_vendas" as "v" where "v"."vendedor_id" = @1 and "v"."status" <> @2 group by "v"."categoria_id", "v"."categoria"
-
--- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: estado, pedido_id, regiao, status, valor_liquido, vendedor_id
--- parameters: 2 (int, nvarchar)
-select "v"."estado", "v"."regiao", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."vendedor_id" = @1 and "v"."status" <> @2 group by "v"."estado", "v"."regiao"
 
 -- vendasData (shared/kpi/vendas.ts)
 -- identity: select dw.vw_vendas; columns: pedido_id, status, valor_liquido, vendedor, vendedor_id
@@ -196,19 +166,14 @@ select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_liquido") as varch
 select top(1) "v"."campanha_id" from "dw"."vw_vendas" as "v" where "v"."campanha_id" = @1
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: ano_mes, campanha_id, margem, pedido_id, quantidade, status, valor_bruto, valor_desconto, valor_liquido
+-- identity: select dw.vw_vendas; columns: ano_mes, campanha_id, estado, margem, pedido_id, quantidade, regiao, status, valor_bruto, valor_desconto, valor_liquido
 -- parameters: 1 (int)
-select "v"."ano_mes", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_bruto" end) as varchar(40)) as "receita_bruta", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_desconto" end) as varchar(40)) as "descontos", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_liquido" end) as varchar(40)) as "receita_liquida", cast(sum(case when "v"."status" <> 'cancelado' then "v"."margem" end) as varchar(40)) as "margem", sum(case when "v"."status" <> 'cancelado' then "v"."quantidade" end) as "itens", count(distinct case when "v"."status" <> 'cancelado' then "v"."pedido_id" end) as "pedidos", count(distinct case when "v"."status" = 'cancelado' then "v"."pedido_id" end) as "pedidos_cancelados", count(distinct "v"."pedido_id") as "pedidos_todos", count(case when "v"."status" <> 'cancelado' then 1 end) as "linhas_vivas" from "dw"."vw_vendas" as "v" where "v"."campanha_id" = @1 group by "v"."ano_mes" order by "v"."ano_mes"
+select "v"."ano_mes", "v"."status", "v"."estado", "v"."regiao", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", sum("v"."quantidade") as "itens", count(*) as "linhas", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."campanha_id" = @1 group by "v"."ano_mes", "v"."status", "v"."estado", "v"."regiao"
 
 -- vendasData (shared/kpi/vendas.ts)
 -- identity: select dw.vw_vendas; columns: campanha_id, categoria, categoria_id, quantidade, status, valor_liquido
 -- parameters: 2 (int, nvarchar)
 select "v"."categoria_id", "v"."categoria", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", sum("v"."quantidade") as "itens" from "dw"."vw_vendas" as "v" where "v"."campanha_id" = @1 and "v"."status" <> @2 group by "v"."categoria_id", "v"."categoria"
-
--- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: campanha_id, estado, pedido_id, regiao, status, valor_liquido
--- parameters: 2 (int, nvarchar)
-select "v"."estado", "v"."regiao", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."campanha_id" = @1 and "v"."status" <> @2 group by "v"."estado", "v"."regiao"
 
 -- vendasData (shared/kpi/vendas.ts)
 -- identity: select dw.vw_vendas; columns: campanha_id, pedido_id, status, valor_liquido, vendedor, vendedor_id
@@ -221,19 +186,14 @@ select "v"."vendedor_id", "v"."vendedor", cast(sum("v"."valor_liquido") as varch
 select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos" from "dw"."vw_vendas" as "v" where "v"."campanha_id" = @1 and "v"."status" <> @2 group by "v"."campanha_id", "v"."campanha"
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: ano_mes, campanha_id, categoria_id, data_pedido, estado, margem, pedido_id, quantidade, status, valor_bruto, valor_desconto, valor_liquido, vendedor_id
+-- identity: select dw.vw_vendas; columns: ano_mes, campanha_id, categoria_id, data_pedido, estado, margem, pedido_id, quantidade, regiao, status, valor_bruto, valor_desconto, valor_liquido, vendedor_id
 -- parameters: 6 (nvarchar x3, int x3)
-select "v"."ano_mes", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_bruto" end) as varchar(40)) as "receita_bruta", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_desconto" end) as varchar(40)) as "descontos", cast(sum(case when "v"."status" <> 'cancelado' then "v"."valor_liquido" end) as varchar(40)) as "receita_liquida", cast(sum(case when "v"."status" <> 'cancelado' then "v"."margem" end) as varchar(40)) as "margem", sum(case when "v"."status" <> 'cancelado' then "v"."quantidade" end) as "itens", count(distinct case when "v"."status" <> 'cancelado' then "v"."pedido_id" end) as "pedidos", count(distinct case when "v"."status" = 'cancelado' then "v"."pedido_id" end) as "pedidos_cancelados", count(distinct "v"."pedido_id") as "pedidos_todos", count(case when "v"."status" <> 'cancelado' then 1 end) as "linhas_vivas" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."data_pedido" <= @2 and "v"."categoria_id" = @3 and "v"."estado" = @4 and "v"."vendedor_id" = @5 and "v"."campanha_id" = @6 group by "v"."ano_mes" order by "v"."ano_mes"
+select "v"."ano_mes", "v"."status", "v"."estado", "v"."regiao", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", sum("v"."quantidade") as "itens", count(*) as "linhas", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."data_pedido" <= @2 and "v"."categoria_id" = @3 and "v"."estado" = @4 and "v"."vendedor_id" = @5 and "v"."campanha_id" = @6 group by "v"."ano_mes", "v"."status", "v"."estado", "v"."regiao"
 
 -- vendasData (shared/kpi/vendas.ts)
 -- identity: select dw.vw_vendas; columns: campanha_id, categoria, categoria_id, data_pedido, estado, quantidade, status, valor_liquido, vendedor_id
 -- parameters: 7 (nvarchar x4, int x3)
 select "v"."categoria_id", "v"."categoria", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", sum("v"."quantidade") as "itens" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."data_pedido" <= @2 and "v"."categoria_id" = @3 and "v"."estado" = @4 and "v"."vendedor_id" = @5 and "v"."campanha_id" = @6 and "v"."status" <> @7 group by "v"."categoria_id", "v"."categoria"
-
--- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: campanha_id, categoria_id, data_pedido, estado, pedido_id, regiao, status, valor_liquido, vendedor_id
--- parameters: 7 (nvarchar x4, int x3)
-select "v"."estado", "v"."regiao", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."data_pedido" <= @2 and "v"."categoria_id" = @3 and "v"."estado" = @4 and "v"."vendedor_id" = @5 and "v"."campanha_id" = @6 and "v"."status" <> @7 group by "v"."estado", "v"."regiao"
 
 -- vendasData (shared/kpi/vendas.ts)
 -- identity: select dw.vw_vendas; columns: campanha_id, categoria_id, data_pedido, estado, pedido_id, status, valor_liquido, vendedor, vendedor_id
@@ -251,14 +211,14 @@ select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_liquido") as varch
 select "m"."vendedor_id", "m"."vendedor", "m"."ano_mes", cast("m"."valor_meta" as varchar(40)) as "meta", cast("m"."realizado" as varchar(40)) as "realizado" from "dw"."vw_metas" as "m" order by "m"."vendedor_id", "m"."ano_mes"
 
 -- metasData (shared/kpi/metas.ts)
--- identity: select dw.vw_metas; columns: ano_mes, realizado, valor_meta, vendedor, vendedor_id
+-- identity: select dw.vw_metas; columns: ano_mes, mes, realizado, valor_meta, vendedor, vendedor_id
 -- parameters: 1 (nvarchar)
-select "m"."vendedor_id", "m"."vendedor", "m"."ano_mes", cast("m"."valor_meta" as varchar(40)) as "meta", cast("m"."realizado" as varchar(40)) as "realizado" from "dw"."vw_metas" as "m" where "m"."ano_mes" >= @1 order by "m"."vendedor_id", "m"."ano_mes"
+select "m"."vendedor_id", "m"."vendedor", "m"."ano_mes", cast("m"."valor_meta" as varchar(40)) as "meta", cast("m"."realizado" as varchar(40)) as "realizado" from "dw"."vw_metas" as "m" where "m"."mes" >= @1 order by "m"."vendedor_id", "m"."ano_mes"
 
 -- metasData (shared/kpi/metas.ts)
--- identity: select dw.vw_metas; columns: ano_mes, realizado, valor_meta, vendedor, vendedor_id
+-- identity: select dw.vw_metas; columns: ano_mes, mes, realizado, valor_meta, vendedor, vendedor_id
 -- parameters: 1 (nvarchar)
-select "m"."vendedor_id", "m"."vendedor", "m"."ano_mes", cast("m"."valor_meta" as varchar(40)) as "meta", cast("m"."realizado" as varchar(40)) as "realizado" from "dw"."vw_metas" as "m" where "m"."ano_mes" <= @1 order by "m"."vendedor_id", "m"."ano_mes"
+select "m"."vendedor_id", "m"."vendedor", "m"."ano_mes", cast("m"."valor_meta" as varchar(40)) as "meta", cast("m"."realizado" as varchar(40)) as "realizado" from "dw"."vw_metas" as "m" where "m"."mes" < @1 order by "m"."vendedor_id", "m"."ano_mes"
 
 -- metasData (shared/kpi/metas.ts)
 -- identity: select dw.vw_metas; columns: ano_mes, realizado, valor_meta, vendedor, vendedor_id
@@ -266,9 +226,9 @@ select "m"."vendedor_id", "m"."vendedor", "m"."ano_mes", cast("m"."valor_meta" a
 select "m"."vendedor_id", "m"."vendedor", "m"."ano_mes", cast("m"."valor_meta" as varchar(40)) as "meta", cast("m"."realizado" as varchar(40)) as "realizado" from "dw"."vw_metas" as "m" where "m"."vendedor_id" = @1 order by "m"."vendedor_id", "m"."ano_mes"
 
 -- metasData (shared/kpi/metas.ts)
--- identity: select dw.vw_metas; columns: ano_mes, realizado, valor_meta, vendedor, vendedor_id
+-- identity: select dw.vw_metas; columns: ano_mes, mes, realizado, valor_meta, vendedor, vendedor_id
 -- parameters: 3 (nvarchar x2, int)
-select "m"."vendedor_id", "m"."vendedor", "m"."ano_mes", cast("m"."valor_meta" as varchar(40)) as "meta", cast("m"."realizado" as varchar(40)) as "realizado" from "dw"."vw_metas" as "m" where "m"."ano_mes" >= @1 and "m"."ano_mes" <= @2 and "m"."vendedor_id" = @3 order by "m"."vendedor_id", "m"."ano_mes"
+select "m"."vendedor_id", "m"."vendedor", "m"."ano_mes", cast("m"."valor_meta" as varchar(40)) as "meta", cast("m"."realizado" as varchar(40)) as "realizado" from "dw"."vw_metas" as "m" where "m"."mes" >= @1 and "m"."mes" < @2 and "m"."vendedor_id" = @3 order by "m"."vendedor_id", "m"."ano_mes"
 
 -- descontosData (shared/kpi/descontos.ts)
 -- identity: select dw.vw_descontos; columns: campanha, campanha_custo, campanha_id, margem, status, valor_desconto, valor_liquido
@@ -356,9 +316,14 @@ select "v"."faixa_desconto", cast(sum("v"."valor_desconto") as varchar(40)) as "
 select "v"."estado", cast(min("v"."data_pedido") as varchar(10)) as "from", cast(max("v"."data_pedido") as varchar(10)) as "to" from "dw"."vw_vendas" as "v" group by "v"."estado"
 
 -- filterOptions (shared/kpi/options.ts)
--- identity: select dw.vw_vendas; columns: campanha, campanha_id, categoria, categoria_id
+-- identity: select dw.vw_vendas; columns: categoria, categoria_id
 -- parameters: none
-select "v"."categoria_id", "v"."categoria", "v"."campanha_id", "v"."campanha" from "dw"."vw_vendas" as "v" group by "v"."categoria_id", "v"."categoria", "v"."campanha_id", "v"."campanha"
+select "v"."categoria_id", "v"."categoria" from "dw"."vw_vendas" as "v" group by "v"."categoria_id", "v"."categoria"
+
+-- filterOptions (shared/kpi/options.ts)
+-- identity: select dw.vw_vendas; columns: campanha, campanha_id
+-- parameters: none
+select "v"."campanha_id", "v"."campanha" from "dw"."vw_vendas" as "v" group by "v"."campanha_id", "v"."campanha"
 
 -- filterOptions (shared/kpi/options.ts)
 -- identity: select dw.vw_vendas; tables: dw.vw_metas; columns: vendedor, vendedor_id
