@@ -132,8 +132,8 @@ export type MssqlAuthentication =
   /** DefaultAzureCredential (environment, workload identity, managed identity, a developer's az login...); clientId: its managed identity */
   | { kind: 'default'; clientId?: string };
 
-/** The value of a key of a 'key=value;...' connection string, by any of its names; undefined when absent. */
-function keyValue(connectionString: string, names: readonly string[]): string | undefined {
+/** The value of a key of a 'key=value;...' connection string, by any of its names (lower case); undefined when absent. */
+export function keyValue(connectionString: string, names: readonly string[]): string | undefined {
   for (const pair of connectionString.split(';')) {
     const eq = pair.indexOf('=');
     if (eq < 0) continue;
@@ -142,7 +142,8 @@ function keyValue(connectionString: string, names: readonly string[]): string | 
   return undefined;
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A client id (of a managed identity): the form Entra gives it. */
+export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** SqlClient's Authentication= keywords we support, without spaces and in lower case. */
 const AUTHENTICATION: Record<string, MssqlAuthentication['kind']> = {

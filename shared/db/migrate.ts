@@ -17,7 +17,7 @@ export class MigrationError extends Error {
   }
 }
 
-/** Kysely's migrator over the migrations of `roles` (the one place that builds it: migrating and checking the version). */
+/** Kysely's migrator over the migrations of `roles` (the one place that builds it; tests also use it to migrate to an older version). */
 export function migratorFor(database: Database, roles: readonly DatabaseRole[]): Migrator {
   const migrations = Object.assign({}, ...roles.map((r) => MIGRATIONS[r])) as (typeof MIGRATIONS)[DatabaseRole];
   return new Migrator({ db: database.db, provider: { getMigrations: async () => migrations } });

@@ -14,11 +14,10 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { createGunzip, createGzip, gunzipSync, type Gzip } from 'node:zlib';
-import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+import type { ContainerClient } from '@azure/storage-blob';
 import { encodeCopyRow, decodeCopyLine } from '../db/copy-text.js';
 import type { BulkValue } from '../db/database.js';
 import { MANIFEST_SCHEMA_VERSION, PART_FORMAT, manifestSchema, type Manifest, type ManifestPart } from './batch-manifest.js';
-import { BLOB_CLIENT_OPTIONS } from './storage-options.js';
 import type { StorageAccount } from './storage-account.js';
 import { blobService } from './storage-clients.js';
 import { formatMoney, parseMoney } from '../model/money.js';
@@ -107,10 +106,6 @@ function isCopyTextRows(x: unknown): x is CopyTextRows {
 
 export class BatchStore {
   constructor(readonly container: ContainerClient) {}
-
-  static fromConnectionString(connectionString: string, containerName: string): BatchStore {
-    return new BatchStore(BlobServiceClient.fromConnectionString(connectionString, BLOB_CLIENT_OPTIONS).getContainerClient(containerName));
-  }
 
   /** The store in the configured account (connection string or identity: storage-account.ts decides). */
   static fromStorageAccount(account: StorageAccount, containerName: string): BatchStore {

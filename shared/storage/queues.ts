@@ -1,7 +1,6 @@
 // Storage queues between the steps. Messages are base64-encoded JSON: the Functions host's
 // default messageEncoding is base64, and a plain-text producer would send everything to poison.
-import { QueueServiceClient } from '@azure/storage-queue';
-import { QUEUE_CLIENT_OPTIONS } from './storage-options.js';
+import type { QueueServiceClient } from '@azure/storage-queue';
 import type { StorageAccount } from './storage-account.js';
 import { queueService } from './storage-clients.js';
 
@@ -15,12 +14,11 @@ export class QueueSender {
     readonly nameFor: (queue: string) => string = (q) => q,
   ) {}
 
-  /** with bounded SDK retries (storage-options.ts): an unreachable queue fails the step in seconds, and the step retries */
-  static fromConnectionString(connectionString: string): QueueSender {
-    return new QueueSender(QueueServiceClient.fromConnectionString(connectionString, QUEUE_CLIENT_OPTIONS));
-  }
-
-  /** The queues of the configured account (connection string or identity: storage-account.ts decides), same bounded retries. */
+  /**
+   * The queues of the configured account (connection string or identity: storage-account.ts
+   * decides), with bounded SDK retries (storage-options.ts): an unreachable queue fails the step
+   * in seconds, and the step retries.
+   */
   static fromStorageAccount(account: StorageAccount): QueueSender {
     return new QueueSender(queueService(account));
   }

@@ -15,6 +15,7 @@
 //
 // This file only decides (settings import it, so it loads no SDK); storage-clients.ts builds the
 // clients from its answer.
+import { GUID } from '../db/connection-string.js';
 
 /** The identity-based storage settings, in the order the documentation lists them. */
 export const IDENTITY_STORAGE_SETTINGS = [
@@ -61,7 +62,6 @@ export class StorageSettingsError extends Error {
 const blank = (v: string | undefined): string | undefined => (v === undefined || v.trim() === '' ? undefined : v.trim());
 
 const ACCOUNT_NAME = /^[a-z0-9]{3,24}$/;
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function serviceUrl(setting: string, value: string): string {
   let url: URL;

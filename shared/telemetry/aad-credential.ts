@@ -5,6 +5,7 @@
 // identity). The host's own telemetry reads it; the applicationinsights 3.x TelemetryClient does not,
 // so the sink hands it this credential itself.
 import type { TokenCredential } from '@azure/identity';
+import { GUID, keyValue } from '../db/connection-string.js';
 
 export class AuthenticationStringError extends Error {
   constructor(message: string) {
@@ -16,20 +17,10 @@ export class AuthenticationStringError extends Error {
 /** The managed identity an authentication string names; null when the setting is empty (key-based ingestion). */
 export function parseAuthenticationString(value: string | undefined): { clientId?: string } | null {
   if (value === undefined || value.trim() === '') return null;
-  const parts = new Map(
-    value
-      .split(';')
-      .map((p) => p.trim())
-      .filter((p) => p !== '')
-      .map((p) => {
-        const eq = p.indexOf('=');
-        return [(eq < 0 ? p : p.slice(0, eq)).trim().toLowerCase(), eq < 0 ? '' : p.slice(eq + 1).trim()] as const;
-      }),
-  );
-  if (parts.get('authorization')?.toUpperCase() !== 'AAD') throw new AuthenticationStringError("expected 'Authorization=AAD;ClientId=<client id>'");
-  const clientId = parts.get('clientid');
+  if (keyValue(value, ['authorization'])?.toUpperCase() !== 'AAD') throw new AuthenticationStringError("expected 'Authorization=AAD;ClientId=<client id>'");
+  const clientId = keyValue(value, ['clientid']);
   if (clientId === undefined || clientId === '') return {};
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(clientId)) throw new AuthenticationStringError('ClientId is not a GUID');
+  if (!GUID.test(clientId)) throw new AuthenticationStringError('ClientId is not a GUID');
   return { clientId };
 }
 

@@ -185,7 +185,7 @@ describe('backfill-extract queue', () => {
     const ctx = {
       ...(await pipelineContext(captured.log)),
       telemetry: captured.telemetry,
-      store: BatchStore.fromConnectionString(connectionString, 'Not_A_Container'),
+      store: BatchStore.fromStorageAccount(loadSettings().storage, 'Not_A_Container'),
     };
     const parsed = parseBackfillExtract(message);
     await expect(extractBackfill(ctx, parsed)).rejects.toThrow();
