@@ -8,7 +8,9 @@
 // to this run, the run is marked succeeded, its volume report stored and the pipeline lease released.
 import { advanceCertified } from '../quality/certified.js';
 import { qualitySummary } from '../quality/summary.js';
-import { recordGateFailure, runGate } from '../quality/gate.js';
+import { onPools } from '../quality/concurrency.js';
+import { checksOf, recordGateFailure, runGate } from '../quality/gate.js';
+import { prefetchReconciliation } from '../quality/reconciliation.js';
 import type { Manifest } from '../storage/batch-manifest.js';
 import type { PipelineContext } from './context.js';
 import { entity, type EntityName } from './entities.js';
@@ -22,7 +24,7 @@ import { errorText, finishRun, finishStep, recordRekeyed, startStep } from './ru
 import { readRunReport } from './run-report.js';
 import { emptyStaging, failedCounts, quarantine, stageBatch, type StagingCounts } from './staging.js';
 import { retryStep } from './step-retry.js';
-import { advanceWatermark } from './watermark.js';
+import { advanceWatermark, watermarksAfter } from './watermark.js';
 import { reportLoadFailure, reportRunSucceeded } from './run-telemetry-report.js';
 import { stepCompleted } from '../telemetry/run-telemetry.js';
 
@@ -46,6 +48,19 @@ export async function loadFacts(ctx: PipelineContext, message: LoadMessage): Pro
   let released = false;
   try {
     const manifests = await opened.readManifests();
+    // on pools, the reconciliation's whole-history source reads run while the facts load (for the
+    // cutoff this load will leave); the gate at the end uses them (quality/reconciliation.ts)
+    const prefetched = onPools(dw.db, ctx.oltp.db)
+      ? prefetchReconciliation(
+          ctx.oltp.db,
+          await watermarksAfter(
+            dw.db,
+            message.kind,
+            [...manifests].map(([name, m]) => [name, windowOf(m.window)] as const),
+          ),
+          checksOf('warehouse', { catalogue: ctx.qualityChecks }),
+        )
+      : undefined;
     // what the steps add to the run's JSON report (discount facts, re-keyed facts)
     const extras: Record<string, unknown> = {};
     for (const step of FACT_STEPS) {
@@ -76,7 +91,7 @@ export async function loadFacts(ctx: PipelineContext, message: LoadMessage): Pro
     // the whole-warehouse checks (reconciliation with the source, SCD2 over every member): facts
     // are committed by now; a blocking failure fails the run and keeps the certified pointer where it is
     opened.heartbeat.assertHeld();
-    const quality = await runGate('warehouse', { dw: dw.db, oltp: ctx.oltp.db, runId, settings: ctx.settings }, { catalogue: ctx.qualityChecks });
+    const quality = await runGate('warehouse', { dw: dw.db, oltp: ctx.oltp.db, runId, settings: ctx.settings, prefetched }, { catalogue: ctx.qualityChecks });
     const certifiedTo = await advanceCertified(dw.db, runId);
     const run = await readRunReport(dw.db, runId);
     opened.heartbeat.assertHeld();
@@ -162,12 +177,14 @@ async function runStep(
       if (highWater) await advanceWatermark(trx, b.entity, highWater, runId);
     }
     // write-audit-publish: a blocking check rolls the step back with its quarantine and watermarks (gate.ts);
-    // the checks of fact tables the step does not touch are left to the steps that do
-    await runGate(
-      'facts',
-      { dw: trx, runId, batches: new Map(batches.map((b) => [b.entity, b.manifest])), settings },
-      { catalogue: ctx.qualityChecks, audits: step.audits },
-    );
+    // the checks of fact tables the step does not touch are left to the steps that do, and a step
+    // that changed no fact (re-keying that found nothing) has nothing new to check
+    if (r.wroteFacts !== false)
+      await runGate(
+        'facts',
+        { dw: trx, runId, batches: new Map(batches.map((b) => [b.entity, b.manifest])), settings },
+        { catalogue: ctx.qualityChecks, audits: step.audits },
+      );
     await opened.guard(trx);
     return r;
   });

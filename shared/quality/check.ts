@@ -16,6 +16,7 @@ import type { Compilable, Kysely } from 'kysely';
 import type { Settings } from '../config/settings.js';
 import type { OltpTables, WarehouseTables } from '../db/schema/index.js';
 import type { EntityName } from '../pipeline/entities.js';
+import type { PrefetchedReads } from './reconciliation-queries.js';
 import type { Manifest } from '../storage/batch-manifest.js';
 
 export type Severity = 'blocking' | 'warning';
@@ -51,6 +52,12 @@ export interface CheckInput {
    * a transaction, concurrency.ts): a reconciliation then reads the source and the warehouse at once.
    */
   concurrent?: boolean;
+  /**
+   * Source reads of the reconciliation started ahead of the gate (at the fact load's start, on
+   * pools: reconciliation-prefetch.ts), by read and cutoff; a check uses one only for the cutoff
+   * it finds, and re-reads the source before it reports a difference.
+   */
+  prefetched?: PrefetchedReads;
 }
 
 export interface CheckOutcome {

@@ -56,6 +56,18 @@ export interface ReconciledFact {
   quarantine: readonly QuarantineFeed[];
 }
 
+/** One snapshot of the source for a read and a cutoff: its aggregate rows, and the fact ids whose source rows changed after the cutoff. */
+export interface SourceAggregate {
+  rows: Record<string, unknown>[];
+  changed: Set<number>;
+}
+
+/** Source aggregates read ahead of the gate, by readKey. */
+export type PrefetchedReads = ReadonlyMap<string, Promise<SourceAggregate>>;
+
+/** Names a source read at a cutoff: facts with the same read and cutoff share it. */
+export const readKey = (fact: ReconciledFact, cutoff: Date): string => `${fact.sourceRead}@${cutoff.toISOString()}`;
+
 /** sum(column) as exact text (T-SQL and PostgreSQL both cast decimal to varchar exactly). */
 const exactSum = (column: string) => sql<string | null>`cast(sum(${sql.ref(column)}) as varchar(40))`;
 

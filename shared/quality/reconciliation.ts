@@ -41,7 +41,7 @@ import { MAX_SAMPLES, type CheckInput, type CheckOutcome, type QualityCheck } fr
 import { both } from './concurrency.js';
 import { accumulate, differingMonths, overall, type AggregateRow, type MonthTotals } from './month-totals.js';
 import { quarantinedRowsQuery, quarantinedVersions } from './quarantined-rows.js';
-import { DISCOUNTS, SALES, TARGETS, type ReconciledFact } from './reconciliation-queries.js';
+import { DISCOUNTS, SALES, TARGETS, readKey, type PrefetchedReads, type ReconciledFact, type SourceAggregate } from './reconciliation-queries.js';
 
 /** Ids per `in (...)` list: well under SQL Server's 2,100 parameters. */
 const IDS_PER_QUERY = 1000;
@@ -76,6 +76,8 @@ interface SourceSide {
   excluded: Set<number>;
   changed: number;
   quarantined: number;
+  /** the aggregate was read ahead of the gate */
+  early: boolean;
 }
 
 /** What one read of the source returned: aggregate rows, and those of the quarantined rows to take out. */
@@ -87,64 +89,96 @@ interface SourceRead {
   quarantined: number;
 }
 
-/** Reads shared by the checks of one run of the catalogue (the same input object), by read name and cutoff. */
-const sourceReads = new WeakMap<CheckInput, Map<string, Promise<SourceRead>>>();
+/** Reads shared by the checks of one run of the catalogue (the same input object), by readKey. */
+const sourceReads = new WeakMap<CheckInput, Map<string, Promise<SourceRead & { early: boolean }>>>();
 
-/** The source's figures and the fact ids to leave out, in one snapshot. */
+/** The source's aggregate and the fact ids changed after the cutoff, on `trx` (one snapshot). */
+async function readAggregate(trx: Kysely<OltpTables>, fact: ReconciledFact, cutoff: Date): Promise<SourceAggregate> {
+  const rows = await fact.source(trx, cutoff).execute();
+  const changed = new Set<number>();
+  for (const q of fact.changed(trx, cutoff)) for (const r of await q.execute()) changed.add(Number(r.id));
+  return { rows, changed };
+}
+
+/** The aggregate in a snapshot of its own (a read started ahead of the gate). */
+const readAggregateInSnapshot = (oltp: Kysely<OltpTables>, fact: ReconciledFact, cutoff: Date): Promise<SourceAggregate> =>
+  oltp
+    .transaction()
+    .setIsolationLevel(snapshotIsolation(oltp))
+    .execute((trx) => readAggregate(trx, fact, cutoff));
+
+/** Adds to the aggregate what the quarantined source rows (at or before the cutoff, unchanged since) contribute, to take out. */
+async function withHeld(
+  trx: Kysely<OltpTables>,
+  fact: ReconciledFact,
+  cutoff: Date,
+  quarantined: Map<string, Map<string, Set<number>>>,
+  { rows, changed }: SourceAggregate,
+): Promise<SourceRead> {
+  const held = new Set<number>();
+  for (const feed of fact.quarantine) {
+    const versions = quarantined.get(feed.entity)!;
+    const keys = [...versions.keys()].filter((k) => /^\d+$/.test(k)).map(Number);
+    for (const part of chunks(keys)) {
+      for (const r of await feed.rows(trx, part).execute()) {
+        if (versions.get(String(r.key))?.has(time(r.updated_at))) held.add(Number(r.fact_id));
+      }
+    }
+  }
+  // the source figures already leave out what changed after the cutoff; quarantined rows at or before it are taken out
+  const heldBefore = [...held].filter((id) => !changed.has(id));
+  const heldRows: Record<string, unknown>[] = [];
+  for (const part of chunks(heldBefore)) heldRows.push(...(await fact.source(trx, cutoff, part).execute()));
+  return { rows, heldRows, excluded: new Set([...changed, ...held]), changed: changed.size, quarantined: held.size };
+}
+
+/**
+ * The source's figures and the fact ids to leave out: in one snapshot, or, given an aggregate
+ * read ahead (`early`), the quarantined rows in a snapshot of their own. The two snapshots agree
+ * unless a quarantined row changed in between, which can only show as a difference: the check
+ * then reads again in one snapshot before it reports one (reconcile).
+ */
 async function readSource(
   oltp: Kysely<OltpTables>,
   fact: ReconciledFact,
   cutoff: Date,
   quarantined: Map<string, Map<string, Set<number>>>,
+  aggregate?: SourceAggregate,
 ): Promise<SourceRead> {
   return oltp
     .transaction()
     .setIsolationLevel(snapshotIsolation(oltp))
-    .execute(async (trx) => {
-      const rows = await fact.source(trx, cutoff).execute();
-      const changed = new Set<number>();
-      for (const q of fact.changed(trx, cutoff)) for (const r of await q.execute()) changed.add(Number(r.id));
-      const held = new Set<number>();
-      for (const feed of fact.quarantine) {
-        const versions = quarantined.get(feed.entity)!;
-        const keys = [...versions.keys()].filter((k) => /^\d+$/.test(k)).map(Number);
-        for (const part of chunks(keys)) {
-          for (const r of await feed.rows(trx, part).execute()) {
-            if (versions.get(String(r.key))?.has(time(r.updated_at))) held.add(Number(r.fact_id));
-          }
-        }
-      }
-      // the source figures already leave out what changed after the cutoff; quarantined rows at or before it are taken out
-      const heldBefore = [...held].filter((id) => !changed.has(id));
-      const heldRows: Record<string, unknown>[] = [];
-      for (const part of chunks(heldBefore)) heldRows.push(...(await fact.source(trx, cutoff, part).execute()));
-      return { rows, heldRows, excluded: new Set([...changed, ...held]), changed: changed.size, quarantined: held.size };
-    });
+    .execute(async (trx) => withHeld(trx, fact, cutoff, quarantined, aggregate ?? (await readAggregate(trx, fact, cutoff))));
 }
 
-async function sourceSide(input: CheckInput, oltp: Kysely<OltpTables>, fact: ReconciledFact, cutoff: Date): Promise<SourceSide> {
+async function sourceSide(input: CheckInput, oltp: Kysely<OltpTables>, fact: ReconciledFact, cutoff: Date, fresh: boolean): Promise<SourceSide> {
   let reads = sourceReads.get(input);
   if (!reads) sourceReads.set(input, (reads = new Map()));
-  const key = `${fact.sourceRead}@${cutoff.toISOString()}`;
-  let read = reads.get(key);
+  const key = readKey(fact, cutoff);
+  const early = fresh ? undefined : input.prefetched?.get(key);
+  const cacheKey = early ? `${key} early` : key;
+  let read = reads.get(cacheKey);
   if (!read) {
     // kept before its first await: a check running at the same time (discounts beside sales) waits for this read
     read = (async () => {
       const quarantined = new Map<string, Map<string, Set<number>>>();
       for (const feed of fact.quarantine) quarantined.set(feed.entity, await quarantinedVersions(input.dw, feed.entity));
-      return readSource(oltp, fact, cutoff, quarantined);
+      // a read ahead that failed is no reason to fail the check: it reads now
+      const ahead = early?.catch(() => undefined);
+      const got = ahead ? await ahead : undefined;
+      return { ...(await readSource(oltp, fact, cutoff, quarantined, got)), early: got !== undefined };
     })();
     // a failed read is not kept: the next check reads again (and reports its own error)
-    read.catch(() => reads.delete(key));
-    reads.set(key, read);
+    read.catch(() => reads.delete(cacheKey));
+    reads.set(cacheKey, read);
   }
   const r = await read;
   const mine = (rows: Record<string, unknown>[]) => rowsOf(rows.filter(fact.ofSource), fact);
   const totals = accumulate(accumulate(new Map(), mine(r.rows)), mine(r.heldRows), -1n);
-  return { totals, excluded: r.excluded, changed: r.changed, quarantined: r.quarantined };
+  return { totals, excluded: r.excluded, changed: r.changed, quarantined: r.quarantined, early: r.early };
 }
 
-async function reconcile(fact: ReconciledFact, input: CheckInput): Promise<CheckOutcome> {
+async function reconcile(fact: ReconciledFact, input: CheckInput, fresh = false): Promise<CheckOutcome> {
   if (!input.oltp) throw new Error(`${fact.name} compares the warehouse with the source: it needs the source connection (CheckInput.oltp)`);
   const expected = 'source = warehouse in every month, to the unit (rows changed after the cutoff or quarantined left out)';
   const found = await cutoffOf(input.dw, fact);
@@ -154,7 +188,7 @@ async function reconcile(fact: ReconciledFact, input: CheckInput): Promise<Check
   // on pools the two databases are read at once: the warehouse's figures do not depend on the source's
   const [source, whole] = await both(
     input.concurrent === true,
-    () => sourceSide(input, oltp, fact, cutoff),
+    () => sourceSide(input, oltp, fact, cutoff, fresh),
     () => fact.warehouse(input.dw).execute(),
   );
 
@@ -163,16 +197,42 @@ async function reconcile(fact: ReconciledFact, input: CheckInput): Promise<Check
   for (const part of chunks([...source.excluded])) accumulate(warehouse, rowsOf(await fact.warehouse(input.dw, part).execute(), fact), -1n);
 
   const differences = differingMonths(source.totals, warehouse, fact.measures, fact.countLabel);
+  // a difference is only ever reported from one snapshot of the source read now
+  if (differences.length > 0 && source.early) return reconcile(fact, input, true);
   const all = overall(source.totals, width);
   const scope =
-    `as of ${cutoff.toISOString()}: ${source.totals.size} month(s), ${all.n} ${fact.countLabel}, ${fact.measures.at(-1)} ${formatMoney(all.sums[width - 1]!)} at the source; ` +
-    `left out: ${source.changed} changed after the cutoff, ${source.quarantined} quarantined`;
+    `as of ${cutoff.toISOString()}: ${source.totals.size} month(s), ${all.n} ${fact.countLabel}, ${fact.measures.at(-1)} ${formatMoney(all.sums[width - 1]!)} at the source` +
+    `${source.early ? " (read at the fact load's start)" : ''}; left out: ${source.changed} changed after the cutoff, ${source.quarantined} quarantined`;
   return {
     failing: differences.length,
     observed: differences.length === 0 ? `source = warehouse ${scope}` : `${differences.length} month(s) differ ${scope}`,
     expected,
     samples: differences.slice(0, MAX_SAMPLES),
   };
+}
+
+/**
+ * Starts the reconciliations' source reads for the cutoff a fact load will leave (`watermarks`:
+ * every entity's watermark after the load), before the load runs, so that on pools the source
+ * is read while the warehouse loads (the whole-history read is most of the gate's time). Each
+ * read runs in a snapshot of its own; a read that fails is left for the gate to redo. The gate
+ * uses a read only when the cutoff it finds is the one read for (readKey).
+ */
+export function prefetchReconciliation(oltp: Kysely<OltpTables>, watermarks: ReadonlyMap<string, Date>, checks: readonly QualityCheck[]): PrefetchedReads {
+  const reads = new Map<string, Promise<SourceAggregate>>();
+  for (const [check, fact] of RECONCILED) {
+    if (!checks.includes(check)) continue;
+    const marks = fact.feeds.map((f) => watermarks.get(f));
+    if (marks.some((m) => m === undefined)) continue;
+    const cutoff = new Date(Math.min(...marks.map((m) => m!.getTime())));
+    const key = readKey(fact, cutoff);
+    if (reads.has(key)) continue;
+    const read = readAggregateInSnapshot(oltp, fact, cutoff);
+    // awaited (or not) by the gate, which reads again if this failed: never an unhandled rejection
+    read.catch(() => undefined);
+    reads.set(key, read);
+  }
+  return reads;
 }
 
 const check = (fact: ReconciledFact): QualityCheck => ({
@@ -200,3 +260,10 @@ const check = (fact: ReconciledFact): QualityCheck => ({
 export const RECONCILE_SALES = check(SALES);
 export const RECONCILE_DISCOUNTS = check(DISCOUNTS);
 export const RECONCILE_TARGETS = check(TARGETS);
+
+/** Each reconciliation check with the fact it compares. */
+const RECONCILED: ReadonlyMap<QualityCheck, ReconciledFact> = new Map([
+  [RECONCILE_SALES, SALES],
+  [RECONCILE_DISCOUNTS, DISCOUNTS],
+  [RECONCILE_TARGETS, TARGETS],
+]);

@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import type { Kysely } from 'kysely';
 import { readClock } from '../../shared/db/portable-sql.js';
+import { QUALITY_CHECKS } from '../../shared/quality/catalogue.js';
+import type { QualityCheck } from '../../shared/quality/check.js';
 import { checkWarehouseNow } from '../../shared/quality/check-now.js';
 import { importSuperstore } from '../../shared/import/superstore.js';
 import { formatMoney, parseMoney } from '../../shared/model/money.js';
@@ -275,17 +277,37 @@ describe.each(testEngines())('fact load on $name', (engine) => {
         .execute();
       const cliente = Number((await one(p.ctx.oltp.db.selectFrom('oltp.clientes').select('id').orderBy('id').limit(1))).id);
       const { item } = await newOrder(p, cliente, produto, at);
+      // a fact-phase check that notes the product key it sees on the new item, in each fact gate
+      // that audits dw.fact_vendas: which gates ran, and whether one saw the re-keyed fact before commit
+      const seen: number[] = [];
+      const spy: QualityCheck = {
+        name: 'test_seen_product_key',
+        severity: 'warning',
+        phase: 'facts',
+        description: 'test probe',
+        tables: ['dw.fact_vendas'],
+        async run(input) {
+          seen.push(Number((await one(input.dw.selectFrom('dw.fact_vendas').select('produto_key').where('item_id', '=', item))).produto_key));
+          return { failing: 0, observed: 'seen', expected: 'seen', samples: [] };
+        },
+      };
+      const spied = { ...p, ctx: { ...p.ctx, qualityChecks: [...QUALITY_CHECKS, spy] } };
       // facts first: the product's dimension row is not in this run
-      const facts = await runExtract(p.ctx, { entities: ['pedidos', 'itens_pedido', 'pagamentos', 'metas'] });
+      const facts = await runExtract(spied.ctx, { entities: ['pedidos', 'itens_pedido', 'pagamentos', 'metas'] });
       if (facts.status !== 'started') throw new Error('skipped');
-      await loadDimensions(p.ctx, await p.receive(QUEUES.dimensions));
-      await loadFacts(p.ctx, await p.receive(QUEUES.facts));
+      await loadDimensions(spied.ctx, await p.receive(QUEUES.dimensions));
+      await loadFacts(spied.ctx, await p.receive(QUEUES.facts));
       expect((await one(p.ctx.dw.db.selectFrom('dw.fact_vendas').select('produto_key').where('item_id', '=', item))).produto_key).toBe(-1);
+      // the orders-and-items step's gate checked the new fact; re-keying found nothing, so its gate did not check them again
+      expect(seen).toEqual([-1]);
+      seen.length = 0;
       // the next run brings the product; without overlap the item is not re-read, so re-keying is what fixes it
-      const noOverlap = { ...p, ctx: { ...p.ctx, settings: { ...p.ctx.settings, EXTRACT_OVERLAP_MINUTES: 0 } } };
+      const noOverlap = { ...spied, ctx: { ...spied.ctx, settings: { ...p.ctx.settings, EXTRACT_OVERLAP_MINUTES: 0 } } };
       const { runId } = await dailyRun(noOverlap);
       const key = (await one(p.ctx.dw.db.selectFrom('dw.dim_produto').select('produto_key').where('produto_id', '=', produto))).produto_key;
       expect((await one(p.ctx.dw.db.selectFrom('dw.fact_vendas').select('produto_key').where('item_id', '=', item))).produto_key).toBe(key);
+      // the re-keying step's gate ran on the re-keyed fact, inside its transaction
+      expect(seen.at(-1)).toBe(key);
       const step = await one(
         p.ctx.dw.db
           .selectFrom('etl.run_step')

@@ -8,7 +8,8 @@ import { readClock } from '../../shared/db/portable-sql.js';
 import type { OltpTables } from '../../shared/db/schema/index.js';
 import type { CheckOutcome, QualityCheck } from '../../shared/quality/check.js';
 import { CONTROL_TOTALS_DIMENSIONS, CONTROL_TOTALS_FACTS } from '../../shared/quality/control-totals.js';
-import { RECONCILE_DISCOUNTS, RECONCILE_SALES, RECONCILE_TARGETS } from '../../shared/quality/reconciliation.js';
+import { prefetchReconciliation, RECONCILE_DISCOUNTS, RECONCILE_SALES, RECONCILE_TARGETS } from '../../shared/quality/reconciliation.js';
+import type { PrefetchedReads } from '../../shared/quality/reconciliation-queries.js';
 import { seedBase } from '../../shared/seed/base.js';
 import { runIncrementalDay } from '../../shared/seed/incremental.js';
 import { testEngines } from '../helpers/engines.js';
@@ -151,6 +152,52 @@ describe.each(testEngines())('reconciliation with the source on $name', (engine)
       const next = await outcomes(p);
       expect(passed(next)).toEqual(ALL_PASSED);
       expect(next.reconcile_sales!.observed).toMatch(/left out: 0 changed after the cutoff/);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('on pools reads the source while the facts load, for the cutoff the load leaves; reports a difference only from a fresh read', async () => {
+    const p = await loaded.fork();
+    try {
+      const READ_AHEAD = "(read at the fact load's start)";
+      const { runId } = await gatedRun(p);
+      const gate = await p.ctx.dw.db
+        .selectFrom('etl.quality_result')
+        .select(['observed', 'status'])
+        .where('run_id', '=', runId)
+        .where('check_name', '=', 'reconcile_sales')
+        .executeTakeFirstOrThrow();
+      expect(gate.status).toBe('passed');
+      // the run predicted its cutoff right and used the read; PGlite (one connection for both) reads at the gate
+      const pools = engine.name === 'postgres';
+      expect(gate.observed.includes(READ_AHEAD)).toBe(pools);
+      if (!pools) return;
+
+      const marks = new Map(
+        (await p.ctx.dw.db.selectFrom('etl.watermark').select(['entity', 'high_water']).execute()).map((r) => [r.entity, new Date(r.high_water)]),
+      );
+      const withReads = (prefetched?: PrefetchedReads) => ({ dw: p.ctx.dw.db, oltp: p.ctx.oltp.db, settings: p.ctx.settings, concurrent: true, prefetched });
+      const ahead = prefetchReconciliation(p.ctx.oltp.db, marks, CHECKS);
+      await Promise.all(ahead.values());
+      // committed after the read ahead, past the cutoff: the warehouse and the read both hold the item's previous version
+      const edited = await anItem(p.ctx.oltp.db);
+      await sql`update oltp.itens_pedido set valor_bruto = valor_bruto + 1, valor_liquido = valor_liquido + 1, updated_at = now() where id = ${edited.id}`.execute(
+        p.ctx.oltp.db,
+      );
+      const after = await RECONCILE_SALES.run(withReads(ahead));
+      expect([after.failing, after.observed.includes(READ_AHEAD)]).toEqual([0, true]);
+      // a read for another cutoff than the watermarks give is not used
+      const earlier = new Map([...marks].map(([e, d]) => [e, new Date(d.getTime() - 1000)]));
+      const other = await RECONCILE_SALES.run(withReads(prefetchReconciliation(p.ctx.oltp.db, earlier, CHECKS)));
+      expect([other.failing, other.observed.includes(READ_AHEAD)]).toEqual([0, false]);
+      // a fact off by one cent fails the check, reported from a read of the source made then
+      const item = await anItem(p.ctx.oltp.db, 3);
+      await sql`update dw.fact_vendas set valor_liquido = valor_liquido + 0.01 where item_id = ${item.id}`.execute(p.ctx.dw.db);
+      const off = await RECONCILE_SALES.run(withReads(prefetchReconciliation(p.ctx.oltp.db, marks, CHECKS)));
+      expect(off.failing).toBe(1);
+      expect(off.samples).toEqual([expect.stringMatching(new RegExp(`^month=${item.month}, net source=`))]);
+      expect(off.observed.includes(READ_AHEAD)).toBe(false);
     } finally {
       await p.close();
     }

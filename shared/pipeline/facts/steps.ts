@@ -21,6 +21,11 @@ export interface FactLoadResult {
   rekeyed?: Partial<Record<EntityName, number>>;
   /** logged, and kept in the run's JSON report */
   report?: Record<string, unknown>;
+  /**
+   * false: the load changed no fact row, so its step's gate is skipped (the facts of this run were
+   * checked by the steps that wrote them, and committed). Absent: the gate runs.
+   */
+  wroteFacts?: boolean;
 }
 
 export interface FactStep {
@@ -79,8 +84,12 @@ export const FACT_STEPS: readonly FactStep[] = [
     audits: ['dw.fact_vendas', 'dw.fact_descontos', 'dw.fact_metas'],
     async load(trx, runId) {
       const rekeyed = await rekeyFacts(trx, runId);
-      // re-keyed discount facts have no run_step of their own: they are in the JSON report
-      return { rekeyed: { itens_pedido: rekeyed.fact_vendas, metas: rekeyed.fact_metas }, report: { rekeyed } };
+      // re-keyed discount facts have no run_step of their own: they are in the JSON report. When
+      // nothing was re-keyed (every full load, most daily runs) its gate would only re-check the
+      // run's facts that the orders-and-items and targets steps already checked: a full second
+      // pass over a full load's facts
+      const wroteFacts = Object.values(rekeyed).some((n) => n > 0);
+      return { rekeyed: { itens_pedido: rekeyed.fact_vendas, metas: rekeyed.fact_metas }, report: { rekeyed }, wroteFacts };
     },
   },
 ];

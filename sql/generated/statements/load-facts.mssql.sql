@@ -15,6 +15,11 @@
 
 -- the fact load of a daily run (queue load-facts), the run marked succeeded
 
+-- watermarksAfter (shared/pipeline/watermark.ts)
+-- identity: select etl.watermark; columns: entity, high_water
+-- parameters: none
+select "entity", "high_water" from "etl"."watermark"
+
 -- emptyStaging (shared/pipeline/staging.ts)
 -- identity: raw stg.pedidos; text: truncate table ?
 -- parameters: none
