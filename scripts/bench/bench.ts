@@ -9,8 +9,8 @@
 //       last year of certified data (kpi.ts), a few repetitions per area;
 //   (c) the row-by-row baseline over a sample of items (row-by-row.ts);
 //   (d) on the pipeline's warehouse: an incremental day applied to the source and the first daily
-//       run after the full load, a no-change daily run, a second incremental day and a steady
-//       daily run.
+//       run after the full load, a no-change daily run with its quality checks and one without
+//       (their difference prices the checks), a second incremental day and a steady daily run.
 // Every unit runs in its own child process (child.ts), so each peak RSS is that unit's own. Prints
 // medians (min, max) and ratios (summary.ts), writes everything as JSON (default
 // .data/bench/bench-<timestamp>.json). Exit 2: bad flags or no server; 1: a unit failed or the
@@ -95,8 +95,8 @@ async function benchScale(opts: BenchOptions, databases: BenchDatabases, storage
       BLOB_CONTAINER: `bench-${si}-${round}`,
       ...extra,
     });
-    const pipelineRun = async (label: string, extra?: Record<string, string>) => {
-      const r = await runChild({ unit: 'pipeline' }, pipelineEnv(extra), { heapMB: 256 });
+    const pipelineRun = async (label: string, extra?: Record<string, string>, checks?: false) => {
+      const r = await runChild({ unit: 'pipeline', ...(checks === false ? { checks } : {}) }, pipelineEnv(extra), { heapMB: 256 });
       const report = r.report as { status: string; runId: string; error?: string | null };
       if (report.status !== 'succeeded') throw new BenchChildError(`${tag}: ${label}: run ${report.runId} ${report.status}: ${report.error ?? ''}`);
       progress(`${tag}: ${label}: ${secs(r.ms)} (peak RSS ${r.peakRssMB} MB)`);
@@ -159,8 +159,17 @@ async function benchScale(opts: BenchOptions, databases: BenchDatabases, storage
       EXTRACT_OVERLAP_MINUTES: overlapReaching(String(day1.windowStart)),
     });
     add('daily.first', record.units['daily.first']);
-    record.units['daily.no-change'] = await pipelineRun('daily run, no change');
-    add('daily.no-change', record.units['daily.no-change']);
+    // a no-change run with its quality checks and one without (alternating which goes first): the
+    // difference is what the checks add to a daily run
+    for (const checked of round % 2 ? [true, false] : [false, true]) {
+      const unit = checked ? 'daily.no-change' : 'daily.unchecked';
+      record.units[unit] = await pipelineRun(
+        checked ? 'daily run, no change' : 'daily run, no change, without quality checks',
+        undefined,
+        checked ? undefined : false,
+      );
+      add(unit, record.units[unit]);
+    }
     const day2 = await runChild({ unit: 'incremental', at: 'now', seed: opts.seed, sizedFor: daySize }, { OLTP_CONNECTION_STRING: src });
     record.units['incremental.2'] = day2;
     record.units['daily.steady'] = await pipelineRun(`daily run, steady (${day2.changedRows} rows changed)`, {

@@ -5,7 +5,8 @@
 // process start-up) and the process's peak RSS.
 //   seed         the OLTP at a scale (deterministic seed and as-of)
 //   migrate      a fresh warehouse migrated (before the timed loads, for the pipeline's and the ideal's alike)
-//   pipeline     one run of the real pipeline (runPipelineOnce: timer, queues, the same code as `npm run pipeline`)
+//   pipeline     one run of the real pipeline (runPipelineOnce: timer, queues, the same code as `npm run pipeline`);
+//                `checks: false`: with no quality check (contextSeams), to price the checks
 //   ideal        the SQL-only ideal into a fresh warehouse (ideal.ts)
 //   identity     two warehouses compared (identity.ts)
 //   row-by-row   the one-statement-per-row baseline over a sample (row-by-row.ts)
@@ -16,6 +17,7 @@ import { closeAllDatabases, getWarehouseDatabase } from '../../shared/db/connect
 import { seedBase } from '../../shared/seed/base.js';
 import { describeChanges, runIncrementalDay } from '../../shared/seed/incremental.js';
 import { openMigrated } from '../cli.js';
+import { contextSeams } from '../../shared/pipeline/runtime.js';
 import { runPipelineOnce } from '../pipeline.js';
 import { compareWarehouses } from './identity.js';
 import { timeKpiApi } from './kpi.js';
@@ -26,7 +28,7 @@ import { openSession } from './sql-session.js';
 export type BenchJob =
   | { unit: 'seed'; scale: number; seed: number; asOf: string }
   | { unit: 'migrate' }
-  | { unit: 'pipeline' }
+  | { unit: 'pipeline'; checks?: false }
   | { unit: 'ideal'; today: string }
   | { unit: 'identity'; a: string; b: string }
   | { unit: 'row-by-row'; sample: number }
@@ -55,6 +57,7 @@ async function run(job: BenchJob): Promise<Record<string, unknown>> {
       return { ms: performance.now() - started };
     }
     case 'pipeline': {
+      if (job.checks === false) contextSeams.qualityChecks = [];
       const started = performance.now();
       try {
         const report = await runPipelineOnce((line) => {

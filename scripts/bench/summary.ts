@@ -10,7 +10,7 @@ export interface Sample {
   qualityMs?: number;
 }
 
-export const MEASUREMENTS = ['full.pipeline', 'full.ideal', 'row-by-row', 'daily.first', 'daily.no-change', 'daily.steady'] as const;
+export const MEASUREMENTS = ['full.pipeline', 'full.ideal', 'row-by-row', 'daily.first', 'daily.no-change', 'daily.unchecked', 'daily.steady'] as const;
 export type Measurement = (typeof MEASUREMENTS)[number];
 
 export interface ScaleSamples {
@@ -63,6 +63,11 @@ export interface ScaleSummary {
     steadyDailyOverFull: number;
     firstDailyOverSteady: number;
   };
+  /**
+   * What the quality checks add to a daily run: the median no-change run with its checks minus
+   * the median one without, and that over the run with them (absent without both measurements).
+   */
+  checksExtra?: { ms: number; share: number };
 }
 
 export interface Summary {
@@ -113,6 +118,14 @@ export function summarize(all: readonly ScaleSamples[]): Summary {
         window: x.kpiWindow ?? null,
         ms: Object.fromEntries(KPI_BENCH_AREAS.flatMap((a) => ((x.kpi?.[a]?.length ?? 0) > 0 ? [[a, stat(x.kpi![a]!)]] : []))),
       },
+      ...(ms['daily.no-change'] && ms['daily.unchecked']
+        ? {
+            checksExtra: {
+              ms: median(ms['daily.no-change']) - median(ms['daily.unchecked']),
+              share: (median(ms['daily.no-change']) - median(ms['daily.unchecked'])) / median(ms['daily.no-change']),
+            },
+          }
+        : {}),
       ratios: {
         pipelineOverIdeal: median(ms['full.pipeline']) / median(ms['full.ideal']),
         rowByRowOverPipelineRowsPerSecond: rowByRowRowsPerSecond.median / pipelineRowsPerSecond.median,
@@ -144,6 +157,7 @@ const LABELS: Record<Measurement, string> = {
   'row-by-row': 'row-by-row upserts (sample)',
   'daily.first': 'daily run, first after the full load',
   'daily.no-change': 'daily run, no change',
+  'daily.unchecked': 'daily run, no change, no quality checks',
   'daily.steady': 'daily run, steady (second day)',
 };
 
@@ -180,6 +194,10 @@ export function formatSummary(summary: Summary): string {
     lines.push(`  rows changed per incremental day: median ${s.changedRows.median}`);
     const shares = MEASUREMENTS.flatMap((m) => (s.qualityShare[m] === undefined ? [] : [`${LABELS[m]} ${(100 * s.qualityShare[m]).toFixed(0)}%`]));
     if (shares.length > 0) lines.push(`  quality checks' share of the run: ${shares.join(', ')}`);
+    if (s.checksExtra)
+      lines.push(
+        `  quality checks' extra time on a daily run (no change, with checks - without): ${secs(s.checksExtra.ms)} s = ${(100 * s.checksExtra.share).toFixed(0)}% of the run`,
+      );
     lines.push('');
   }
   const x = summary.acrossScales;

@@ -7,10 +7,17 @@ import { BatchStore } from '../storage/batch-store.js';
 import { QueueSender } from '../storage/queues.js';
 import { createTeamsNotifier, type TeamsNotifier } from '../alerts/teams-notifier.js';
 import { telemetrySink } from '../telemetry/app-insights.js';
+import type { QualityCheck } from '../quality/check.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Telemetry } from '../telemetry/run-telemetry.js';
 import type { PipelineContext } from './context.js';
 import type { Delivery } from './messages.js';
+
+/**
+ * Bench seam: `npm run bench` runs one daily run per round with no quality check, to price the
+ * checks as the difference (scripts/bench/child.ts). Never set in production.
+ */
+export const contextSeams: { qualityChecks?: readonly QualityCheck[] } = {};
 
 // one notifier per process: its once-per-run memory must outlive an invocation
 let teams: TeamsNotifier | undefined;
@@ -35,5 +42,6 @@ export async function pipelineContext(log: Logger, delivery?: Delivery): Promise
     log,
     telemetry: await processTelemetry(log, settings.ALERT_TEAMS_WEBHOOK_URL),
     ...(delivery ? { delivery } : {}),
+    ...(contextSeams.qualityChecks ? { qualityChecks: contextSeams.qualityChecks } : {}),
   };
 }

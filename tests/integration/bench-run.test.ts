@@ -64,7 +64,7 @@ if (!serverUrl) console.log('bench-run: TEST_POSTGRES_URL is not set; the end-to
     const [scale] = json.summary.scales;
     expect(scale.scale).toBe(0.05);
     expect(scale.identical).toBe(true);
-    for (const m of ['full.pipeline', 'full.ideal', 'row-by-row', 'daily.first', 'daily.no-change', 'daily.steady']) {
+    for (const m of ['full.pipeline', 'full.ideal', 'row-by-row', 'daily.first', 'daily.no-change', 'daily.unchecked', 'daily.steady']) {
       expect({ m, n: scale.ms[m]?.n, positive: scale.ms[m]?.median > 0, rss: scale.peakRssMB[m] > 0 }).toEqual({ m, n: 1, positive: true, rss: true });
     }
     expect(scale.ratios.pipelineOverIdeal).toBeGreaterThan(0);
@@ -89,6 +89,12 @@ if (!serverUrl) console.log('bench-run: TEST_POSTGRES_URL is not set; the end-to
     expect(read('daily.first')).toBeGreaterThan(0);
     expect(read('daily.steady')).toBeGreaterThan(0);
     expect(read('daily.no-change')).toBe(0);
+    // the run without quality checks recorded none; the one with them recorded the catalogue
+    expect(round.units['daily.unchecked'].report.quality).toEqual([]);
+    expect(round.units['daily.no-change'].report.quality.map((q: { name: string }) => q.name)).toEqual(
+      expect.arrayContaining(['reconcile_sales', 'freshness']),
+    );
+    expect(r.output).toMatch(/quality checks' extra time on a daily run \(no change, with checks - without\): -?\d+\.\d\d s = -?\d+% of the run/);
 
     const admin = new pg.Client({ connectionString: serverUrl });
     await admin.connect();

@@ -103,5 +103,38 @@ describe('bench summary: quality checks', () => {
     expect(s!.qualityShare['daily.steady']).toBeCloseTo((0.25 + 0.1) / 2);
     expect(s!.qualityShare['full.ideal']).toBeUndefined();
     expect(formatSummary(summary)).toContain("quality checks' share of the run: full load, pipeline 20%, daily run, steady (second day) 18%");
+    // no run without the checks was measured: no extra time is claimed
+    expect(s!.checksExtra).toBeUndefined();
+    expect(formatSummary(summary)).not.toContain('extra time');
+  });
+
+  it('prices the checks as the median no-change run with them minus the median one without', () => {
+    const summary = summarize([
+      {
+        scale: 10,
+        sourceRows: 1000,
+        samples: {
+          'daily.no-change': [
+            { ms: 2_000, peakRssMB: 100 },
+            { ms: 2_400, peakRssMB: 100 },
+            { ms: 2_100, peakRssMB: 100 },
+          ],
+          'daily.unchecked': [
+            { ms: 1_700, peakRssMB: 100 },
+            { ms: 1_600, peakRssMB: 100 },
+            { ms: 2_500, peakRssMB: 100 },
+          ],
+        },
+        rowByRowRows: [],
+        changedRows: [],
+        identical: [true],
+      },
+    ]);
+    const [s] = summary.scales;
+    expect(s!.checksExtra!.ms).toBe(400);
+    expect(s!.checksExtra!.share).toBeCloseTo(400 / 2_100);
+    const text = formatSummary(summary);
+    expect(text).toContain('daily run, no change, no quality checks');
+    expect(text).toContain("quality checks' extra time on a daily run (no change, with checks - without): 0.40 s = 19% of the run");
   });
 });
