@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Peak memory of the pipeline process on a large source (issue: "memory stays bounded").
 # Seeds the OLTP at the given scale into a PostgreSQL server (so the database's own memory is
-# not counted), then runs `npm run pipeline` (extract + dimension load through the queues) under
+# not counted), then runs `npm run pipeline` (extract, dimension and fact loads and their quality gates, through the queues) under
 # /usr/bin/time -v and prints its maximum resident set size.
 #   usage: scripts/measure-memory.sh <postgres-admin-url> [scale]   e.g. postgres://postgres@127.0.0.1:5432/postgres 50
 set -euo pipefail
