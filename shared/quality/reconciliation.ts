@@ -133,8 +133,8 @@ async function withHeld(
 }
 
 /**
- * The source's figures and the fact ids to leave out: in one snapshot, or, given an aggregate
- * read ahead (`early`), the quarantined rows in a snapshot of their own. The two snapshots agree
+ * The source's figures and the fact ids to leave out: in one snapshot, or, given an `aggregate`
+ * read ahead of the gate, the quarantined rows in a snapshot of their own. The two snapshots agree
  * unless a quarantined row changed in between, which can only show as a difference: the check
  * then reads again in one snapshot before it reports one (reconcile).
  */
