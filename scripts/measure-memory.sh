@@ -21,7 +21,8 @@ export OLTP_CONNECTION_STRING="$base/$OLTP_DB" DW_CONNECTION_STRING="$base/$DW_D
 # Azurite in its own process (on disk), so the measurement is the pipeline's memory only
 npx tsx dev/azurite.ts --location "$WORK/azurite" --blob-port 10110 --queue-port 10111 > "$WORK/azurite.log" 2>&1 &
 AZURITE_PID=$!
-trap 'kill $AZURITE_PID 2>/dev/null || true; cleanup' EXIT
+# npx starts Azurite as a grandchild: stop it by its own (unique) command line, not only npx's pid
+trap 'kill $AZURITE_PID 2>/dev/null || true; pkill -f -- "--location $WORK/azurite" 2>/dev/null || true; cleanup' EXIT
 for _ in $(seq 1 60); do grep -q '^AzureWebJobsStorage=' "$WORK/azurite.log" && break; sleep 0.5; done
 export AzureWebJobsStorage=$(sed -n 's/^AzureWebJobsStorage=//p' "$WORK/azurite.log")
 echo "seeding scale $SCALE ..."
