@@ -87,6 +87,9 @@ export interface Summary {
 
 const median = (s: Stat | undefined) => s?.median ?? Number.NaN;
 
+/** What the checks add: a run with them minus one without, and that over the run with them. */
+const extraOf = (withChecks: number, without: number) => ({ ms: withChecks - without, share: (withChecks - without) / withChecks });
+
 export function summarize(all: readonly ScaleSamples[]): Summary {
   const scales = all.map((x): ScaleSummary => {
     const ms: ScaleSummary['ms'] = {};
@@ -118,14 +121,7 @@ export function summarize(all: readonly ScaleSamples[]): Summary {
         window: x.kpiWindow ?? null,
         ms: Object.fromEntries(KPI_BENCH_AREAS.flatMap((a) => ((x.kpi?.[a]?.length ?? 0) > 0 ? [[a, stat(x.kpi![a]!)]] : []))),
       },
-      ...(ms['daily.no-change'] && ms['daily.unchecked']
-        ? {
-            checksExtra: {
-              ms: median(ms['daily.no-change']) - median(ms['daily.unchecked']),
-              share: (median(ms['daily.no-change']) - median(ms['daily.unchecked'])) / median(ms['daily.no-change']),
-            },
-          }
-        : {}),
+      ...(ms['daily.no-change'] && ms['daily.unchecked'] ? { checksExtra: extraOf(median(ms['daily.no-change']), median(ms['daily.unchecked'])) } : {}),
       ratios: {
         pipelineOverIdeal: median(ms['full.pipeline']) / median(ms['full.ideal']),
         rowByRowOverPipelineRowsPerSecond: rowByRowRowsPerSecond.median / pipelineRowsPerSecond.median,

@@ -100,12 +100,9 @@ async function readAggregate(trx: Kysely<OltpTables>, fact: ReconciledFact, cuto
   return { rows, changed };
 }
 
-/** The aggregate in a snapshot of its own (a read started ahead of the gate). */
-const readAggregateInSnapshot = (oltp: Kysely<OltpTables>, fact: ReconciledFact, cutoff: Date): Promise<SourceAggregate> =>
-  oltp
-    .transaction()
-    .setIsolationLevel(snapshotIsolation(oltp))
-    .execute((trx) => readAggregate(trx, fact, cutoff));
+/** Runs `read` in one snapshot of the source. */
+const inSnapshot = <T>(oltp: Kysely<OltpTables>, read: (trx: Kysely<OltpTables>) => Promise<T>): Promise<T> =>
+  oltp.transaction().setIsolationLevel(snapshotIsolation(oltp)).execute(read);
 
 /** Adds to the aggregate what the quarantined source rows (at or before the cutoff, unchanged since) contribute, to take out. */
 async function withHeld(
@@ -145,10 +142,7 @@ async function readSource(
   quarantined: Map<string, Map<string, Set<number>>>,
   aggregate?: SourceAggregate,
 ): Promise<SourceRead> {
-  return oltp
-    .transaction()
-    .setIsolationLevel(snapshotIsolation(oltp))
-    .execute(async (trx) => withHeld(trx, fact, cutoff, quarantined, aggregate ?? (await readAggregate(trx, fact, cutoff))));
+  return inSnapshot(oltp, async (trx) => withHeld(trx, fact, cutoff, quarantined, aggregate ?? (await readAggregate(trx, fact, cutoff))));
 }
 
 async function sourceSide(input: CheckInput, oltp: Kysely<OltpTables>, fact: ReconciledFact, cutoff: Date, fresh: boolean): Promise<SourceSide> {
@@ -164,8 +158,7 @@ async function sourceSide(input: CheckInput, oltp: Kysely<OltpTables>, fact: Rec
       const quarantined = new Map<string, Map<string, Set<number>>>();
       for (const feed of fact.quarantine) quarantined.set(feed.entity, await quarantinedVersions(input.dw, feed.entity));
       // a read ahead that failed is no reason to fail the check: it reads now
-      const ahead = early?.catch(() => undefined);
-      const got = ahead ? await ahead : undefined;
+      const got = await early?.catch(() => undefined);
       return { ...(await readSource(oltp, fact, cutoff, quarantined, got)), early: got !== undefined };
     })();
     // a failed read is not kept: the next check reads again (and reports its own error)
@@ -220,14 +213,15 @@ async function reconcile(fact: ReconciledFact, input: CheckInput, fresh = false)
  */
 export function prefetchReconciliation(oltp: Kysely<OltpTables>, watermarks: ReadonlyMap<string, Date>, checks: readonly QualityCheck[]): PrefetchedReads {
   const reads = new Map<string, Promise<SourceAggregate>>();
-  for (const [check, fact] of RECONCILED) {
-    if (!checks.includes(check)) continue;
+  for (const fact of [SALES, DISCOUNTS, TARGETS]) {
+    // a fact's reconciliation check has its name
+    if (!checks.some((c) => c.name === fact.name)) continue;
     const marks = fact.feeds.map((f) => watermarks.get(f));
     if (marks.some((m) => m === undefined)) continue;
     const cutoff = new Date(Math.min(...marks.map((m) => m!.getTime())));
     const key = readKey(fact, cutoff);
     if (reads.has(key)) continue;
-    const read = readAggregateInSnapshot(oltp, fact, cutoff);
+    const read = inSnapshot(oltp, (trx) => readAggregate(trx, fact, cutoff));
     // awaited (or not) by the gate, which reads again if this failed: never an unhandled rejection
     read.catch(() => undefined);
     reads.set(key, read);
@@ -260,10 +254,3 @@ const check = (fact: ReconciledFact): QualityCheck => ({
 export const RECONCILE_SALES = check(SALES);
 export const RECONCILE_DISCOUNTS = check(DISCOUNTS);
 export const RECONCILE_TARGETS = check(TARGETS);
-
-/** Each reconciliation check with the fact it compares. */
-const RECONCILED: ReadonlyMap<QualityCheck, ReconciledFact> = new Map([
-  [RECONCILE_SALES, SALES],
-  [RECONCILE_DISCOUNTS, DISCOUNTS],
-  [RECONCILE_TARGETS, TARGETS],
-]);
