@@ -104,7 +104,9 @@ const statements = (runId: string, today: string): [string, unknown[]][] => [
           i.vendedor_id, coalesce(dv.vendedor_key, -1) vendedor_key, i.campanha_id,
           case when i.campanha_id is null then 0 else coalesce(dca.campanha_key, -1) end campanha_key,
           i.quantidade, i.preco_unitario, i.valor_bruto, i.valor_desconto, i.valor_liquido, i.valor_frete, i.custo_total,
-          i.valor_liquido - i.custo_total margem, greatest(o.updated_at, i.updated_at) source_updated_at, i.percentual_desconto
+          i.valor_liquido - i.custo_total margem, greatest(o.updated_at, i.updated_at) source_updated_at, i.percentual_desconto,
+          case when i.deleted_at is null and row_number() over (partition by i.pedido_id, i.deleted_at is null order by i.numero_item, i.id) = 1 then 1 else 0 end conta_pedido,
+          case when i.deleted_at is null and row_number() over (partition by i.pedido_id, i.vendedor_id, i.deleted_at is null order by i.numero_item, i.id) = 1 then 1 else 0 end conta_pedido_vendedor
    from bench_stg_itens_pedido i
    left join bench_stg_pedidos o on o.id = i.pedido_id
    left join dw.dim_data dd on dd.data = o.data_pedido::date
@@ -118,10 +120,10 @@ const statements = (runId: string, today: string): [string, unknown[]][] => [
   [
     `insert into dw.fact_vendas (item_id, pedido_id, numero_item, pedido_codigo, status, estado_entrega, removido, data_pedido, data_pedido_key, data_entrega_key, cliente_id, cliente_key,
      produto_id, produto_key, vendedor_id, vendedor_key, campanha_id, campanha_key, quantidade, preco_unitario, valor_bruto, valor_desconto, valor_liquido, valor_frete,
-     custo_total, margem, source_updated_at, run_id)
+     custo_total, margem, source_updated_at, conta_pedido, conta_pedido_vendedor, run_id)
    select item_id, pedido_id, numero_item, pedido_codigo, status, estado_entrega, removido, data_pedido, data_pedido_key, data_entrega_key, cliente_id, cliente_key,
      produto_id, produto_key, vendedor_id, vendedor_key, campanha_id, campanha_key, quantidade, preco_unitario, valor_bruto, valor_desconto, valor_liquido, valor_frete,
-     custo_total, margem, source_updated_at, $1
+     custo_total, margem, source_updated_at, conta_pedido, conta_pedido_vendedor, $1
    from bench_sales`,
     [runId],
   ],

@@ -171,3 +171,13 @@ export async function validateForeignKeys(trx: Kysely<any>, table: string, keys:
   if (isMssql(trx)) await sql`alter table ${sql.table(table)} with check check constraint all`.execute(trx);
   else for (const k of keys) await trx.schema.alterTable(table).addForeignKeyConstraint(k.name, [k.column], k.references, [k.referencedColumn]).execute();
 }
+
+/**
+ * After a bulk load, outside any transaction: VACUUM (ANALYZE) the tables on PostgreSQL, so the
+ * planner sees their new rows and index-only scans find the visibility map set, without waiting
+ * for autovacuum. SQL Server keeps no visibility map and refreshes statistics itself: nothing to do.
+ */
+export async function vacuumAnalyze(db: Kysely<any>, tables: readonly string[]): Promise<void> {
+  if (isMssql(db) || tables.length === 0) return;
+  await sql`vacuum (analyze) ${sql.join(tables.map((t) => sql.table(t)))}`.execute(db);
+}

@@ -9,8 +9,25 @@ import type { KpiDb } from './views.js';
 
 const ref = (c: string) => sql.ref(c);
 const sumAll = (column: string) => asText(sql`sum(${ref(column)})`);
-const distinctOrders = () => sql<number>`count(distinct ${ref('v.pedido_id')})`;
+/**
+ * The orders among the rows a statement reads. Without a category or campaign filter the fact's
+ * order counters (migration dw/0014) add up to exactly that: every row set read is then made of
+ * whole orders (the period, the state and the status belong to the order), or of whole
+ * (order, seller) pairs when a seller filter or a per-seller grouping is present, and each of those
+ * has exactly one live item whose counter is 1. A category or campaign filter keeps only some items
+ * of an order, perhaps not its counting one, so it counts distinct orders (a sort of every item).
+ */
+const orders = (f: KpiFilters, perSeller: boolean) =>
+  f.categoria !== undefined || f.campanha !== undefined
+    ? sql<number>`count(distinct ${ref('v.pedido_id')})`
+    : sql<number>`sum(${ref(perSeller || f.vendedor !== undefined ? 'v.conta_pedido_vendedor' : 'v.conta_pedido')})`;
 const isLive = (status: string) => status !== 'cancelado';
+/**
+ * The name of a member in a breakdown grouped by its id alone (each id has one name in the view).
+ * Grouping by the name too made PostgreSQL guess one group per row for the two expressions and
+ * sort every item of the period instead of hashing a few hundred groups.
+ */
+const nameOf = <C extends 'categoria' | 'vendedor' | 'campanha'>(column: `v.${C}`) => sql<string>`max(${ref(column)})`.as(column.slice(2) as C);
 
 /** Orders by descending net revenue, then by key: a stable order for tables and charts. */
 const byRevenue =
@@ -46,18 +63,18 @@ export function vendasQueries(db: KpiDb, f: KpiFilters) {
         sumAll('v.margem').as('margem'),
         sql<number>`sum(${ref('v.quantidade')})`.as('itens'),
         sql<number>`count(*)`.as('linhas'),
-        distinctOrders().as('pedidos'),
+        orders(f, false).as('pedidos'),
       ])
       .groupBy(['v.ano_mes', 'v.status', 'v.estado', 'v.regiao']),
     porCategoria: liveRows()
-      .select(['v.categoria_id', 'v.categoria', sumAll('v.valor_liquido').as('receita_liquida'), sql<number>`sum(${ref('v.quantidade')})`.as('itens')])
-      .groupBy(['v.categoria_id', 'v.categoria']),
+      .select(['v.categoria_id', nameOf('v.categoria'), sumAll('v.valor_liquido').as('receita_liquida'), sql<number>`sum(${ref('v.quantidade')})`.as('itens')])
+      .groupBy('v.categoria_id'),
     porVendedor: liveRows()
-      .select(['v.vendedor_id', 'v.vendedor', sumAll('v.valor_liquido').as('receita_liquida'), distinctOrders().as('pedidos')])
-      .groupBy(['v.vendedor_id', 'v.vendedor']),
+      .select(['v.vendedor_id', nameOf('v.vendedor'), sumAll('v.valor_liquido').as('receita_liquida'), orders(f, true).as('pedidos')])
+      .groupBy('v.vendedor_id'),
     porCampanha: liveRows()
-      .select(['v.campanha_id', 'v.campanha', sumAll('v.valor_liquido').as('receita_liquida'), sumAll('v.valor_desconto').as('descontos')])
-      .groupBy(['v.campanha_id', 'v.campanha']),
+      .select(['v.campanha_id', nameOf('v.campanha'), sumAll('v.valor_liquido').as('receita_liquida'), sumAll('v.valor_desconto').as('descontos')])
+      .groupBy('v.campanha_id'),
   };
 }
 

@@ -44,6 +44,10 @@ export interface DwVwVendas {
   faixa_desconto: string;
   /** etl.certified.certified_to */
   certificado_ate: Timestamp;
+  /** 1 on the order's live item with the lowest numero_item, else 0: summed over whole orders, their count */
+  conta_pedido: number;
+  /** 1 on the order's live item with the lowest numero_item among its seller's items, else 0: summed per seller, the seller's orders */
+  conta_pedido_vendedor: number;
 }
 
 /** dw.vw_descontos: one row per live discounted item (dw.fact_descontos) of a certified order date. */

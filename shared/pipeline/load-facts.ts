@@ -6,6 +6,7 @@
 // transaction runs the fact checks of the quality gate before it commits (a blocking failure rolls
 // it back). At the end the whole-warehouse checks run; when they pass the certified pointer moves
 // to this run, the run is marked succeeded, its volume report stored and the pipeline lease released.
+import { vacuumAnalyze } from '../db/portable-sql.js';
 import { advanceCertified } from '../quality/certified.js';
 import { qualitySummary } from '../quality/summary.js';
 import { onPools } from '../quality/concurrency.js';
@@ -87,6 +88,16 @@ export async function loadFacts(ctx: PipelineContext, message: LoadMessage): Pro
       }
     }
     running = undefined;
+
+    // a bulk load (a full load, a large backfill) leaves its fact tables with stale statistics and
+    // an unset visibility map until autovacuum passes, and the checks below and the KPI views'
+    // index-only scans (migration dw/0014) read them at once
+    const bulkTables = extras.foreignKeysValidatedInBulk as string[] | undefined;
+    if (bulkTables) {
+      const started = Date.now();
+      await vacuumAnalyze(dw.db, bulkTables);
+      log.info('facts: vacuumed and analyzed after the bulk load', { runId, tables: bulkTables, ms: Date.now() - started });
+    }
 
     // the whole-warehouse checks (reconciliation with the source, SCD2 over every member): facts
     // are committed by now; a blocking failure fails the run and keeps the certified pointer where it is

@@ -16,6 +16,7 @@ import * as dw0010 from './dw/0010_fact_run_indexes.js';
 import * as dw0011 from './dw/0011_quality_indexes.js';
 import * as dw0012 from './dw/0012_kpi_views.js';
 import * as dw0013 from './dw/0013_kpi_views_speed.js';
+import * as dw0014 from './dw/0014_sales_order_counters.js';
 
 export type DatabaseRole = 'oltp' | 'dw';
 
@@ -38,5 +39,6 @@ export const MIGRATIONS: Record<DatabaseRole, Record<string, Migration>> = {
     '0011_quality_indexes': dw0011,
     '0012_kpi_views': dw0012,
     '0013_kpi_views_speed': dw0013,
+    '0014_sales_order_counters': dw0014,
   },
 };

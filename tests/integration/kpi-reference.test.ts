@@ -89,6 +89,76 @@ describe.each(testEngines())('KPIs equal the reference SQL on $name', (engine) =
       }
     });
 
+    it('counts every order once after the item that counted it is removed (the order counters move to the next live item)', async () => {
+      const p = await loaded.fork();
+      try {
+        const oltp = p.ctx.oltp.db;
+        // orders with two live items or more: their lowest-numbered live item goes
+        const multi = await oltp
+          .selectFrom('oltp.itens_pedido')
+          .select(['pedido_id', (eb) => eb.fn.min('numero_item').as('primeiro')])
+          .where('deleted_at', 'is', null)
+          .groupBy('pedido_id')
+          .having((eb) => eb.fn.countAll(), '>=', 2)
+          .orderBy('pedido_id')
+          .execute();
+        const chosen = multi.slice(0, 6);
+        expect(chosen.length).toBeGreaterThan(0);
+        const now = await readClock(oltp);
+        for (const o of chosen)
+          await oltp
+            .updateTable('oltp.itens_pedido')
+            .set({ deleted_at: now, updated_at: now })
+            .where('pedido_id', '=', o.pedido_id)
+            .where('numero_item', '=', o.primeiro)
+            .execute();
+        await dailyRun(p);
+        await expectEqualToReference(p);
+
+        // on the facts: one counting item per order and per (order, seller) among live items, none among removed ones
+        const dw = p.ctx.dw.db;
+        const perOrder = await dw
+          .selectFrom('dw.fact_vendas')
+          .select(['pedido_id', (eb) => eb.fn.sum<number>('conta_pedido').as('n')])
+          .where('removido', '=', false)
+          .groupBy('pedido_id')
+          .execute();
+        expect(perOrder.length).toBeGreaterThan(0);
+        expect(perOrder.filter((r) => Number(r.n) !== 1)).toEqual([]);
+        const perSeller = await dw
+          .selectFrom('dw.fact_vendas')
+          .select(['pedido_id', 'vendedor_id', (eb) => eb.fn.sum<number>('conta_pedido_vendedor').as('n')])
+          .where('removido', '=', false)
+          .groupBy(['pedido_id', 'vendedor_id'])
+          .execute();
+        expect(perSeller.filter((r) => Number(r.n) !== 1)).toEqual([]);
+        const onRemoved = await dw
+          .selectFrom('dw.fact_vendas')
+          .select((eb) => [
+            eb.fn.countAll<number>().as('items'),
+            eb.fn.sum<number>(eb(eb.ref('conta_pedido'), '+', eb.ref('conta_pedido_vendedor'))).as('counted'),
+          ])
+          .where('removido', '=', true)
+          .executeTakeFirstOrThrow();
+        expect(Number(onRemoved.items)).toBeGreaterThanOrEqual(chosen.length);
+        expect(Number(onRemoved.counted)).toBe(0);
+        // the removed items of the chosen orders are the ones the source removed
+        const removedNow = await dw
+          .selectFrom('dw.fact_vendas')
+          .select(['pedido_id', 'numero_item'])
+          .where('removido', '=', true)
+          .where(
+            'pedido_id',
+            'in',
+            chosen.map((o) => o.pedido_id),
+          )
+          .execute();
+        for (const o of chosen) expect(removedNow).toContainEqual({ pedido_id: o.pedido_id, numero_item: o.primeiro });
+      } finally {
+        await p.close();
+      }
+    });
+
     it('shows only what is certified: with the pointer held back, later orders leave every view', async () => {
       const p = await loaded.fork();
       try {

@@ -161,6 +161,8 @@ export interface DwFactVendas {
   run_id: string;
   loaded_at: GeneratedTimestamp;
   estado_entrega: string | null;
+  conta_pedido: Generated<number>;
+  conta_pedido_vendedor: Generated<number>;
 }
 
 export interface EtlBatch {
@@ -484,6 +486,8 @@ export interface WorkVenda {
   source_updated_at: Timestamp | null;
   percentual_desconto: Decimal | null;
   estado_entrega: string | null;
+  conta_pedido: number | null;
+  conta_pedido_vendedor: number | null;
 }
 
 /** Every table of the warehouse database, by schema-qualified name. */

@@ -36,6 +36,8 @@ export const SALES_COLUMNS = [
   'custo_total',
   'margem',
   'source_updated_at',
+  'conta_pedido',
+  'conta_pedido_vendedor',
 ] as const;
 
 export const DISCOUNT_COLUMNS = [
@@ -79,6 +81,19 @@ async function fillAffectedOrders(trx: Transaction<WarehouseTables>): Promise<vo
     )
     .execute();
 }
+
+/**
+ * The order counters (migration dw/0014): 1 on the live item with the lowest numero_item among the
+ * order's items that share `partition`, else 0. The source holds every item of an affected order,
+ * so the window sees the whole order, and a removed item hands its count to the next live one.
+ */
+const firstLiveItem = (partition: readonly string[]) => {
+  const live = sql`case when ${sql.ref('i.deleted_at')} is null then 0 else 1 end`;
+  return sql<number>`case when ${sql.ref('i.deleted_at')} is null and row_number() over (partition by ${sql.join([
+    ...partition.map((c) => sql.ref(c)),
+    live,
+  ])} order by ${sql.ref('i.numero_item')}, ${sql.ref('i.id')}) = 1 then 1 else 0 end`;
+};
 
 /**
  * Items of the affected orders with every fact column. It starts from the affected orders: with
@@ -132,6 +147,8 @@ function salesSource(trx: Transaction<WarehouseTables>) {
       'i.custo_total',
       eb(eb.ref('i.valor_liquido'), '-', eb.ref('i.custo_total')).as('margem'),
       eb.case().when('o.updated_at', '>', eb.ref('i.updated_at')).then(eb.ref('o.updated_at')).else(eb.ref('i.updated_at')).end().as('source_updated_at'),
+      firstLiveItem(['i.pedido_id']).as('conta_pedido'),
+      firstLiveItem(['i.pedido_id', 'i.vendedor_id']).as('conta_pedido_vendedor'),
       'i.percentual_desconto',
     ]);
 }

@@ -21,64 +21,64 @@
 select top(1) "run_id", "status", "finished_at" from "etl"."run" order by "started_at" desc, "run_id" desc
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: ano_mes, estado, margem, pedido_id, quantidade, regiao, status, valor_bruto, valor_desconto, valor_liquido
+-- identity: select dw.vw_vendas; columns: ano_mes, conta_pedido, estado, margem, quantidade, regiao, status, valor_bruto, valor_desconto, valor_liquido
 -- parameters: none
-select "v"."ano_mes", "v"."status", "v"."estado", "v"."regiao", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", sum("v"."quantidade") as "itens", count(*) as "linhas", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" group by "v"."ano_mes", "v"."status", "v"."estado", "v"."regiao"
+select "v"."ano_mes", "v"."status", "v"."estado", "v"."regiao", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", sum("v"."quantidade") as "itens", count(*) as "linhas", sum("v"."conta_pedido") as "pedidos" from "dw"."vw_vendas" as "v" group by "v"."ano_mes", "v"."status", "v"."estado", "v"."regiao"
 
 -- vendasData (shared/kpi/vendas.ts)
 -- identity: select dw.vw_vendas; columns: categoria, categoria_id, quantidade, status, valor_liquido
 -- parameters: 1 (nvarchar)
-select "v"."categoria_id", "v"."categoria", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", sum("v"."quantidade") as "itens" from "dw"."vw_vendas" as "v" where "v"."status" <> @1 group by "v"."categoria_id", "v"."categoria"
+select "v"."categoria_id", max("v"."categoria") as "categoria", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", sum("v"."quantidade") as "itens" from "dw"."vw_vendas" as "v" where "v"."status" <> @1 group by "v"."categoria_id"
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: pedido_id, status, valor_liquido, vendedor, vendedor_id
+-- identity: select dw.vw_vendas; columns: conta_pedido_vendedor, status, valor_liquido, vendedor, vendedor_id
 -- parameters: 1 (nvarchar)
-select "v"."vendedor_id", "v"."vendedor", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."status" <> @1 group by "v"."vendedor_id", "v"."vendedor"
+select "v"."vendedor_id", max("v"."vendedor") as "vendedor", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", sum("v"."conta_pedido_vendedor") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."status" <> @1 group by "v"."vendedor_id"
 
 -- vendasData (shared/kpi/vendas.ts)
 -- identity: select dw.vw_vendas; columns: campanha, campanha_id, status, valor_desconto, valor_liquido
 -- parameters: 1 (nvarchar)
-select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos" from "dw"."vw_vendas" as "v" where "v"."status" <> @1 group by "v"."campanha_id", "v"."campanha"
+select "v"."campanha_id", max("v"."campanha") as "campanha", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos" from "dw"."vw_vendas" as "v" where "v"."status" <> @1 group by "v"."campanha_id"
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: ano_mes, data_pedido, estado, margem, pedido_id, quantidade, regiao, status, valor_bruto, valor_desconto, valor_liquido
+-- identity: select dw.vw_vendas; columns: ano_mes, conta_pedido, data_pedido, estado, margem, quantidade, regiao, status, valor_bruto, valor_desconto, valor_liquido
 -- parameters: 1 (nvarchar)
-select "v"."ano_mes", "v"."status", "v"."estado", "v"."regiao", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", sum("v"."quantidade") as "itens", count(*) as "linhas", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 group by "v"."ano_mes", "v"."status", "v"."estado", "v"."regiao"
+select "v"."ano_mes", "v"."status", "v"."estado", "v"."regiao", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", sum("v"."quantidade") as "itens", count(*) as "linhas", sum("v"."conta_pedido") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 group by "v"."ano_mes", "v"."status", "v"."estado", "v"."regiao"
 
 -- vendasData (shared/kpi/vendas.ts)
 -- identity: select dw.vw_vendas; columns: categoria, categoria_id, data_pedido, quantidade, status, valor_liquido
 -- parameters: 2 (nvarchar x2)
-select "v"."categoria_id", "v"."categoria", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", sum("v"."quantidade") as "itens" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."status" <> @2 group by "v"."categoria_id", "v"."categoria"
+select "v"."categoria_id", max("v"."categoria") as "categoria", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", sum("v"."quantidade") as "itens" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."status" <> @2 group by "v"."categoria_id"
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: data_pedido, pedido_id, status, valor_liquido, vendedor, vendedor_id
+-- identity: select dw.vw_vendas; columns: conta_pedido_vendedor, data_pedido, status, valor_liquido, vendedor, vendedor_id
 -- parameters: 2 (nvarchar x2)
-select "v"."vendedor_id", "v"."vendedor", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."status" <> @2 group by "v"."vendedor_id", "v"."vendedor"
+select "v"."vendedor_id", max("v"."vendedor") as "vendedor", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", sum("v"."conta_pedido_vendedor") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."status" <> @2 group by "v"."vendedor_id"
 
 -- vendasData (shared/kpi/vendas.ts)
 -- identity: select dw.vw_vendas; columns: campanha, campanha_id, data_pedido, status, valor_desconto, valor_liquido
 -- parameters: 2 (nvarchar x2)
-select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."status" <> @2 group by "v"."campanha_id", "v"."campanha"
+select "v"."campanha_id", max("v"."campanha") as "campanha", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."status" <> @2 group by "v"."campanha_id"
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: ano_mes, data_pedido, estado, margem, pedido_id, quantidade, regiao, status, valor_bruto, valor_desconto, valor_liquido
+-- identity: select dw.vw_vendas; columns: ano_mes, conta_pedido, data_pedido, estado, margem, quantidade, regiao, status, valor_bruto, valor_desconto, valor_liquido
 -- parameters: 1 (nvarchar)
-select "v"."ano_mes", "v"."status", "v"."estado", "v"."regiao", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", sum("v"."quantidade") as "itens", count(*) as "linhas", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" <= @1 group by "v"."ano_mes", "v"."status", "v"."estado", "v"."regiao"
+select "v"."ano_mes", "v"."status", "v"."estado", "v"."regiao", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", sum("v"."quantidade") as "itens", count(*) as "linhas", sum("v"."conta_pedido") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" <= @1 group by "v"."ano_mes", "v"."status", "v"."estado", "v"."regiao"
 
 -- vendasData (shared/kpi/vendas.ts)
 -- identity: select dw.vw_vendas; columns: categoria, categoria_id, data_pedido, quantidade, status, valor_liquido
 -- parameters: 2 (nvarchar x2)
-select "v"."categoria_id", "v"."categoria", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", sum("v"."quantidade") as "itens" from "dw"."vw_vendas" as "v" where "v"."data_pedido" <= @1 and "v"."status" <> @2 group by "v"."categoria_id", "v"."categoria"
+select "v"."categoria_id", max("v"."categoria") as "categoria", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", sum("v"."quantidade") as "itens" from "dw"."vw_vendas" as "v" where "v"."data_pedido" <= @1 and "v"."status" <> @2 group by "v"."categoria_id"
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: data_pedido, pedido_id, status, valor_liquido, vendedor, vendedor_id
+-- identity: select dw.vw_vendas; columns: conta_pedido_vendedor, data_pedido, status, valor_liquido, vendedor, vendedor_id
 -- parameters: 2 (nvarchar x2)
-select "v"."vendedor_id", "v"."vendedor", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" <= @1 and "v"."status" <> @2 group by "v"."vendedor_id", "v"."vendedor"
+select "v"."vendedor_id", max("v"."vendedor") as "vendedor", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", sum("v"."conta_pedido_vendedor") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" <= @1 and "v"."status" <> @2 group by "v"."vendedor_id"
 
 -- vendasData (shared/kpi/vendas.ts)
 -- identity: select dw.vw_vendas; columns: campanha, campanha_id, data_pedido, status, valor_desconto, valor_liquido
 -- parameters: 2 (nvarchar x2)
-select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" <= @1 and "v"."status" <> @2 group by "v"."campanha_id", "v"."campanha"
+select "v"."campanha_id", max("v"."campanha") as "campanha", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" <= @1 and "v"."status" <> @2 group by "v"."campanha_id"
 
 -- exists (shared/kpi/filters.ts)
 -- identity: select dw.vw_vendas; columns: categoria_id
@@ -93,17 +93,17 @@ select "v"."ano_mes", "v"."status", "v"."estado", "v"."regiao", cast(sum("v"."va
 -- vendasData (shared/kpi/vendas.ts)
 -- identity: select dw.vw_vendas; columns: categoria, categoria_id, quantidade, status, valor_liquido
 -- parameters: 2 (int, nvarchar)
-select "v"."categoria_id", "v"."categoria", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", sum("v"."quantidade") as "itens" from "dw"."vw_vendas" as "v" where "v"."categoria_id" = @1 and "v"."status" <> @2 group by "v"."categoria_id", "v"."categoria"
+select "v"."categoria_id", max("v"."categoria") as "categoria", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", sum("v"."quantidade") as "itens" from "dw"."vw_vendas" as "v" where "v"."categoria_id" = @1 and "v"."status" <> @2 group by "v"."categoria_id"
 
 -- vendasData (shared/kpi/vendas.ts)
 -- identity: select dw.vw_vendas; columns: categoria_id, pedido_id, status, valor_liquido, vendedor, vendedor_id
 -- parameters: 2 (int, nvarchar)
-select "v"."vendedor_id", "v"."vendedor", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."categoria_id" = @1 and "v"."status" <> @2 group by "v"."vendedor_id", "v"."vendedor"
+select "v"."vendedor_id", max("v"."vendedor") as "vendedor", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."categoria_id" = @1 and "v"."status" <> @2 group by "v"."vendedor_id"
 
 -- vendasData (shared/kpi/vendas.ts)
 -- identity: select dw.vw_vendas; columns: campanha, campanha_id, categoria_id, status, valor_desconto, valor_liquido
 -- parameters: 2 (int, nvarchar)
-select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos" from "dw"."vw_vendas" as "v" where "v"."categoria_id" = @1 and "v"."status" <> @2 group by "v"."campanha_id", "v"."campanha"
+select "v"."campanha_id", max("v"."campanha") as "campanha", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos" from "dw"."vw_vendas" as "v" where "v"."categoria_id" = @1 and "v"."status" <> @2 group by "v"."campanha_id"
 
 -- exists (shared/kpi/filters.ts)
 -- identity: select dw.vw_vendas; columns: estado
@@ -111,24 +111,24 @@ select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_liquido") as varch
 select top(1) "v"."estado" from "dw"."vw_vendas" as "v" where "v"."estado" = @1
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: ano_mes, estado, margem, pedido_id, quantidade, regiao, status, valor_bruto, valor_desconto, valor_liquido
+-- identity: select dw.vw_vendas; columns: ano_mes, conta_pedido, estado, margem, quantidade, regiao, status, valor_bruto, valor_desconto, valor_liquido
 -- parameters: 1 (nvarchar)
-select "v"."ano_mes", "v"."status", "v"."estado", "v"."regiao", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", sum("v"."quantidade") as "itens", count(*) as "linhas", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."estado" = @1 group by "v"."ano_mes", "v"."status", "v"."estado", "v"."regiao"
+select "v"."ano_mes", "v"."status", "v"."estado", "v"."regiao", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", sum("v"."quantidade") as "itens", count(*) as "linhas", sum("v"."conta_pedido") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."estado" = @1 group by "v"."ano_mes", "v"."status", "v"."estado", "v"."regiao"
 
 -- vendasData (shared/kpi/vendas.ts)
 -- identity: select dw.vw_vendas; columns: categoria, categoria_id, estado, quantidade, status, valor_liquido
 -- parameters: 2 (nvarchar x2)
-select "v"."categoria_id", "v"."categoria", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", sum("v"."quantidade") as "itens" from "dw"."vw_vendas" as "v" where "v"."estado" = @1 and "v"."status" <> @2 group by "v"."categoria_id", "v"."categoria"
+select "v"."categoria_id", max("v"."categoria") as "categoria", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", sum("v"."quantidade") as "itens" from "dw"."vw_vendas" as "v" where "v"."estado" = @1 and "v"."status" <> @2 group by "v"."categoria_id"
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: estado, pedido_id, status, valor_liquido, vendedor, vendedor_id
+-- identity: select dw.vw_vendas; columns: conta_pedido_vendedor, estado, status, valor_liquido, vendedor, vendedor_id
 -- parameters: 2 (nvarchar x2)
-select "v"."vendedor_id", "v"."vendedor", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."estado" = @1 and "v"."status" <> @2 group by "v"."vendedor_id", "v"."vendedor"
+select "v"."vendedor_id", max("v"."vendedor") as "vendedor", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", sum("v"."conta_pedido_vendedor") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."estado" = @1 and "v"."status" <> @2 group by "v"."vendedor_id"
 
 -- vendasData (shared/kpi/vendas.ts)
 -- identity: select dw.vw_vendas; columns: campanha, campanha_id, estado, status, valor_desconto, valor_liquido
 -- parameters: 2 (nvarchar x2)
-select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos" from "dw"."vw_vendas" as "v" where "v"."estado" = @1 and "v"."status" <> @2 group by "v"."campanha_id", "v"."campanha"
+select "v"."campanha_id", max("v"."campanha") as "campanha", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos" from "dw"."vw_vendas" as "v" where "v"."estado" = @1 and "v"."status" <> @2 group by "v"."campanha_id"
 
 -- exists (shared/kpi/filters.ts)
 -- identity: select dw.vw_vendas; columns: vendedor_id
@@ -141,24 +141,24 @@ select top(1) "v"."vendedor_id" from "dw"."vw_vendas" as "v" where "v"."vendedor
 select top(1) "m"."vendedor_id" from "dw"."vw_metas" as "m" where "m"."vendedor_id" = @1
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: ano_mes, estado, margem, pedido_id, quantidade, regiao, status, valor_bruto, valor_desconto, valor_liquido, vendedor_id
+-- identity: select dw.vw_vendas; columns: ano_mes, conta_pedido_vendedor, estado, margem, quantidade, regiao, status, valor_bruto, valor_desconto, valor_liquido, vendedor_id
 -- parameters: 1 (int)
-select "v"."ano_mes", "v"."status", "v"."estado", "v"."regiao", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", sum("v"."quantidade") as "itens", count(*) as "linhas", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."vendedor_id" = @1 group by "v"."ano_mes", "v"."status", "v"."estado", "v"."regiao"
+select "v"."ano_mes", "v"."status", "v"."estado", "v"."regiao", cast(sum("v"."valor_bruto") as varchar(40)) as "receita_bruta", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."margem") as varchar(40)) as "margem", sum("v"."quantidade") as "itens", count(*) as "linhas", sum("v"."conta_pedido_vendedor") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."vendedor_id" = @1 group by "v"."ano_mes", "v"."status", "v"."estado", "v"."regiao"
 
 -- vendasData (shared/kpi/vendas.ts)
 -- identity: select dw.vw_vendas; columns: categoria, categoria_id, quantidade, status, valor_liquido, vendedor_id
 -- parameters: 2 (int, nvarchar)
-select "v"."categoria_id", "v"."categoria", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", sum("v"."quantidade") as "itens" from "dw"."vw_vendas" as "v" where "v"."vendedor_id" = @1 and "v"."status" <> @2 group by "v"."categoria_id", "v"."categoria"
+select "v"."categoria_id", max("v"."categoria") as "categoria", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", sum("v"."quantidade") as "itens" from "dw"."vw_vendas" as "v" where "v"."vendedor_id" = @1 and "v"."status" <> @2 group by "v"."categoria_id"
 
 -- vendasData (shared/kpi/vendas.ts)
--- identity: select dw.vw_vendas; columns: pedido_id, status, valor_liquido, vendedor, vendedor_id
+-- identity: select dw.vw_vendas; columns: conta_pedido_vendedor, status, valor_liquido, vendedor, vendedor_id
 -- parameters: 2 (int, nvarchar)
-select "v"."vendedor_id", "v"."vendedor", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."vendedor_id" = @1 and "v"."status" <> @2 group by "v"."vendedor_id", "v"."vendedor"
+select "v"."vendedor_id", max("v"."vendedor") as "vendedor", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", sum("v"."conta_pedido_vendedor") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."vendedor_id" = @1 and "v"."status" <> @2 group by "v"."vendedor_id"
 
 -- vendasData (shared/kpi/vendas.ts)
 -- identity: select dw.vw_vendas; columns: campanha, campanha_id, status, valor_desconto, valor_liquido, vendedor_id
 -- parameters: 2 (int, nvarchar)
-select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos" from "dw"."vw_vendas" as "v" where "v"."vendedor_id" = @1 and "v"."status" <> @2 group by "v"."campanha_id", "v"."campanha"
+select "v"."campanha_id", max("v"."campanha") as "campanha", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos" from "dw"."vw_vendas" as "v" where "v"."vendedor_id" = @1 and "v"."status" <> @2 group by "v"."campanha_id"
 
 -- exists (shared/kpi/filters.ts)
 -- identity: select dw.vw_vendas; columns: campanha_id
@@ -173,17 +173,17 @@ select "v"."ano_mes", "v"."status", "v"."estado", "v"."regiao", cast(sum("v"."va
 -- vendasData (shared/kpi/vendas.ts)
 -- identity: select dw.vw_vendas; columns: campanha_id, categoria, categoria_id, quantidade, status, valor_liquido
 -- parameters: 2 (int, nvarchar)
-select "v"."categoria_id", "v"."categoria", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", sum("v"."quantidade") as "itens" from "dw"."vw_vendas" as "v" where "v"."campanha_id" = @1 and "v"."status" <> @2 group by "v"."categoria_id", "v"."categoria"
+select "v"."categoria_id", max("v"."categoria") as "categoria", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", sum("v"."quantidade") as "itens" from "dw"."vw_vendas" as "v" where "v"."campanha_id" = @1 and "v"."status" <> @2 group by "v"."categoria_id"
 
 -- vendasData (shared/kpi/vendas.ts)
 -- identity: select dw.vw_vendas; columns: campanha_id, pedido_id, status, valor_liquido, vendedor, vendedor_id
 -- parameters: 2 (int, nvarchar)
-select "v"."vendedor_id", "v"."vendedor", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."campanha_id" = @1 and "v"."status" <> @2 group by "v"."vendedor_id", "v"."vendedor"
+select "v"."vendedor_id", max("v"."vendedor") as "vendedor", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."campanha_id" = @1 and "v"."status" <> @2 group by "v"."vendedor_id"
 
 -- vendasData (shared/kpi/vendas.ts)
 -- identity: select dw.vw_vendas; columns: campanha, campanha_id, status, valor_desconto, valor_liquido
 -- parameters: 2 (int, nvarchar)
-select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos" from "dw"."vw_vendas" as "v" where "v"."campanha_id" = @1 and "v"."status" <> @2 group by "v"."campanha_id", "v"."campanha"
+select "v"."campanha_id", max("v"."campanha") as "campanha", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos" from "dw"."vw_vendas" as "v" where "v"."campanha_id" = @1 and "v"."status" <> @2 group by "v"."campanha_id"
 
 -- vendasData (shared/kpi/vendas.ts)
 -- identity: select dw.vw_vendas; columns: ano_mes, campanha_id, categoria_id, data_pedido, estado, margem, pedido_id, quantidade, regiao, status, valor_bruto, valor_desconto, valor_liquido, vendedor_id
@@ -193,17 +193,17 @@ select "v"."ano_mes", "v"."status", "v"."estado", "v"."regiao", cast(sum("v"."va
 -- vendasData (shared/kpi/vendas.ts)
 -- identity: select dw.vw_vendas; columns: campanha_id, categoria, categoria_id, data_pedido, estado, quantidade, status, valor_liquido, vendedor_id
 -- parameters: 7 (nvarchar x4, int x3)
-select "v"."categoria_id", "v"."categoria", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", sum("v"."quantidade") as "itens" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."data_pedido" <= @2 and "v"."categoria_id" = @3 and "v"."estado" = @4 and "v"."vendedor_id" = @5 and "v"."campanha_id" = @6 and "v"."status" <> @7 group by "v"."categoria_id", "v"."categoria"
+select "v"."categoria_id", max("v"."categoria") as "categoria", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", sum("v"."quantidade") as "itens" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."data_pedido" <= @2 and "v"."categoria_id" = @3 and "v"."estado" = @4 and "v"."vendedor_id" = @5 and "v"."campanha_id" = @6 and "v"."status" <> @7 group by "v"."categoria_id"
 
 -- vendasData (shared/kpi/vendas.ts)
 -- identity: select dw.vw_vendas; columns: campanha_id, categoria_id, data_pedido, estado, pedido_id, status, valor_liquido, vendedor, vendedor_id
 -- parameters: 7 (nvarchar x4, int x3)
-select "v"."vendedor_id", "v"."vendedor", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."data_pedido" <= @2 and "v"."categoria_id" = @3 and "v"."estado" = @4 and "v"."vendedor_id" = @5 and "v"."campanha_id" = @6 and "v"."status" <> @7 group by "v"."vendedor_id", "v"."vendedor"
+select "v"."vendedor_id", max("v"."vendedor") as "vendedor", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", count(distinct "v"."pedido_id") as "pedidos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."data_pedido" <= @2 and "v"."categoria_id" = @3 and "v"."estado" = @4 and "v"."vendedor_id" = @5 and "v"."campanha_id" = @6 and "v"."status" <> @7 group by "v"."vendedor_id"
 
 -- vendasData (shared/kpi/vendas.ts)
 -- identity: select dw.vw_vendas; columns: campanha, campanha_id, categoria_id, data_pedido, estado, status, valor_desconto, valor_liquido, vendedor_id
 -- parameters: 7 (nvarchar x4, int x3)
-select "v"."campanha_id", "v"."campanha", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."data_pedido" <= @2 and "v"."categoria_id" = @3 and "v"."estado" = @4 and "v"."vendedor_id" = @5 and "v"."campanha_id" = @6 and "v"."status" <> @7 group by "v"."campanha_id", "v"."campanha"
+select "v"."campanha_id", max("v"."campanha") as "campanha", cast(sum("v"."valor_liquido") as varchar(40)) as "receita_liquida", cast(sum("v"."valor_desconto") as varchar(40)) as "descontos" from "dw"."vw_vendas" as "v" where "v"."data_pedido" >= @1 and "v"."data_pedido" <= @2 and "v"."categoria_id" = @3 and "v"."estado" = @4 and "v"."vendedor_id" = @5 and "v"."campanha_id" = @6 and "v"."status" <> @7 group by "v"."campanha_id"
 
 -- metasData (shared/kpi/metas.ts)
 -- identity: select dw.vw_metas; columns: ano_mes, realizado, valor_meta, vendedor, vendedor_id

@@ -47,8 +47,6 @@ const FAIXAS: readonly [label: string, discountTimes: number, grossTimes: number
 
 export async function up(db: Kysely<any>): Promise<void> {
   const t = ddl(db);
-  const ref = (c: string) => sql.ref(c);
-  const lit = (v: string | number) => sql.lit(v);
 
   await db.schema.withSchema('dw').dropView('vw_descontos').execute();
   await db.schema.withSchema('dw').dropView('vw_metas').execute();
@@ -69,6 +67,18 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`create index ${sql.id('ix_fact_vendas_vendedor_data')} on ${sql.table('dw.fact_vendas')} (${sql.join(
     ['vendedor_id', 'data_pedido_key'].map((c) => sql.id(c)),
   )}) include (${sql.join(['status', 'removido', 'data_pedido', 'valor_liquido'].map((c) => sql.id(c)))})`.execute(db);
+
+  await createKpiViews(db);
+}
+
+/**
+ * The three views as this migration defines them (they must not exist yet). A later migration that
+ * carries more fact columns into dw.vw_vendas drops the views and calls this with the columns' names.
+ */
+export async function createKpiViews(db: Kysely<any>, moreSalesColumns: readonly string[] = []): Promise<void> {
+  const t = ddl(db);
+  const ref = (c: string) => sql.ref(c);
+  const lit = (v: string | number) => sql.lit(v);
 
   /** etl.certified.certified_to of the pipeline: one value per statement (null before the first certified run). */
   const certifiedTo = sql`(select ${ref('c.certified_to')} from ${sql.table('etl.certified')} as ${sql.id('c')} where ${ref('c.name')} = ${lit('pipeline')})`;
@@ -123,6 +133,7 @@ export async function up(db: Kysely<any>): Promise<void> {
       'f.margem',
       sql`case when ${ref('f.valor_desconto')} <= ${lit(0)} then ${lit('sem desconto')} ${faixa} else ${lit('30%+')} end`.as('faixa_desconto'),
       certifiedTo.as('certificado_ate'),
+      ...moreSalesColumns.map((c) => `f.${c}`),
     ])
     .where(sql<SqlBool>`${ref('f.removido')} = ${t.false}`)
     .where(sql<SqlBool>`${ref('f.data_pedido')} <= ${certifiedTo}`);
