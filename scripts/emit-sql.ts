@@ -359,8 +359,9 @@ export async function recordStatements(): Promise<Record<keyof typeof FILES, Rec
     const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('raw');
     const queues = new HeldQueues(QueueServiceClient.fromConnectionString(azurite.connectionString));
     const ctx: PipelineContext = {
-      // half of a batch may be rejected, so the one bad clientes row is quarantined, not fatal
-      settings: loadSettings({ REJECT_THRESHOLD_PERCENT: '50' }),
+      // half of a batch may be rejected, so the one bad clientes row is quarantined, not fatal;
+      // one entity extracted at a time, so the statements are recorded in the same order every time
+      settings: loadSettings({ REJECT_THRESHOLD_PERCENT: '50', EXTRACT_CONCURRENCY: '1' }),
       oltp: database,
       dw: database,
       store: new BatchStore(container),

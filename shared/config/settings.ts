@@ -102,6 +102,8 @@ const schema = z.object({
   EXTRACT_OVERLAP_MINUTES: intSetting(60, 0, 7 * 24 * 60, 'minutes'),
   EXTRACT_SAFETY_LAG_SECONDS: intSetting(60, 0, 24 * 3600, 'seconds'),
   EXTRACT_PART_MAX_ROWS: intSetting(50_000, 1, 10_000_000, 'rows'),
+  /** entities extracted at once on PostgreSQL and SQL Server (each holds one source connection); PGlite extracts one at a time */
+  EXTRACT_CONCURRENCY: intSetting(3, 1, 5, 'entities'),
   EXTRACT_PART_MAX_BYTES: intSetting(16 * 1024 * 1024, 1024, 1024 * 1024 * 1024, 'bytes'),
   BLOB_CONTAINER: z
     .string()

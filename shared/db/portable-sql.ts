@@ -173,6 +173,18 @@ export async function validateForeignKeys(trx: Kysely<any>, table: string, keys:
 }
 
 /**
+ * Fresh planner statistics for a table just emptied and refilled (staging, the sales load's work
+ * tables); valid inside a transaction. Without them the planner guesses from the last full load's
+ * statistics or from defaults: a daily batch of two products was planned as hundreds of rows,
+ * turning key lookups into scans of a whole fact table. PostgreSQL and PGlite: ANALYZE. SQL
+ * Server: UPDATE STATISTICS (its automatic update waits for a share of the rows to change, which
+ * a small batch after a TRUNCATE may not reach; inside a transaction it commits on its own).
+ */
+export async function analyzeTable(db: Kysely<any>, table: string): Promise<void> {
+  await sql`${sql.raw(isMssql(db) ? 'update statistics' : 'analyze')} ${sql.table(table)}`.execute(db);
+}
+
+/**
  * After a bulk load, outside any transaction: VACUUM (ANALYZE) the tables on PostgreSQL, so the
  * planner sees their new rows and index-only scans find the visibility map set, without waiting
  * for autovacuum. SQL Server keeps no visibility map and refreshes statistics itself: nothing to do.

@@ -9,7 +9,7 @@
 import { sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
 import type { Database } from '../db/database.js';
 import { tablesOf, type OltpTables, type SharedTables, type TablesIn } from '../db/schema/index.js';
-import { exactDecimal, firstRows, readClock, readOpenTransactions, snapshotIsolation } from '../db/portable-sql.js';
+import { exactDecimal, firstRows, readClock, readOpenTransactions, snapshotIsolation, type OpenTransactionsRead } from '../db/portable-sql.js';
 import type { BatchStore, PartLimits } from '../storage/batch-store.js';
 import { totalledColumns, type Manifest } from '../storage/batch-manifest.js';
 import type { EntityDef } from './entities.js';
@@ -95,6 +95,11 @@ export interface ExtractOptions {
   limits: PartLimits;
   /** a backfill's own window, instead of the watermark's */
   fixedWindow?: ExtractWindow;
+  /**
+   * The source's open transactions, read before this entity's snapshot starts (run-extract.ts
+   * reads them once for all the run's entities); read here when absent.
+   */
+  openTransactions?: OpenTransactionsRead;
 }
 
 /**
@@ -109,7 +114,9 @@ export async function extractEntity(source: Database<OltpTables>, store: BatchSt
   // of the first statement) and the moment pg_stat_activity is scanned: invisible to the
   // snapshot and absent from the list, its rows would be lost. A backfill reads the window it
   // asked for and needs no cap.
-  const openTransactions = opts.fixedWindow ? { status: 'unavailable' as const, reason: 'backfill' } : await readOpenTransactions(source.db);
+  const openTransactions = opts.fixedWindow
+    ? { status: 'unavailable' as const, reason: 'backfill' }
+    : (opts.openTransactions ?? (await readOpenTransactions(source.db)));
   if (source.copy) return extractByCopy(source.copy, source.engine === 'pglite', store, def, opts, openTransactions);
   return source.db
     .transaction()

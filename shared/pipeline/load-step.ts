@@ -114,20 +114,22 @@ export async function openLoadStep(ctx: PipelineContext, message: LoadMessage, s
     const claimed = (await readRunState(dw.db, runId))!;
     const done = new Set(claimed.steps.filter((s) => s.step === step && s.status === 'succeeded').map((s) => s.entity));
     await resumeRun(dw.db, runId);
+    // the manifests download at once (read-only, each verified), and keep the message's order
     const readManifests = async () => {
-      const manifests = new Map<string, Manifest>();
-      for (const b of message.batches) {
-        const recorded = claimed.batches.find((r) => r.entity === b.entity)!;
-        const manifest = await store.readManifest(b.manifestPath, recorded.manifest_sha256);
-        if (manifest.runId !== runId || manifest.entity !== b.entity) {
-          throw new BatchIntegrityError(
-            `manifest ${b.manifestPath} belongs to run ${manifest.runId}/${manifest.entity}, not ${runId}/${b.entity}`,
-            b.manifestPath,
-          );
-        }
-        manifests.set(b.entity, manifest);
-      }
-      return manifests;
+      const read = await Promise.all(
+        message.batches.map(async (b) => {
+          const recorded = claimed.batches.find((r) => r.entity === b.entity)!;
+          const manifest = await store.readManifest(b.manifestPath, recorded.manifest_sha256);
+          if (manifest.runId !== runId || manifest.entity !== b.entity) {
+            throw new BatchIntegrityError(
+              `manifest ${b.manifestPath} belongs to run ${manifest.runId}/${manifest.entity}, not ${runId}/${b.entity}`,
+              b.manifestPath,
+            );
+          }
+          return [b.entity, manifest] as const;
+        }),
+      );
+      return new Map<string, Manifest>(read);
     };
     return { holder, done, heartbeat, readManifests, guard: (trx) => guardLease(trx, holder, ttl), close };
   } catch (e) {

@@ -4,7 +4,7 @@
 // The two halves are separate for the backfill, whose HTTP request takes the lease and answers at
 // once (startRunUnderLease) while a queue message runs the extract later (extractUnderLease).
 import type { PipelineContext } from './context.js';
-import { ENTITIES } from './entities.js';
+import { ENTITIES, type EntityDef } from './entities.js';
 import { extractEntity } from './extract.js';
 import { heldBackTooLong, lateRowsAtLeast, type ExtractWindow, type WindowCap } from './extract-window.js';
 import { acquireLease, extendLease, LeaseLostError, releaseLease, returnClaim, startHeartbeat } from './lease.js';
@@ -24,6 +24,8 @@ import {
 import { retryStep } from './step-retry.js';
 import { runFailed, runStarted, stepCompleted } from '../telemetry/run-telemetry.js';
 import { reportDeadRun } from './run-telemetry-report.js';
+import { onPools, runBounded } from '../quality/concurrency.js';
+import { readOpenTransactions, type OpenTransactionsRead } from '../db/portable-sql.js';
 import { readWatermark } from './watermark.js';
 
 /** Per entity: how the open-transaction cap shaped the window, and the counts of the late-row check (extract-window.ts lateRowsAtLeast). */
@@ -62,6 +64,19 @@ export interface ExtractOptions {
   runId?: string;
   /** which try of the day's trigger this is (a postponed daily extract retries later) */
   attempt?: number;
+}
+
+/** One entity's extract: its batch for the load message, its counts and its warnings for the run report. */
+interface ExtractedEntity {
+  batch: LoadMessage['batches'][number];
+  rows: number;
+  cap: EntityCapReport;
+  /** rows committed late below the previous window's end */
+  late?: string;
+  /** the late-commit cap could not be used: the run says so once */
+  capUnavailable?: string;
+  /** an open source transaction held the window back too long */
+  heldBack?: string;
 }
 
 /** A run that holds the pipeline lease, recorded as running, whose extract has not started. */
@@ -148,109 +163,146 @@ export async function extractUnderLease(
   const holder = opts.holder ?? runId;
   // renews the lease while the extract works, so a short RUN_LEASE_MINUTES only expires for a dead run
   const heartbeat = startHeartbeat(dw.db, holder, settings.RUN_LEASE_MINUTES, log);
-  const batches: LoadMessage['batches'] = [];
-  const rows: Record<string, number> = {};
-  const caps: Record<string, EntityCapReport> = {};
-  const warnings: string[] = [];
-  let current = '';
-  try {
-    await ctx.store.ensureContainer();
-    for (const def of ENTITIES.filter((e) => !opts.entities || opts.entities.includes(e.name))) {
-      heartbeat.assertHeld();
-      current = def.name;
-      const started = performance.now();
-      await startStep(dw.db, runId, 'extract', def.name);
-      const lowerBound = await readWatermark(dw.db, def.name);
-      // the late-row check compares this run's overlap re-read with what the watermark's batch read there (a backfill has no overlap)
-      const previousTail = opts.window ? null : await previousTailRows(dw.db, def.name);
-      const result = await retryStep(ctx, { runId, kind, step: 'extract', entity: def.name }, (attempt) =>
-        extractEntity(ctx.oltp, ctx.store, def, {
-          runId,
-          // a retried attempt writes a folder of its own: blobs are never overwritten
-          folderRunId: attempt > 1 ? `${runId}-a${attempt}` : runId,
-          runDate: now,
-          lowerBound,
-          overlapMinutes: settings.EXTRACT_OVERLAP_MINUTES,
-          safetyLagSeconds: settings.EXTRACT_SAFETY_LAG_SECONDS,
-          limits: { maxRows: settings.EXTRACT_PART_MAX_ROWS, maxBytes: settings.EXTRACT_PART_MAX_BYTES },
-          fixedWindow: opts.window,
-        }),
-      );
-      const cap = result.cap;
-      const lateRows = opts.window ? null : lateRowsAtLeast(previousTail, result.overlapRows);
-      await recordBatch(dw.db, runId, {
-        entity: def.name,
-        manifestPath: result.manifestPath,
-        manifestSha256: result.manifestSha256,
-        rowCount: result.manifest.rowCount,
-        partCount: result.manifest.parts.length,
-        window: result.window,
-        check: {
-          cap: cap.status,
-          oldestOpenTransaction: cap.oldestOpenTransaction,
-          heldBackMs: cap.heldBackMs,
-          overlapRows: result.overlapRows,
-          tailRows: result.tailRows,
-          lateRows,
-        },
-      });
-      await finishStep(dw.db, runId, 'extract', def.name, 'succeeded', { rows_read: result.manifest.rowCount });
-      stepCompleted(ctx, run, { step: 'extract', entity: def.name, rowsRead: result.manifest.rowCount, durationMs: Math.round(performance.now() - started) });
-      rows[def.name] = result.manifest.rowCount;
-      caps[def.name] = {
+  const defs = ENTITIES.filter((e) => !opts.entities || opts.entities.includes(e.name));
+  const extracted: (ExtractedEntity | undefined)[] = [];
+  let failed: string | undefined;
+  let warnings: string[] | undefined;
+
+  const extractOne = async (def: EntityDef, openTransactions: OpenTransactionsRead | undefined): Promise<ExtractedEntity> => {
+    heartbeat.assertHeld();
+    const started = performance.now();
+    await startStep(dw.db, runId, 'extract', def.name);
+    const lowerBound = await readWatermark(dw.db, def.name);
+    // the late-row check compares this run's overlap re-read with what the watermark's batch read there (a backfill has no overlap)
+    const previousTail = opts.window ? null : await previousTailRows(dw.db, def.name);
+    const result = await retryStep(ctx, { runId, kind, step: 'extract', entity: def.name }, (attempt) =>
+      extractEntity(ctx.oltp, ctx.store, def, {
+        runId,
+        // a retried attempt writes a folder of its own: blobs are never overwritten
+        folderRunId: attempt > 1 ? `${runId}-a${attempt}` : runId,
+        runDate: now,
+        lowerBound,
+        overlapMinutes: settings.EXTRACT_OVERLAP_MINUTES,
+        safetyLagSeconds: settings.EXTRACT_SAFETY_LAG_SECONDS,
+        limits: { maxRows: settings.EXTRACT_PART_MAX_ROWS, maxBytes: settings.EXTRACT_PART_MAX_BYTES },
+        fixedWindow: opts.window,
+        openTransactions,
+      }),
+    );
+    const cap = result.cap;
+    const lateRows = opts.window ? null : lateRowsAtLeast(previousTail, result.overlapRows);
+    await recordBatch(dw.db, runId, {
+      entity: def.name,
+      manifestPath: result.manifestPath,
+      manifestSha256: result.manifestSha256,
+      rowCount: result.manifest.rowCount,
+      partCount: result.manifest.parts.length,
+      window: result.window,
+      check: {
         cap: cap.status,
-        oldestOpenTransaction: cap.oldestOpenTransaction?.toISOString() ?? null,
-        heldBackMinutes: Math.round(cap.heldBackMs / 6000) / 10,
-        ...(cap.reason ? { reason: cap.reason } : {}),
+        oldestOpenTransaction: cap.oldestOpenTransaction,
+        heldBackMs: cap.heldBackMs,
         overlapRows: result.overlapRows,
         tailRows: result.tailRows,
         lateRows,
-      };
-      if (lateRows !== null && lateRows > 0) {
-        // rows the open-transaction cap cannot protect: updated_at set in the past by application
-        // code, or clock skew. These were still inside the overlap; older ones would not be.
-        const warning =
-          `${def.name}: at least ${lateRows} row(s) committed after the previous extract with updated_at at or below its window's end ` +
-          `(${lowerBound!.toISOString()}); re-read by the ${settings.EXTRACT_OVERLAP_MINUTES}-minute overlap, but a row backdated further ` +
-          `would be missed: backfill its window if the source backdates updated_at`;
-        warnings.push(warning);
-        log.warn('late rows below the previous window end', { runId, entity: def.name, lateRows, watermark: lowerBound!.toISOString(), metric: 'lateRows' });
-      }
-      if (cap.status === 'unavailable' && !warnings.some((w) => w.startsWith('late-commit cap unavailable'))) {
-        // once per run, at its start: every entity of the run reads the same source with the same login
-        const warning = `late-commit cap unavailable, the window relies on the ${settings.EXTRACT_OVERLAP_MINUTES}-minute overlap only: ${cap.reason}`;
-        warnings.push(warning);
-        log.warn(warning, { runId, entity: def.name });
-      }
-      if (heldBackTooLong(cap, settings.EXTRACT_OPEN_TRANSACTION_WARN_MINUTES)) {
-        const warning =
-          `${def.name}: a source transaction open since ${cap.oldestOpenTransaction!.toISOString()} holds the window back by ` +
-          `${caps[def.name]!.heldBackMinutes} min (more than EXTRACT_OPEN_TRANSACTION_WARN_MINUTES=${settings.EXTRACT_OPEN_TRANSACTION_WARN_MINUTES}); ` +
-          `nothing is lost, its rows are read once it ends`;
-        warnings.push(warning);
-        log.warn('open source transaction holds the extract window back', {
-          runId,
-          entity: def.name,
-          oldestOpenTransaction: cap.oldestOpenTransaction!.toISOString(),
-          heldBackMinutes: caps[def.name]!.heldBackMinutes,
-          warnMinutes: settings.EXTRACT_OPEN_TRANSACTION_WARN_MINUTES,
-        });
-      }
-      batches.push({ entity: def.name, manifestPath: result.manifestPath });
-      log.info('entity extracted', {
+      },
+    });
+    await finishStep(dw.db, runId, 'extract', def.name, 'succeeded', { rows_read: result.manifest.rowCount });
+    stepCompleted(ctx, run, { step: 'extract', entity: def.name, rowsRead: result.manifest.rowCount, durationMs: Math.round(performance.now() - started) });
+    const entityCap: EntityCapReport = {
+      cap: cap.status,
+      oldestOpenTransaction: cap.oldestOpenTransaction?.toISOString() ?? null,
+      heldBackMinutes: Math.round(cap.heldBackMs / 6000) / 10,
+      ...(cap.reason ? { reason: cap.reason } : {}),
+      overlapRows: result.overlapRows,
+      tailRows: result.tailRows,
+      lateRows,
+    };
+    let late: string | undefined;
+    if (lateRows !== null && lateRows > 0) {
+      // rows the open-transaction cap cannot protect: updated_at set in the past by application
+      // code, or clock skew. These were still inside the overlap; older ones would not be.
+      late =
+        `${def.name}: at least ${lateRows} row(s) committed after the previous extract with updated_at at or below its window's end ` +
+        `(${lowerBound!.toISOString()}); re-read by the ${settings.EXTRACT_OVERLAP_MINUTES}-minute overlap, but a row backdated further ` +
+        `would be missed: backfill its window if the source backdates updated_at`;
+      log.warn('late rows below the previous window end', { runId, entity: def.name, lateRows, watermark: lowerBound!.toISOString(), metric: 'lateRows' });
+    }
+    const capUnavailable =
+      cap.status === 'unavailable'
+        ? `late-commit cap unavailable, the window relies on the ${settings.EXTRACT_OVERLAP_MINUTES}-minute overlap only: ${cap.reason}`
+        : undefined;
+    let heldBack: string | undefined;
+    if (heldBackTooLong(cap, settings.EXTRACT_OPEN_TRANSACTION_WARN_MINUTES)) {
+      heldBack =
+        `${def.name}: a source transaction open since ${cap.oldestOpenTransaction!.toISOString()} holds the window back by ` +
+        `${entityCap.heldBackMinutes} min (more than EXTRACT_OPEN_TRANSACTION_WARN_MINUTES=${settings.EXTRACT_OPEN_TRANSACTION_WARN_MINUTES}); ` +
+        `nothing is lost, its rows are read once it ends`;
+      log.warn('open source transaction holds the extract window back', {
         runId,
         entity: def.name,
-        rows: result.manifest.rowCount,
-        parts: result.manifest.parts.length,
-        windowFrom: result.window.from?.toISOString() ?? null,
-        windowTo: result.window.to.toISOString(),
-        cap: cap.status,
-        heldBackMinutes: caps[def.name]!.heldBackMinutes,
-        overlapRows: result.overlapRows,
-        tailRows: result.tailRows,
-        ms: Math.round(performance.now() - started),
+        oldestOpenTransaction: cap.oldestOpenTransaction!.toISOString(),
+        heldBackMinutes: entityCap.heldBackMinutes,
+        warnMinutes: settings.EXTRACT_OPEN_TRANSACTION_WARN_MINUTES,
       });
     }
+    log.info('entity extracted', {
+      runId,
+      entity: def.name,
+      rows: result.manifest.rowCount,
+      parts: result.manifest.parts.length,
+      windowFrom: result.window.from?.toISOString() ?? null,
+      windowTo: result.window.to.toISOString(),
+      cap: cap.status,
+      heldBackMinutes: entityCap.heldBackMinutes,
+      overlapRows: result.overlapRows,
+      tailRows: result.tailRows,
+      ms: Math.round(performance.now() - started),
+    });
+    return { batch: { entity: def.name, manifestPath: result.manifestPath }, rows: result.manifest.rowCount, cap: entityCap, late, capUnavailable, heldBack };
+  };
+
+  /** The run's warnings from the entities extracted so far, in entity order; a missing cap is said once. */
+  const runWarnings = (): string[] => {
+    const warnings: string[] = [];
+    for (const x of extracted) {
+      if (!x) continue;
+      if (x.late) warnings.push(x.late);
+      if (x.capUnavailable && !warnings.some((w) => w.startsWith('late-commit cap unavailable'))) {
+        // once per run: every entity of the run reads the same source with the same login
+        warnings.push(x.capUnavailable);
+        log.warn(x.capUnavailable, { runId, entity: x.batch.entity });
+      }
+      if (x.heldBack) warnings.push(x.heldBack);
+    }
+    return warnings;
+  };
+
+  try {
+    await ctx.store.ensureContainer();
+    // The source's open transactions, read once before any entity's snapshot starts: valid for
+    // each of them (extract.ts says why it must be before), and blind to this run's own snapshot
+    // transactions, which would otherwise hold each other's windows back. A backfill needs none.
+    const openTransactions = opts.window ? undefined : await retryStep(ctx, { runId, kind, step: 'extract' }, () => readOpenTransactions(ctx.oltp.db));
+    // On pools a few entities extract at once: each has its own snapshot, window and batch, and
+    // much of an entity's time is round trips to Blob storage. PGlite has one connection: one at a time.
+    // After a failure no further entity starts; those under way finish.
+    await runBounded(defs, onPools(dw.db, ctx.oltp.db) ? settings.EXTRACT_CONCURRENCY : 1, async (def) => {
+      if (failed) return;
+      try {
+        extracted[defs.indexOf(def)] = await extractOne(def, openTransactions);
+      } catch (e) {
+        failed ??= def.name;
+        log.error('extract failed', { runId, entity: def.name, error: errorText(e) });
+        await finishStep(dw.db, runId, 'extract', def.name, 'failed', {}, e).catch(() => undefined);
+        throw e;
+      }
+    });
+    const done = extracted.filter((x): x is ExtractedEntity => x !== undefined);
+    const batches = done.map((x) => x.batch);
+    const rows = Object.fromEntries(done.map((x) => [x.batch.entity, x.rows]));
+    const caps = Object.fromEntries(done.map((x) => [x.batch.entity, x.cap]));
+    warnings = runWarnings();
     await recordRunWarnings(dw.db, runId, warnings);
     const message: LoadMessage = { runId, kind, batches };
     // the queue hop starts with a full lease (the dimension load's heartbeat takes over from there)
@@ -259,13 +311,13 @@ export async function extractUnderLease(
     await ctx.queues.send(QUEUES.dimensions, message);
     return { status: 'started', runId, batches, rows, caps, warnings };
   } catch (e) {
-    log.error('extract failed', { runId, entity: current, error: errorText(e) });
-    if (current) await finishStep(dw.db, runId, 'extract', current, 'failed', {}, e).catch(() => undefined);
+    if (!failed) log.error('extract failed', { runId, error: errorText(e) });
+    warnings ??= runWarnings();
     if (warnings.length > 0) await recordRunWarnings(dw.db, runId, warnings).catch(() => undefined);
     await finishRun(dw.db, runId, 'failed', e).catch(() => undefined);
     await releaseLease(dw.db, holder).catch(() => undefined);
     // an extract that failed (after its in-process retries) is final: the run is failed and the lease free
-    await runFailed(ctx, run, { step: 'extract', entity: current || undefined, error: e, reason: 'the extract failed; the next trigger starts a new run' });
+    await runFailed(ctx, run, { step: 'extract', entity: failed, error: e, reason: 'the extract failed; the next trigger starts a new run' });
     throw e;
   } finally {
     await heartbeat.stop();

@@ -13,6 +13,7 @@
 //     checked (entities.ts checkRow) and the good ones bulk-loaded.
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { CopyChannel, Database, TableSpec } from '../db/database.js';
+import { analyzeTable } from '../db/portable-sql.js';
 import { tablesOf, type WarehouseTables } from '../db/schema/index.js';
 import { BatchIntegrityError, type BatchStore } from '../storage/batch-store.js';
 import { isCopyText, type Manifest, type ManifestPart } from '../storage/batch-manifest.js';
@@ -114,6 +115,8 @@ export async function stageBatch(
   // or be nondeterministic on duplicate source keys).
   // The table deleted from is not aliased (T-SQL's DELETE takes no alias): Kysely cannot type a
   // reference to it by its bare name, so those go through sql.ref.
+  // statistics of this batch's rows for the dedup below and the load's statements (analyzeTable)
+  await analyzeTable(dw.db, `stg.${def.name}`);
   const stg = tablesOf(dw.db, 'stg');
   const kept = <C extends 'id' | 'updated_at' | '_seq'>(column: C) => sql.ref<Selectable<WarehouseTables[`stg.${EntityName}`]>[C]>(`${def.name}.${column}`);
   await stg

@@ -9,7 +9,7 @@ import { stepRetried } from '../telemetry/run-telemetry.js';
 
 export function retryStep<T>(
   ctx: PipelineContext,
-  where: { runId: string; kind: string; step: string; entity: string },
+  where: { runId: string; kind: string; step: string; entity?: string },
   operation: (attempt: number) => Promise<T>,
 ): Promise<T> {
   const { kind, ...at } = where;

@@ -7,14 +7,16 @@
 //
 // FAULT_PAUSE_AT stops it at one point of the run, prints `FAULT-PAUSED <stage>` and waits for a
 // `continue` line on stdin (or a kill -9):
-//   extract        before the third entity's batch is written (two batches and their etl rows done)
+//   extract        before the third entity's batch is written (two batches and their etl rows done;
+//                  entities extracted at once wait there too)
 //   after-extract  right after the extract queued the dimension load
 //   dimensions     inside the clientes merge's transaction (after the merge, before the commit)
 //   facts          inside the sales transaction (after the facts, before the commit)
 // FAULT_HOST_JSON: the host.json to read (tests make retries fast). It prints `FAULT-TZ <zone>
 // <offset at 1970 in minutes>` first and `FAULT-REPORT <run report as JSON>` last.
 import { createInterface } from 'node:readline';
-import { closeAllDatabases } from '../../shared/db/connections.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { closeAllDatabases, getWarehouseDatabase } from '../../shared/db/connections.js';
 import { factFaults } from '../../shared/pipeline/facts/steps.js';
 import { faults } from '../../shared/pipeline/load-dimensions.js';
 import { QUEUES } from '../../shared/pipeline/messages.js';
@@ -38,11 +40,28 @@ async function pause(at: string): Promise<void> {
   console.log(`FAULT-RESUMED ${at}`);
 }
 
+/** Resolves once the run's first two batches are recorded (etl.batch). */
+async function twoBatchesRecorded(runId: string): Promise<void> {
+  const dw = await getWarehouseDatabase();
+  for (;;) {
+    const { n } = await dw.db
+      .selectFrom('etl.batch')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('run_id', '=', runId)
+      .executeTakeFirstOrThrow();
+    if (Number(n) >= 2) return;
+    await sleep(20);
+  }
+}
+
 if (stage === 'extract') {
   const writeBatch = BatchStore.prototype.writeBatch;
   let calls = 0;
+  let held: Promise<void> | undefined;
   BatchStore.prototype.writeBatch = async function (this: BatchStore, ...args: Parameters<BatchStore['writeBatch']>) {
-    if (++calls === 3) await pause('extract');
+    // the third batch and every later one wait at the pause: entities extracted at once
+    // (EXTRACT_CONCURRENCY) are under way beside it, and none may write a batch past it
+    if (++calls >= 3) await (held ??= twoBatchesRecorded(args[0].runId).then(() => pause('extract')));
     return writeBatch.apply(this, args);
   };
 } else if (stage === 'after-extract') {

@@ -5,7 +5,7 @@
 //   - no campaign: key 0 ("Sem campanha"); items of an order whose header has not arrived yet:
 //     status 'desconhecido', date and customer -1 — nothing is dropped.
 import { sql, type Transaction } from 'kysely';
-import { boolLit } from '../../db/portable-sql.js';
+import { analyzeTable, boolLit } from '../../db/portable-sql.js';
 import type { Decimal, WarehouseTables } from '../../db/schema/index.js';
 import { upsert, type UpsertCounts } from '../upsert.js';
 
@@ -80,6 +80,7 @@ async function fillAffectedOrders(trx: Transaction<WarehouseTables>): Promise<vo
         .$narrowType<{ pedido_id: number }>(),
     )
     .execute();
+  await analyzeTable(trx, 'work.affected_order');
 }
 
 /**
@@ -160,6 +161,7 @@ const SOURCE_COLUMNS = ['item_id', ...SALES_COLUMNS, 'percentual_desconto'] as c
 async function fillSalesSource(trx: Transaction<WarehouseTables>): Promise<void> {
   await truncateWorkTable(trx, 'work.venda');
   await trx.insertInto('work.venda').columns(SOURCE_COLUMNS).expression(salesSource(trx)).execute();
+  await analyzeTable(trx, 'work.venda');
 }
 
 export async function loadSales(

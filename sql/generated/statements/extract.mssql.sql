@@ -15,12 +15,7 @@
 
 -- the extract of a daily run (timer): every entity, one entity read past a full page, one extracted for the first time
 
--- previousTailRows (shared/pipeline/run-audit.ts)
--- identity: select etl.watermark; tables: etl.batch; columns: entity, high_water, run_id, tail_rows, window_to
--- parameters: 1 (nvarchar)
-select "b"."tail_rows" from "etl"."watermark" as "w" inner join "etl"."batch" as "b" on "b"."run_id" = "w"."run_id" and "b"."entity" = "w"."entity" and "b"."window_to" = "w"."high_water" where "w"."entity" = @1
-
--- extractEntity (shared/pipeline/extract.ts)
+-- withRetry (shared/pipeline/retry.ts)
 -- identity: raw; text: select * from ? as open_transactions
 -- parameters: none
 select * from (select sysutcdatetime() as observed_at,
@@ -32,6 +27,11 @@ select * from (select sysutcdatetime() as observed_at,
             and (s.database_id = db_id()
                  or exists (select 1 from sys.dm_tran_database_transactions d where d.transaction_id = t.transaction_id and d.database_id = db_id()))) as oldest,
         0 as hidden) as open_transactions
+
+-- previousTailRows (shared/pipeline/run-audit.ts)
+-- identity: select etl.watermark; tables: etl.batch; columns: entity, high_water, run_id, tail_rows, window_to
+-- parameters: 1 (nvarchar)
+select "b"."tail_rows" from "etl"."watermark" as "w" inner join "etl"."batch" as "b" on "b"."run_id" = "w"."run_id" and "b"."entity" = "w"."entity" and "b"."window_to" = "w"."high_water" where "w"."entity" = @1
 
 -- withRetry (shared/pipeline/retry.ts)
 -- identity: raw; text: select ? as now

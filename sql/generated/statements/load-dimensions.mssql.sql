@@ -50,6 +50,11 @@ truncate table "stg"."categorias"
 -- bulk copy into [stg].[categorias] (_seq bigint, id bigint, codigo text, nome text, categoria_pai_id bigint, created_at timestamp, updated_at timestamp)
 
 -- stageBatch (shared/pipeline/staging.ts)
+-- identity: raw stg.categorias; text: ? ?
+-- parameters: none
+update statistics "stg"."categorias"
+
+-- stageBatch (shared/pipeline/staging.ts)
 -- identity: delete stg.categorias; columns: _seq, id, updated_at
 -- parameters: none
 delete from "stg"."categorias" where exists (select "n"."id" from "stg"."categorias" as "n" where "n"."id" = "categorias"."id" and ("n"."updated_at" > "categorias"."updated_at" or ("n"."updated_at" = "categorias"."updated_at" and "n"."_seq" > "categorias"."_seq")))
@@ -104,6 +109,11 @@ truncate table "stg"."vendedores"
 -- bulk copy into [stg].[vendedores] (_seq bigint, id bigint, codigo text, nome text, cidade text, estado text, cep_prefixo text, ativo bool, created_at timestamp, updated_at timestamp)
 
 -- stageBatch (shared/pipeline/staging.ts)
+-- identity: raw stg.vendedores; text: ? ?
+-- parameters: none
+update statistics "stg"."vendedores"
+
+-- stageBatch (shared/pipeline/staging.ts)
 -- identity: delete stg.vendedores; columns: _seq, id, updated_at
 -- parameters: none
 delete from "stg"."vendedores" where exists (select "n"."id" from "stg"."vendedores" as "n" where "n"."id" = "vendedores"."id" and ("n"."updated_at" > "vendedores"."updated_at" or ("n"."updated_at" = "vendedores"."updated_at" and "n"."_seq" > "vendedores"."_seq")))
@@ -133,6 +143,11 @@ truncate table "stg"."campanhas"
 -- bulk copy into [stg].[campanhas] (_seq bigint, id bigint, codigo text, nome text, tipo text, percentual decimal, valor_cupom decimal, inicio timestamp, fim timestamp, custo decimal, ativa bool, created_at timestamp, updated_at timestamp)
 
 -- stageBatch (shared/pipeline/staging.ts)
+-- identity: raw stg.campanhas; text: ? ?
+-- parameters: none
+update statistics "stg"."campanhas"
+
+-- stageBatch (shared/pipeline/staging.ts)
 -- identity: delete stg.campanhas; columns: _seq, id, updated_at
 -- parameters: none
 delete from "stg"."campanhas" where exists (select "n"."id" from "stg"."campanhas" as "n" where "n"."id" = "campanhas"."id" and ("n"."updated_at" > "campanhas"."updated_at" or ("n"."updated_at" = "campanhas"."updated_at" and "n"."_seq" > "campanhas"."_seq")))
@@ -160,6 +175,11 @@ truncate table "stg"."clientes"
 -- stageRows (shared/pipeline/staging.ts)
 -- identity: bulk stg.clientes; columns: _seq, ativo, cep_prefixo, cidade, codigo, created_at, email, estado, id, nome, regiao, segmento, updated_at
 -- bulk copy into [stg].[clientes] (_seq bigint, id bigint, codigo text, nome text, email text, segmento text, cidade text, estado text, regiao text, cep_prefixo text, ativo bool, created_at timestamp, updated_at timestamp)
+
+-- stageBatch (shared/pipeline/staging.ts)
+-- identity: raw stg.clientes; text: ? ?
+-- parameters: none
+update statistics "stg"."clientes"
 
 -- stageBatch (shared/pipeline/staging.ts)
 -- identity: delete stg.clientes; columns: _seq, id, updated_at
@@ -204,6 +224,11 @@ truncate table "stg"."produtos"
 -- stageRows (shared/pipeline/staging.ts)
 -- identity: bulk stg.produtos; columns: _seq, ativo, categoria_id, codigo, created_at, custo, id, nome, peso_g, preco_lista, updated_at
 -- bulk copy into [stg].[produtos] (_seq bigint, id bigint, codigo text, nome text, categoria_id bigint, preco_lista decimal, custo decimal, peso_g int, ativo bool, created_at timestamp, updated_at timestamp)
+
+-- stageBatch (shared/pipeline/staging.ts)
+-- identity: raw stg.produtos; text: ? ?
+-- parameters: none
+update statistics "stg"."produtos"
 
 -- stageBatch (shared/pipeline/staging.ts)
 -- identity: delete stg.produtos; columns: _seq, id, updated_at

@@ -30,6 +30,11 @@ truncate table "stg"."pedidos"
 -- bulk copy into [stg].[pedidos] (_seq bigint, id bigint, codigo text, cliente_id bigint, status text, data_pedido timestamp, data_aprovacao timestamp, data_envio timestamp, data_entrega timestamp, data_entrega_prevista timestamp, data_cancelamento timestamp, cidade_entrega text, estado_entrega text, modo_envio text, campanha_id bigint, valor_produtos decimal, valor_desconto decimal, valor_frete decimal, valor_total decimal, created_at timestamp, updated_at timestamp)
 
 -- stageBatch (shared/pipeline/staging.ts)
+-- identity: raw stg.pedidos; text: ? ?
+-- parameters: none
+update statistics "stg"."pedidos"
+
+-- stageBatch (shared/pipeline/staging.ts)
 -- identity: delete stg.pedidos; columns: _seq, id, updated_at
 -- parameters: none
 delete from "stg"."pedidos" where exists (select "n"."id" from "stg"."pedidos" as "n" where "n"."id" = "pedidos"."id" and ("n"."updated_at" > "pedidos"."updated_at" or ("n"."updated_at" = "pedidos"."updated_at" and "n"."_seq" > "pedidos"."_seq")))
@@ -42,6 +47,11 @@ truncate table "stg"."itens_pedido"
 -- stageRows (shared/pipeline/staging.ts)
 -- identity: bulk stg.itens_pedido; columns: _seq, campanha_id, created_at, custo_total, deleted_at, id, numero_item, pedido_id, percentual_desconto, preco_unitario, produto_id, quantidade, updated_at, valor_bruto, valor_desconto, valor_frete, valor_liquido, vendedor_id
 -- bulk copy into [stg].[itens_pedido] (_seq bigint, id bigint, pedido_id bigint, numero_item int, produto_id bigint, vendedor_id bigint, campanha_id bigint, quantidade int, preco_unitario decimal, valor_bruto decimal, percentual_desconto decimal, valor_desconto decimal, valor_liquido decimal, valor_frete decimal, custo_total decimal, deleted_at timestamp, created_at timestamp, updated_at timestamp)
+
+-- stageBatch (shared/pipeline/staging.ts)
+-- identity: raw stg.itens_pedido; text: ? ?
+-- parameters: none
+update statistics "stg"."itens_pedido"
 
 -- stageBatch (shared/pipeline/staging.ts)
 -- identity: delete stg.itens_pedido; columns: _seq, id, updated_at
@@ -78,6 +88,11 @@ truncate table "work"."affected_order"
 -- parameters: none
 insert into "work"."affected_order" ("pedido_id") select "id" as "pedido_id" from "stg"."pedidos" where "id" is not null union select "pedido_id" from "stg"."itens_pedido" where "pedido_id" is not null
 
+-- fillAffectedOrders (shared/pipeline/facts/sales.ts)
+-- identity: raw work.affected_order; text: ? ?
+-- parameters: none
+update statistics "work"."affected_order"
+
 -- truncateWorkTable (shared/pipeline/facts/sales.ts)
 -- identity: raw work.venda; text: truncate table ?
 -- parameters: none
@@ -87,6 +102,11 @@ truncate table "work"."venda"
 -- identity: insert work.venda; tables: work.affected_order, ods.itens_pedido, ods.pedidos, dw.dim_data, dw.dim_cliente, dw.dim_produto, dw.dim_vendedor, dw.dim_campanha; columns: campanha_id, campanha_key, cliente_id, cliente_key, codigo, conta_pedido, conta_pedido_vendedor, created_at, custo_total, data, data_entrega, data_entrega_key, data_key, data_pedido, data_pedido_key, deleted_at, estado_entrega, id, item_id, margem, numero_item, pedido_codigo, pedido_id, percentual_desconto, preco_unitario, produto_id, produto_key, quantidade, removido, source_updated_at, status, updated_at, valid_from, valid_to, valor_bruto, valor_desconto, valor_frete, valor_liquido, vendedor_id, vendedor_key
 -- parameters: 8 (nvarchar, int x7)
 insert into "work"."venda" ("item_id", "pedido_id", "numero_item", "pedido_codigo", "status", "estado_entrega", "removido", "data_pedido", "data_pedido_key", "data_entrega_key", "cliente_id", "cliente_key", "produto_id", "produto_key", "vendedor_id", "vendedor_key", "campanha_id", "campanha_key", "quantidade", "preco_unitario", "valor_bruto", "valor_desconto", "valor_liquido", "valor_frete", "custo_total", "margem", "source_updated_at", "conta_pedido", "conta_pedido_vendedor", "percentual_desconto") select "i"."id" as "item_id", "i"."pedido_id", "i"."numero_item", "o"."codigo" as "pedido_codigo", coalesce("o"."status", @1) as "status", "o"."estado_entrega", case when "i"."deleted_at" is null then cast(0 as bit) else cast(1 as bit) end as "removido", "o"."data_pedido", coalesce("dd"."data_key", @2) as "data_pedido_key", coalesce("de"."data_key", @3) as "data_entrega_key", "o"."cliente_id", coalesce("dc"."cliente_key", @4) as "cliente_key", "i"."produto_id", coalesce("dp"."produto_key", @5) as "produto_key", "i"."vendedor_id", coalesce("dv"."vendedor_key", @6) as "vendedor_key", "i"."campanha_id", case when "i"."campanha_id" is null then @7 else coalesce("dca"."campanha_key", @8) end as "campanha_key", "i"."quantidade", "i"."preco_unitario", "i"."valor_bruto", "i"."valor_desconto", "i"."valor_liquido", "i"."valor_frete", "i"."custo_total", "i"."valor_liquido" - "i"."custo_total" as "margem", case when "o"."updated_at" > "i"."updated_at" then "o"."updated_at" else "i"."updated_at" end as "source_updated_at", case when "i"."deleted_at" is null and row_number() over (partition by "i"."pedido_id", case when "i"."deleted_at" is null then 0 else 1 end order by "i"."numero_item", "i"."id") = 1 then 1 else 0 end as "conta_pedido", case when "i"."deleted_at" is null and row_number() over (partition by "i"."pedido_id", "i"."vendedor_id", case when "i"."deleted_at" is null then 0 else 1 end order by "i"."numero_item", "i"."id") = 1 then 1 else 0 end as "conta_pedido_vendedor", "i"."percentual_desconto" from "work"."affected_order" as "a" inner join "ods"."itens_pedido" as "i" on "i"."pedido_id" = "a"."pedido_id" left join "ods"."pedidos" as "o" on "o"."id" = "i"."pedido_id" left join "dw"."dim_data" as "dd" on "dd"."data" = cast("o"."data_pedido" as date) left join "dw"."dim_data" as "de" on "de"."data" = cast("o"."data_entrega" as date) left join "dw"."dim_cliente" as "dc" on "dc"."cliente_id" = "o"."cliente_id" and "dc"."valid_from" <= "o"."data_pedido" and "dc"."valid_to" > "o"."data_pedido" left join "dw"."dim_produto" as "dp" on "dp"."produto_id" = "i"."produto_id" and "dp"."valid_from" <= coalesce("o"."data_pedido", "i"."created_at") and "dp"."valid_to" > coalesce("o"."data_pedido", "i"."created_at") left join "dw"."dim_vendedor" as "dv" on "dv"."vendedor_id" = "i"."vendedor_id" left join "dw"."dim_campanha" as "dca" on "dca"."campanha_id" = "i"."campanha_id"
+
+-- fillSalesSource (shared/pipeline/facts/sales.ts)
+-- identity: raw work.venda; text: ? ?
+-- parameters: none
+update statistics "work"."venda"
 
 -- upsert (shared/pipeline/upsert.ts)
 -- identity: update dw.fact_vendas; tables: work.venda; columns: campanha_id, campanha_key, cliente_id, cliente_key, conta_pedido, conta_pedido_vendedor, custo_total, data_entrega_key, data_pedido, data_pedido_key, estado_entrega, item_id, loaded_at, margem, numero_item, pedido_codigo, pedido_id, percentual_desconto, preco_unitario, produto_id, produto_key, quantidade, removido, run_id, source_updated_at, status, valor_bruto, valor_desconto, valor_frete, valor_liquido, vendedor_id, vendedor_key
@@ -123,6 +143,11 @@ truncate table "stg"."pagamentos"
 -- bulk copy into [stg].[pagamentos] (_seq bigint, id bigint, pedido_id bigint, sequencial int, tipo text, parcelas int, valor decimal, created_at timestamp, updated_at timestamp)
 
 -- stageBatch (shared/pipeline/staging.ts)
+-- identity: raw stg.pagamentos; text: ? ?
+-- parameters: none
+update statistics "stg"."pagamentos"
+
+-- stageBatch (shared/pipeline/staging.ts)
 -- identity: delete stg.pagamentos; columns: _seq, id, updated_at
 -- parameters: none
 delete from "stg"."pagamentos" where exists (select "n"."id" from "stg"."pagamentos" as "n" where "n"."id" = "pagamentos"."id" and ("n"."updated_at" > "pagamentos"."updated_at" or ("n"."updated_at" = "pagamentos"."updated_at" and "n"."_seq" > "pagamentos"."_seq")))
@@ -145,6 +170,11 @@ truncate table "stg"."metas"
 -- stageRows (shared/pipeline/staging.ts)
 -- identity: bulk stg.metas; columns: _seq, created_at, id, mes, quantidade_meta, updated_at, valor_meta, vendedor_id
 -- bulk copy into [stg].[metas] (_seq bigint, id bigint, vendedor_id bigint, mes date, valor_meta decimal, quantidade_meta int, created_at timestamp, updated_at timestamp)
+
+-- stageBatch (shared/pipeline/staging.ts)
+-- identity: raw stg.metas; text: ? ?
+-- parameters: none
+update statistics "stg"."metas"
 
 -- stageBatch (shared/pipeline/staging.ts)
 -- identity: delete stg.metas; columns: _seq, id, updated_at
