@@ -45,6 +45,8 @@ export async function loadDimensions(ctx: PipelineContext, message: LoadMessage)
   let final: string | null = null;
   try {
     const manifests = await opened.readManifests();
+    // a daily run's dimension parts download at once (a full load's one ahead, as they are staged)
+    const parts = store.readingAhead(DIMENSION_LOADS.flatMap((load) => (opened.done.has(load.entity) ? [] : (manifests.get(load.entity)?.parts ?? []))));
 
     for (const load of DIMENSION_LOADS) {
       const manifest = manifests.get(load.entity);
@@ -60,7 +62,7 @@ export async function loadDimensions(ctx: PipelineContext, message: LoadMessage)
       const window = windowOf(manifest.window);
       await startStep(dw.db, runId, 'dimensions', load.entity, window);
       const { staged, counts } = await retryStep(ctx, { runId, kind: message.kind, step: 'dimensions', entity: load.entity }, async () => {
-        const staged = await stageBatch(dw, store, def, manifest, settings.REJECT_THRESHOLD_PERCENT, { limits: settings, runId });
+        const staged = await stageBatch(dw, parts, def, manifest, settings.REJECT_THRESHOLD_PERCENT, { limits: settings, runId });
         const counts = await dw.db.transaction().execute(async (trx) => {
           await quarantine(trx, runId, load.entity, staged.rejected);
           const c = load.kind === 'scd2' ? await mergeScd2(trx, load.def, runId) : await mergeScd1(trx, load.def, runId);

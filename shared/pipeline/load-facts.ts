@@ -18,6 +18,7 @@ import { entity, type EntityName } from './entities.js';
 import { watermarkAfterLoad, windowOf } from './extract-window.js';
 import { withBulkForeignKeys } from './facts/foreign-keys.js';
 import { FACT_STEPS, type FactLoadResult, type FactStep } from './facts/steps.js';
+import type { BatchStore } from '../storage/batch-store.js';
 import { releaseLease } from './lease.js';
 import { finalFailure, openLoadStep, type OpenedStep } from './load-step.js';
 import type { LoadMessage } from './messages.js';
@@ -62,6 +63,10 @@ export async function loadFacts(ctx: PipelineContext, message: LoadMessage): Pro
           checksOf('warehouse', { catalogue: ctx.qualityChecks }),
         )
       : undefined;
+    // a daily run's fact parts download at once (a full load's one ahead, as they are staged)
+    const parts = ctx.store.readingAhead(
+      FACT_STEPS.flatMap((step) => step.stages).flatMap((name) => (opened.done.has(name) ? [] : (manifests.get(name)?.parts ?? []))),
+    );
     // what the steps add to the run's JSON report (discount facts, re-keyed facts)
     const extras: Record<string, unknown> = {};
     for (const step of FACT_STEPS) {
@@ -74,7 +79,7 @@ export async function loadFacts(ctx: PipelineContext, message: LoadMessage): Pro
       }
       opened.heartbeat.assertHeld();
       const done = await retryStep(ctx, { runId, kind: message.kind, step: 'facts', entity: step.name }, () =>
-        runStep(ctx, message, manifests, step, unfinished, opened),
+        runStep(ctx, message, manifests, step, unfinished, opened, parts),
       );
       if (!done) continue;
       await reportStep(ctx, message, done.batches, done.result);
@@ -145,8 +150,8 @@ export async function loadFacts(ctx: PipelineContext, message: LoadMessage): Pro
 }
 
 /**
- * Stages the step's entities (outside the transaction: bulk paths use their own connection),
- * then runs its load, quarantine and watermarks in one transaction. Null when the run has none of
+ * Stages the step's entities from `store` (the run's parts, read ahead for a daily run) outside
+ * the transaction (bulk paths use their own connection), then runs its load, quarantine and watermarks in one transaction. Null when the run has none of
  * the entities the step stages.
  */
 async function runStep(
@@ -156,8 +161,9 @@ async function runStep(
   step: FactStep,
   unfinished: Set<EntityName>,
   opened: OpenedStep,
+  store: BatchStore,
 ): Promise<{ batches: StagedBatch[]; result: FactLoadResult } | null> {
-  const { dw, store, settings } = ctx;
+  const { dw, settings } = ctx;
   const { runId } = message;
   const batches: StagedBatch[] = [];
   for (const name of step.stages) {

@@ -168,11 +168,10 @@ export async function extractUnderLease(
   let failed: string | undefined;
   let warnings: string[] | undefined;
 
-  const extractOne = async (def: EntityDef, openTransactions: OpenTransactionsRead | undefined): Promise<ExtractedEntity> => {
+  const extractOne = async (def: EntityDef, lowerBound: Date | null, openTransactions: OpenTransactionsRead | undefined): Promise<ExtractedEntity> => {
     heartbeat.assertHeld();
     const started = performance.now();
     await startStep(dw.db, runId, 'extract', def.name);
-    const lowerBound = await readWatermark(dw.db, def.name);
     // the late-row check compares this run's overlap re-read with what the watermark's batch read there (a backfill has no overlap)
     const previousTail = opts.window ? null : await previousTailRows(dw.db, def.name);
     const result = await retryStep(ctx, { runId, kind, step: 'extract', entity: def.name }, (attempt) =>
@@ -284,13 +283,18 @@ export async function extractUnderLease(
     // each of them (extract.ts says why it must be before), and blind to this run's own snapshot
     // transactions, which would otherwise hold each other's windows back. A backfill needs none.
     const openTransactions = opts.window ? undefined : await retryStep(ctx, { runId, kind, step: 'extract' }, () => readOpenTransactions(ctx.oltp.db));
+    const watermarks = new Map<string, Date | null>();
+    for (const def of defs) watermarks.set(def.name, await readWatermark(dw.db, def.name));
     // On pools a few entities extract at once: each has its own snapshot, window and batch, and
-    // much of an entity's time is round trips to Blob storage. PGlite has one connection: one at a time.
+    // much of an entity's time is round trips to Blob storage. A first load (an entity without a
+    // watermark) or a backfill reads whole tables or wide windows: one entity at a time, so the
+    // extract holds one entity's parts in memory. PGlite has one connection: one at a time.
     // After a failure no further entity starts; those under way finish.
-    await runBounded(defs, onPools(dw.db, ctx.oltp.db) ? settings.EXTRACT_CONCURRENCY : 1, async (def) => {
+    const sideBySide = onPools(dw.db, ctx.oltp.db) && !opts.window && [...watermarks.values()].every((w) => w !== null);
+    await runBounded(defs, sideBySide ? settings.EXTRACT_CONCURRENCY : 1, async (def) => {
       if (failed) return;
       try {
-        extracted[defs.indexOf(def)] = await extractOne(def, openTransactions);
+        extracted[defs.indexOf(def)] = await extractOne(def, watermarks.get(def.name) ?? null, openTransactions);
       } catch (e) {
         failed ??= def.name;
         log.error('extract failed', { runId, entity: def.name, error: errorText(e) });

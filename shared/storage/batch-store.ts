@@ -104,7 +104,13 @@ function isCopyTextRows(x: unknown): x is CopyTextRows {
   return typeof x === 'object' && x !== null && (x as { format?: unknown }).format === PART_FORMAT;
 }
 
+/** Parts a load step may download all at once ahead of their turn: a daily run's, not a full load's. */
+export const READ_AHEAD_MAX_BYTES = 8 * 1024 * 1024;
+
 export class BatchStore {
+  /** compressed parts downloading ahead of their turn (readingAhead), by path; taken when read */
+  private readonly ahead = new Map<string, Promise<Buffer>>();
+
   constructor(readonly container: ContainerClient) {}
 
   /** The store in the configured account (connection string or identity: storage-account.ts decides). */
@@ -245,9 +251,29 @@ export class BatchStore {
     return parsed.data;
   }
 
+  /**
+   * A reader of this container for one load step that starts downloading `parts` now: a daily
+   * batch's parts are small, and each costs a round trip to Blob storage more than its bytes. Each
+   * is still checked against its checksum when read. Parts totalling more than `maxBytes` (a full
+   * load) are not held in memory ahead: this store itself is returned, and its parts download one
+   * ahead as they are read (staging.ts).
+   */
+  readingAhead(parts: readonly ManifestPart[], maxBytes = READ_AHEAD_MAX_BYTES): BatchStore {
+    if (parts.length === 0 || parts.reduce((n, p) => n + p.bytes, 0) > maxBytes) return this;
+    const store = new BatchStore(this.container);
+    for (const part of parts) {
+      const gz = this.download(part.path);
+      gz.catch(() => undefined); // awaited when the part is read; dropped with the store otherwise
+      store.ahead.set(part.path, gz);
+    }
+    return store;
+  }
+
   /** The compressed bytes of one part, after checking its checksum. */
   private async verifiedPart(part: ManifestPart): Promise<Buffer> {
-    const gz = await this.download(part.path);
+    const early = this.ahead.get(part.path);
+    this.ahead.delete(part.path);
+    const gz = await (early ?? this.download(part.path));
     const actual = sha256(gz);
     if (actual !== part.sha256) {
       throw new BatchIntegrityError(`checksum mismatch for ${part.path}: manifest says ${part.sha256}, blob has ${actual}`, part.path);
