@@ -14,9 +14,11 @@ import { checksOf, recordGateFailure, runGate } from '../quality/gate.js';
 import { prefetchReconciliation } from '../quality/reconciliation.js';
 import type { Manifest } from '../storage/batch-manifest.js';
 import type { PipelineContext } from './context.js';
-import { entity, type EntityName } from './entities.js';
+import { DIMENSION_LOADS } from './dimensions/definitions.js';
+import { ENTITIES, entity, type EntityName } from './entities.js';
 import { watermarkAfterLoad, windowOf } from './extract-window.js';
 import { withBulkForeignKeys } from './facts/foreign-keys.js';
+import { emptyWorkTables } from './facts/sales.js';
 import { FACT_STEPS, type FactLoadResult, type FactStep } from './facts/steps.js';
 import type { BatchStore } from '../storage/batch-store.js';
 import { releaseLease } from './lease.js';
@@ -29,6 +31,10 @@ import { retryStep } from './step-retry.js';
 import { advanceWatermark, watermarksAfter } from './watermark.js';
 import { reportLoadFailure, reportRunSucceeded } from './run-telemetry-report.js';
 import { stepCompleted } from '../telemetry/run-telemetry.js';
+
+/** The ODS tables the fact steps write; with the dimensions, vacuumed after a bulk load. */
+const ODS_TABLES = ['ods.pedidos', 'ods.itens_pedido', 'ods.pagamentos'];
+const DIMENSION_TABLES = ['dw.dim_data', ...DIMENSION_LOADS.map((l) => `dw.${l.def.table}`)];
 
 /** One entity's batch, staged for a fact step. */
 interface StagedBatch extends StagingCounts {
@@ -96,12 +102,18 @@ export async function loadFacts(ctx: PipelineContext, message: LoadMessage): Pro
 
     // a bulk load (a full load, a large backfill) leaves its fact tables with stale statistics and
     // an unset visibility map until autovacuum passes, and the checks below and the KPI views'
-    // index-only scans (migration dw/0014) read them at once
-    const bulkTables = extras.foreignKeysValidatedInBulk as string[] | undefined;
-    if (bulkTables) {
+    // index-only scans (migration dw/0014) read them at once. The run wrote the ODS and the
+    // dimensions in bulk too: vacuumed with the facts, and staging and the work tables emptied
+    // (their rows are loaded), autovacuum has nothing left to catch up on, which it would
+    // otherwise do during the next run
+    const bulkFacts = extras.foreignKeysValidatedInBulk as string[] | undefined;
+    if (bulkFacts) {
       const started = Date.now();
-      await vacuumAnalyze(dw.db, bulkTables);
-      log.info('facts: vacuumed and analyzed after the bulk load', { runId, tables: bulkTables, ms: Date.now() - started });
+      for (const e of ENTITIES) await emptyStaging(dw.db, e.name);
+      await emptyWorkTables(dw.db);
+      const tables = [...bulkFacts, ...ODS_TABLES, ...DIMENSION_TABLES];
+      await vacuumAnalyze(dw.db, tables);
+      log.info('facts: vacuumed and analyzed after the bulk load, staging emptied', { runId, tables, ms: Date.now() - started });
     }
 
     // the whole-warehouse checks (reconciliation with the source, SCD2 over every member): facts

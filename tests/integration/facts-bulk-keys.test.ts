@@ -34,13 +34,21 @@ async function bulkTables(p: TestPipeline, runId: string): Promise<string[] | un
   return (JSON.parse(run.report ?? '{}') as { foreignKeysValidatedInBulk?: string[] }).foreignKeysValidatedInBulk;
 }
 
-/** The fact tables someone vacuumed and analyzed by hand (autovacuum records itself in other columns). */
+/** The warehouse and ODS tables someone vacuumed and analyzed by hand (autovacuum records itself in other columns). */
 async function vacuumedByHand(db: Kysely<any>): Promise<string[]> {
   const r = await sql<{ table: string }>`
     select schemaname || '.' || relname as table from pg_stat_user_tables
-     where schemaname = 'dw' and relname like 'fact_%' and last_vacuum is not null and last_analyze is not null
+     where schemaname in ('dw', 'ods') and last_vacuum is not null and last_analyze is not null
      order by 1`.execute(db);
   return r.rows.map((row) => row.table);
+}
+
+/** Rows left in staging and the sales load's work tables. */
+async function leftInStaging(db: Kysely<any>): Promise<number> {
+  let n = 0;
+  for (const table of ['stg.pedidos', 'stg.itens_pedido', 'stg.clientes', 'work.venda', 'work.affected_order'])
+    n += Number((await sql<{ n: string }>`select count(*) as n from ${sql.table(table)}`.execute(db)).rows[0]!.n);
+  return n;
 }
 
 const watermarks = (p: TestPipeline) => p.ctx.dw.db.selectFrom('etl.watermark').selectAll().orderBy('entity').execute();
@@ -71,9 +79,25 @@ describe.each(testEngines().filter((e) => e.name !== 'mssql'))('bulk foreign-key
       const runs = await Promise.all([dailyRun(bulk), dailyRun(perRow)]);
       expect(await bulkTables(bulk, runs[0].runId)).toEqual(['dw.fact_vendas', 'dw.fact_descontos', 'dw.fact_metas']);
       expect(await bulkTables(perRow, runs[1].runId)).toBeUndefined();
-      // the bulk load left its tables vacuumed and analyzed (statistics and visibility map ready for the checks and the KPI views)
-      expect(await vacuumedByHand(bulk.ctx.dw.db)).toEqual(['dw.fact_descontos', 'dw.fact_metas', 'dw.fact_vendas']);
+      // the bulk load left what it wrote vacuumed and analyzed (statistics and visibility map ready for the checks and the
+      // KPI views; nothing left for autovacuum to catch up on during the next run) and staging empty
+      expect(await vacuumedByHand(bulk.ctx.dw.db)).toEqual([
+        'dw.dim_campanha',
+        'dw.dim_categoria',
+        'dw.dim_cliente',
+        'dw.dim_data',
+        'dw.dim_produto',
+        'dw.dim_vendedor',
+        'dw.fact_descontos',
+        'dw.fact_metas',
+        'dw.fact_vendas',
+        'ods.itens_pedido',
+        'ods.pagamentos',
+        'ods.pedidos',
+      ]);
+      expect(await leftInStaging(bulk.ctx.dw.db)).toBe(0);
       expect(await vacuumedByHand(perRow.ctx.dw.db)).toEqual([]);
+      expect(await leftInStaging(perRow.ctx.dw.db)).toBeGreaterThan(0);
       expect(await factSnapshot(bulk.ctx)).toEqual(await factSnapshot(perRow.ctx));
       expect(await foreignKeys(bulk.ctx.dw.db)).toEqual(migrated);
 

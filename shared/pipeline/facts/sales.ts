@@ -4,7 +4,7 @@
 //   - a member that has not arrived yet: key -1 (re-keyed later, see rekey.ts);
 //   - no campaign: key 0 ("Sem campanha"); items of an order whose header has not arrived yet:
 //     status 'desconhecido', date and customer -1 — nothing is dropped.
-import { sql, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { analyzeTable, boolLit } from '../../db/portable-sql.js';
 import type { Decimal, WarehouseTables } from '../../db/schema/index.js';
 import { upsert, type UpsertCounts } from '../upsert.js';
@@ -62,8 +62,13 @@ export const DISCOUNT_COLUMNS = [
 const ZERO = sql<Decimal>`${0}`;
 
 /** Empties a staging table of the sales load (TRUNCATE: a full load's rows leave no size or statistics behind). */
-const truncateWorkTable = (trx: Transaction<WarehouseTables>, table: 'work.affected_order' | 'work.venda') =>
-  sql`truncate table ${sql.table(table)}`.execute(trx);
+const truncateWorkTable = (db: Kysely<WarehouseTables>, table: 'work.affected_order' | 'work.venda') => sql`truncate table ${sql.table(table)}`.execute(db);
+
+/** Empties the sales load's work tables (after a bulk load: their rows are loaded, and nothing reads them until the next load refills them). */
+export async function emptyWorkTables(db: Kysely<WarehouseTables>): Promise<void> {
+  await truncateWorkTable(db, 'work.affected_order');
+  await truncateWorkTable(db, 'work.venda');
+}
 
 /** Orders touched by this batch: changed headers and orders of changed items, once, keyed. */
 async function fillAffectedOrders(trx: Transaction<WarehouseTables>): Promise<void> {
