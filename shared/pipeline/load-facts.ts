@@ -163,8 +163,8 @@ export async function loadFacts(ctx: PipelineContext, message: LoadMessage): Pro
 
 /**
  * Stages the step's entities from `store` (the run's parts, read ahead for a daily run) outside
- * the transaction (bulk paths use their own connection), then runs its load, quarantine and watermarks in one transaction. Null when the run has none of
- * the entities the step stages.
+ * the transaction (bulk paths use their own connection), then runs its load, quarantine and
+ * watermarks in one transaction. Null when the run has none of the entities the step stages.
  */
 async function runStep(
   ctx: PipelineContext,
