@@ -121,7 +121,12 @@ export async function loadDimensions(ctx: PipelineContext, message: LoadMessage)
     // The fact load, the run's last step, picks up the fact batches from its queue.
     const factBatches = message.batches.filter((b) => entity(b.entity)?.loadedBy === 'facts');
     opened.heartbeat.assertHeld();
-    await ctx.queues.send(QUEUES.facts, { runId, kind: message.kind, batches: factBatches } satisfies LoadMessage);
+    // a transient storage error here is retried like one while staging: the dimensions are
+    // committed, and with their parts read ahead at the start this send may be the step's only
+    // storage request after an outage began
+    await retryStep(ctx, { runId, kind: message.kind, step: 'dimensions' }, () =>
+      ctx.queues.send(QUEUES.facts, { runId, kind: message.kind, batches: factBatches } satisfies LoadMessage),
+    );
     return reports;
   } catch (e) {
     final = finalFailure(ctx, e);
