@@ -18,7 +18,7 @@ import { QUEUES, type LoadMessage } from './messages.js';
 import { errorText, finishRun, finishStep, startStep } from './run-audit.js';
 import { failedCounts, quarantine, stageBatch } from './staging.js';
 import { recordGateFailure, runGate } from '../quality/gate.js';
-import { finalFailure, openLoadStep } from './load-step.js';
+import { finalFailure, openLoadStep, partsToLoad } from './load-step.js';
 import { retryStep } from './step-retry.js';
 import { advanceWatermark } from './watermark.js';
 import { reportLoadFailure } from './run-telemetry-report.js';
@@ -46,7 +46,13 @@ export async function loadDimensions(ctx: PipelineContext, message: LoadMessage)
   try {
     const manifests = await opened.readManifests();
     // a daily run's dimension parts download at once (a full load's one ahead, as they are staged)
-    const parts = store.readingAhead(DIMENSION_LOADS.flatMap((load) => (opened.done.has(load.entity) ? [] : (manifests.get(load.entity)?.parts ?? []))));
+    const parts = store.readingAhead(
+      partsToLoad(
+        opened,
+        manifests,
+        DIMENSION_LOADS.map((load) => load.entity),
+      ),
+    );
 
     for (const load of DIMENSION_LOADS) {
       const manifest = manifests.get(load.entity);

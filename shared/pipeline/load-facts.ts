@@ -22,7 +22,7 @@ import { emptyWorkTables } from './facts/sales.js';
 import { FACT_STEPS, type FactLoadResult, type FactStep } from './facts/steps.js';
 import type { BatchStore } from '../storage/batch-store.js';
 import { releaseLease } from './lease.js';
-import { finalFailure, openLoadStep, type OpenedStep } from './load-step.js';
+import { finalFailure, openLoadStep, partsToLoad, type OpenedStep } from './load-step.js';
 import type { LoadMessage } from './messages.js';
 import { errorText, finishRun, finishStep, recordRekeyed, startStep } from './run-audit.js';
 import { readRunReport } from './run-report.js';
@@ -71,7 +71,11 @@ export async function loadFacts(ctx: PipelineContext, message: LoadMessage): Pro
       : undefined;
     // a daily run's fact parts download at once (a full load's one ahead, as they are staged)
     const parts = ctx.store.readingAhead(
-      FACT_STEPS.flatMap((step) => step.stages).flatMap((name) => (opened.done.has(name) ? [] : (manifests.get(name)?.parts ?? []))),
+      partsToLoad(
+        opened,
+        manifests,
+        FACT_STEPS.flatMap((step) => step.stages),
+      ),
     );
     // what the steps add to the run's JSON report (discount facts, re-keyed facts)
     const extras: Record<string, unknown> = {};

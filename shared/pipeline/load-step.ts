@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Transaction } from 'kysely';
 import type { WarehouseTables } from '../db/schema/index.js';
 import { QualityGateError } from '../quality/gate.js';
-import type { Manifest } from '../storage/batch-manifest.js';
+import type { Manifest, ManifestPart } from '../storage/batch-manifest.js';
 import { BatchIntegrityError } from '../storage/batch-store.js';
 import type { PipelineContext } from './context.js';
 import { claimRun, guardLease, LeaseLostError, releaseLease, returnClaim, startHeartbeat, type Heartbeat } from './lease.js';
@@ -33,6 +33,11 @@ export interface OpenedStep {
   guard(trx: Transaction<WarehouseTables>): Promise<void>;
   /** stops the heartbeat; gives the claim back to the run, or releases the lease when `final` */
   close(final: boolean): Promise<void>;
+}
+
+/** The parts of `entities` this delivery still has to load (those an earlier delivery finished are skipped), in order. */
+export function partsToLoad(opened: OpenedStep, manifests: ReadonlyMap<string, Manifest>, entities: readonly string[]): ManifestPart[] {
+  return entities.flatMap((entity) => (opened.done.has(entity) ? [] : (manifests.get(entity)?.parts ?? [])));
 }
 
 /** The reason a failure is final for the run (the lease is released), or null when the queue will retry it. */

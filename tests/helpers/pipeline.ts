@@ -14,12 +14,14 @@ import pg from 'pg';
 import { loadSettings, type Settings } from '../../shared/config/settings.js';
 import type { ConnectionTarget } from '../../shared/db/connection-string.js';
 import { openDatabase } from '../../shared/db/open.js';
+import { readClock } from '../../shared/db/portable-sql.js';
 import type { WarehouseTables } from '../../shared/db/schema/index.js';
 import type { PipelineContext } from '../../shared/pipeline/context.js';
 import { loadDimensions } from '../../shared/pipeline/load-dimensions.js';
 import { loadFacts } from '../../shared/pipeline/load-facts.js';
 import { parseLoadMessage, QUEUES, type LoadMessage } from '../../shared/pipeline/messages.js';
 import { runExtract } from '../../shared/pipeline/run-extract.js';
+import { seedBase, type SeedBaseOptions } from '../../shared/seed/base.js';
 import { BatchStore } from '../../shared/storage/batch-store.js';
 import { decodeMessage, QueueSender } from '../../shared/storage/queues.js';
 import { silentLogger } from '../../shared/telemetry/logger.js';
@@ -271,4 +273,18 @@ export async function dailyRun(p: TestPipeline) {
   const reports = await loadDimensions(p.ctx, await p.receive(QUEUES.dimensions));
   await loadFacts(p.ctx, await p.receive(QUEUES.facts));
   return { runId: extract.runId, rows: extract.rows, reports };
+}
+
+/** 00:00 UTC yesterday on the source's clock, which the extract windows are measured against. */
+export async function sourceYesterday(p: TestPipeline): Promise<Date> {
+  const asOf = new Date((await readClock(p.ctx.oltp.db)).toISOString().slice(0, 10) + 'T00:00:00.000Z');
+  asOf.setUTCDate(asOf.getUTCDate() - 1);
+  return asOf;
+}
+
+/** Seeds a base that ends yesterday on the source's clock: today's changes are then later than every base row. Returns that day. */
+export async function seedBaseEndingYesterday(p: TestPipeline, options: Omit<SeedBaseOptions, 'asOf'>): Promise<Date> {
+  const asOf = await sourceYesterday(p);
+  await seedBase(p.ctx.oltp, { ...options, asOf });
+  return asOf;
 }

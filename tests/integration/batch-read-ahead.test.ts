@@ -55,10 +55,14 @@ describe('reading a batch ahead', () => {
     expect((await ahead.readPartText(manifest.parts[1]!)).toString('utf8')).toContain('categoria 4');
   });
 
-  it('leaves parts above the byte limit to be read one by one (a full load)', async () => {
+  it('leaves parts above the byte limit to be read one by one (a full load): nothing is held ahead', async () => {
     const bytes = manifest.parts.reduce((n, p) => n + p.bytes, 0);
-    expect(store.readingAhead(manifest.parts, bytes - 1)).toBe(store);
-    expect(store.readingAhead([])).toBe(store);
-    expect(store.readingAhead(manifest.parts, bytes)).not.toBe(store);
+    const notAhead = store.readingAhead(manifest.parts, bytes - 1);
+    const nothing = store.readingAhead([]);
+    await new Promise((r) => setTimeout(r, 200));
+    await remove();
+    // had anything been downloaded ahead, these reads would succeed from memory
+    await expect(texts(notAhead)).rejects.toThrow(BatchIntegrityError);
+    await expect(nothing.readPartText(manifest.parts[0]!)).rejects.toThrow(BatchIntegrityError);
   });
 });

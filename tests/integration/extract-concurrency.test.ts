@@ -9,11 +9,10 @@ import { releaseLease } from '../../shared/pipeline/lease.js';
 import { QUEUES } from '../../shared/pipeline/messages.js';
 import { readRunReport } from '../../shared/pipeline/run-report.js';
 import { runExtract } from '../../shared/pipeline/run-extract.js';
-import { seedBase } from '../../shared/seed/base.js';
 import { runIncrementalDay } from '../../shared/seed/incremental.js';
 import { BatchStore } from '../../shared/storage/batch-store.js';
 import { testEngines } from '../helpers/engines.js';
-import { dailyRun, factSnapshot, testPipeline, type TestPipeline } from '../helpers/pipeline.js';
+import { dailyRun, factSnapshot, testPipeline, type TestPipeline, seedBaseEndingYesterday } from '../helpers/pipeline.js';
 import { stopStorage } from '../helpers/storage.js';
 
 afterAll(() => stopStorage());
@@ -30,12 +29,6 @@ async function mostAtOnce(p: TestPipeline, runId: string): Promise<number> {
   return Math.max(...steps.map((s) => steps.filter((o) => at(o.started_at) <= at(s.started_at) && at(s.started_at) < at(o.finished_at)).length));
 }
 
-async function seed(p: TestPipeline): Promise<void> {
-  const asOf = new Date((await readClock(p.ctx.oltp.db)).toISOString().slice(0, 10) + 'T00:00:00.000Z');
-  asOf.setUTCDate(asOf.getUTCDate() - 1);
-  await seedBase(p.ctx.oltp, { scale: 0.01, seed: 7, asOf });
-}
-
 // PGlite has one connection and extracts one entity at a time; SQL Server takes the same path as PostgreSQL
 const postgres = testEngines().find((e) => e.name === 'postgres');
 (postgres ? describe : describe.skip)('concurrent extract on PostgreSQL', () => {
@@ -45,7 +38,7 @@ const postgres = testEngines().find((e) => e.name === 'postgres');
     const together = await testPipeline(engine, { EXTRACT_CONCURRENCY: '3', EXTRACT_SAFETY_LAG_SECONDS: '0' });
     const oneByOne = await testPipeline(engine, { EXTRACT_CONCURRENCY: '1', EXTRACT_SAFETY_LAG_SECONDS: '0' });
     try {
-      for (const p of [together, oneByOne]) await seed(p);
+      for (const p of [together, oneByOne]) await seedBaseEndingYesterday(p, { scale: 0.01, seed: 7 });
       const runs = await Promise.all([dailyRun(together), dailyRun(oneByOne)]);
       const at = await readClock(together.ctx.oltp.db);
       for (const p of [together, oneByOne]) await runIncrementalDay(p.ctx.oltp, { at, seed: 7 });
@@ -74,7 +67,7 @@ const postgres = testEngines().find((e) => e.name === 'postgres');
   it('lists the batches in entity order, and an entity that fails fails the run with its step, leaving none under way', async () => {
     const p = await testPipeline(engine, { EXTRACT_CONCURRENCY: '3' });
     try {
-      await seed(p);
+      await seedBaseEndingYesterday(p, { scale: 0.01, seed: 7 });
       await dailyRun(p);
       // the next day's extract: every entity has a watermark, so they extract side by side
       const first = await runExtract(p.ctx);

@@ -10,10 +10,9 @@ import { loadDimensions } from '../../shared/pipeline/load-dimensions.js';
 import { loadFacts } from '../../shared/pipeline/load-facts.js';
 import { QUEUES } from '../../shared/pipeline/messages.js';
 import { runExtract } from '../../shared/pipeline/run-extract.js';
-import { seedBase } from '../../shared/seed/base.js';
 import { runIncrementalDay } from '../../shared/seed/incremental.js';
 import { testEngines } from '../helpers/engines.js';
-import { dailyRun, factSnapshot, testPipeline, type TestPipeline } from '../helpers/pipeline.js';
+import { dailyRun, factSnapshot, testPipeline, type TestPipeline, seedBaseEndingYesterday } from '../helpers/pipeline.js';
 import { stopStorage } from '../helpers/storage.js';
 
 afterAll(() => stopStorage());
@@ -53,14 +52,6 @@ async function leftInStaging(db: Kysely<any>): Promise<number> {
 
 const watermarks = (p: TestPipeline) => p.ctx.dw.db.selectFrom('etl.watermark').selectAll().orderBy('entity').execute();
 
-/** Seeds a base that ends yesterday on the source's clock (today's changes are then later than every base row). */
-async function seed(p: TestPipeline) {
-  const asOf = new Date((await readClock(p.ctx.oltp.db)).toISOString().slice(0, 10) + 'T00:00:00.000Z');
-  asOf.setUTCDate(asOf.getUTCDate() - 1);
-  await seedBase(p.ctx.oltp, { scale: 0.01, seed: 7, asOf });
-  return asOf;
-}
-
 // PostgreSQL's catalog names the constraints; SQL Server generates its own names (and the bulk path there is NOCHECK / WITH CHECK)
 describe.each(testEngines().filter((e) => e.name !== 'mssql'))('bulk foreign-key validation on $name', (engine) => {
   it('gives the same facts as row-by-row checks for a full load, an incremental day and a backfill, and puts the constraints back as they were', async () => {
@@ -75,7 +66,7 @@ describe.each(testEngines().filter((e) => e.name !== 'mssql'))('bulk foreign-key
           .flatMap(([table, keys]) => keys.map((k) => `${table} ${k.name}`))
           .sort(),
       );
-      for (const p of [bulk, perRow]) await seed(p);
+      for (const p of [bulk, perRow]) await seedBaseEndingYesterday(p, { scale: 0.01, seed: 7 });
       const runs = await Promise.all([dailyRun(bulk), dailyRun(perRow)]);
       expect(await bulkTables(bulk, runs[0].runId)).toEqual(['dw.fact_vendas', 'dw.fact_descontos', 'dw.fact_metas']);
       expect(await bulkTables(perRow, runs[1].runId)).toBeUndefined();
@@ -126,7 +117,7 @@ describe.each(testEngines().filter((e) => e.name !== 'mssql'))('bulk foreign-key
   it('fails a bulk load whose fact points to a missing member, leaving facts, watermarks and constraints as they were; the retry loads it', async () => {
     const p = await testPipeline(engine, { BULK_FK_MIN_ROWS: '1' });
     try {
-      await seed(p);
+      await seedBaseEndingYesterday(p, { scale: 0.01, seed: 7 });
       await dailyRun(p);
       await runIncrementalDay(p.ctx.oltp, { at: await readClock(p.ctx.oltp.db), seed: 7 });
       const extract = await runExtract(p.ctx);

@@ -5,10 +5,9 @@
 // load into the slowest of all.
 import { sql, type Kysely } from 'kysely';
 import { readClock } from '../../shared/db/portable-sql.js';
-import { seedBase } from '../../shared/seed/base.js';
 import { runIncrementalDay } from '../../shared/seed/incremental.js';
 import { testEngines } from '../helpers/engines.js';
-import { dailyRun, testPipeline } from '../helpers/pipeline.js';
+import { dailyRun, testPipeline, seedBaseEndingYesterday } from '../helpers/pipeline.js';
 import { stopStorage } from '../helpers/storage.js';
 
 afterAll(() => stopStorage());
@@ -33,9 +32,7 @@ describe.each(testEngines().filter((e) => e.name !== 'mssql'))('planner statisti
   it('describe the daily batch after a full load, not the full load', async () => {
     const p = await testPipeline(engine);
     try {
-      const asOf = new Date((await readClock(p.ctx.oltp.db)).toISOString().slice(0, 10) + 'T00:00:00.000Z');
-      asOf.setUTCDate(asOf.getUTCDate() - 1);
-      await seedBase(p.ctx.oltp, { scale: 0.01, seed: 7, asOf });
+      await seedBaseEndingYesterday(p, { scale: 0.01, seed: 7 });
       await dailyRun(p);
       const full = await planned(p.ctx.dw.db);
       expect(full.find((t) => t.table === 'stg.pedidos')!.rows).toBeGreaterThan(100);

@@ -12,22 +12,14 @@ import { importSuperstore } from '../../shared/import/superstore.js';
 import { formatMoney, parseMoney } from '../../shared/model/money.js';
 import { BadRequestError, filterOptions, kpiAnswer, parseKpiFilters } from '../../shared/kpi/queries.js';
 import { readCertified } from '../../shared/quality/certified.js';
-import { seedBase } from '../../shared/seed/base.js';
 import { runIncrementalDay } from '../../shared/seed/incremental.js';
 import { superstorePath } from '../helpers/datasets.js';
 import { testEngines } from '../helpers/engines.js';
 import { compareWithReference, filterMatrix } from '../helpers/kpi-compare.js';
-import { dailyRun, pipelineFixture, type TestPipeline } from '../helpers/pipeline.js';
+import { dailyRun, pipelineFixture, type TestPipeline, seedBaseEndingYesterday } from '../helpers/pipeline.js';
 import { stopStorage } from '../helpers/storage.js';
 
 afterAll(() => stopStorage());
-
-/** Yesterday 00:00 UTC on the source's clock: the seed's base ends there, so today's changes come after it. */
-async function yesterday(p: TestPipeline): Promise<Date> {
-  const asOf = new Date((await readClock(p.ctx.oltp.db)).toISOString().slice(0, 10) + 'T00:00:00.000Z');
-  asOf.setUTCDate(asOf.getUTCDate() - 1);
-  return asOf;
-}
 
 async function expectEqualToReference(p: TestPipeline) {
   const options = await filterOptions(p.ctx.dw.db);
@@ -42,7 +34,7 @@ async function expectEqualToReference(p: TestPipeline) {
 describe.each(testEngines())('KPIs equal the reference SQL on $name', (engine) => {
   describe('seeded source', () => {
     const loaded = pipelineFixture(engine, async (p) => {
-      await seedBase(p.ctx.oltp, { scale: 0.02, seed: 11, asOf: await yesterday(p) });
+      await seedBaseEndingYesterday(p, { scale: 0.02, seed: 11 });
       await dailyRun(p);
     });
 

@@ -15,11 +15,10 @@ import { factFaults } from '../../shared/pipeline/facts/steps.js';
 import { loadFacts } from '../../shared/pipeline/load-facts.js';
 import { QUEUES } from '../../shared/pipeline/messages.js';
 import { runExtract } from '../../shared/pipeline/run-extract.js';
-import { seedBase } from '../../shared/seed/base.js';
 import { runIncrementalDay } from '../../shared/seed/incremental.js';
 import { superstorePath } from '../helpers/datasets.js';
 import { testEngines } from '../helpers/engines.js';
-import { dailyRun, factSnapshot, pipelineFixture, testPipeline, type TestPipeline } from '../helpers/pipeline.js';
+import { dailyRun, factSnapshot, pipelineFixture, testPipeline, type TestPipeline, seedBaseEndingYesterday } from '../helpers/pipeline.js';
 import { stopStorage } from '../helpers/storage.js';
 
 afterAll(() => stopStorage());
@@ -118,9 +117,7 @@ describe.each(testEngines())('fact load on $name', (engine) => {
   // now is later than every base row), loaded by one daily run. Each test that changes anything
   // works on a copy of its own.
   const loaded = pipelineFixture(engine, async (p) => {
-    const asOf = new Date((await readClock(p.ctx.oltp.db)).toISOString().slice(0, 10) + 'T00:00:00.000Z');
-    asOf.setUTCDate(asOf.getUTCDate() - 1);
-    await seedBase(p.ctx.oltp, { scale: 0.03, seed: 7, asOf });
+    await seedBaseEndingYesterday(p, { scale: 0.03, seed: 7 });
     await dailyRun(p);
   });
 

@@ -1,9 +1,8 @@
 // After the incremental day, the next daily run picks up exactly the rows that changed.
 import { readClock } from '../../shared/db/portable-sql.js';
-import { seedBase } from '../../shared/seed/base.js';
 import { runIncrementalDay } from '../../shared/seed/incremental.js';
 import { testEngines } from '../helpers/engines.js';
-import { dailyRun, dimensionSnapshot, testPipeline } from '../helpers/pipeline.js';
+import { dailyRun, dimensionSnapshot, testPipeline, seedBaseEndingYesterday } from '../helpers/pipeline.js';
 import { stopStorage } from '../helpers/storage.js';
 
 afterAll(() => stopStorage());
@@ -16,9 +15,7 @@ describe.each(testEngines())('incremental day through the pipeline on $name', (e
     try {
       // the base ends yesterday on the source's clock (the one the extract windows are measured
       // against), so today's changes, stamped from that clock, are later than every base row
-      const asOf = new Date((await readClock(p.ctx.oltp.db)).toISOString().slice(0, 10) + 'T00:00:00.000Z');
-      asOf.setUTCDate(asOf.getUTCDate() - 1);
-      await seedBase(p.ctx.oltp, { scale: 0.03, seed: 42, asOf });
+      await seedBaseEndingYesterday(p, { scale: 0.03, seed: 42 });
       await dailyRun(p);
       const before = await dimensionSnapshot(p.ctx);
 

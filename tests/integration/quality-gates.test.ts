@@ -12,10 +12,9 @@ import { QUALITY_CHECKS } from '../../shared/quality/catalogue.js';
 import { readCertified } from '../../shared/quality/certified.js';
 import { checkWarehouseNow } from '../../shared/quality/check-now.js';
 import { runResults } from '../../shared/quality/history.js';
-import { seedBase } from '../../shared/seed/base.js';
 import { runIncrementalDay } from '../../shared/seed/incremental.js';
 import { testEngines } from '../helpers/engines.js';
-import { dailyRun, dimensionSnapshot, factSnapshot, pipelineFixture, type TestPipeline } from '../helpers/pipeline.js';
+import { dailyRun, dimensionSnapshot, factSnapshot, pipelineFixture, type TestPipeline, seedBaseEndingYesterday } from '../helpers/pipeline.js';
 import { stopStorage } from '../helpers/storage.js';
 
 afterAll(() => stopStorage());
@@ -35,9 +34,7 @@ async function published(p: TestPipeline) {
 describe.each(testEngines())('quality gates on $name', (engine) => {
   const loaded = pipelineFixture(engine, async (p) => {
     // the base ends yesterday on the source's clock, so the incremental day is later than every base row
-    const asOf = new Date((await readClock(p.ctx.oltp.db)).toISOString().slice(0, 10) + 'T00:00:00.000Z');
-    asOf.setUTCDate(asOf.getUTCDate() - 1);
-    await seedBase(p.ctx.oltp, { scale: 0.03, seed: 42, asOf });
+    await seedBaseEndingYesterday(p, { scale: 0.03, seed: 42 });
     const { runId } = await dailyRun(p);
     return { runId };
   });

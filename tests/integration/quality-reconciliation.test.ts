@@ -10,10 +10,9 @@ import type { CheckOutcome, QualityCheck } from '../../shared/quality/check.js';
 import { CONTROL_TOTALS_DIMENSIONS, CONTROL_TOTALS_FACTS } from '../../shared/quality/control-totals.js';
 import { prefetchReconciliation, RECONCILE_DISCOUNTS, RECONCILE_SALES, RECONCILE_TARGETS } from '../../shared/quality/reconciliation.js';
 import type { PrefetchedReads } from '../../shared/quality/reconciliation-queries.js';
-import { seedBase } from '../../shared/seed/base.js';
 import { runIncrementalDay } from '../../shared/seed/incremental.js';
 import { testEngines } from '../helpers/engines.js';
-import { dailyRun, pipelineFixture, type TestPipeline } from '../helpers/pipeline.js';
+import { dailyRun, pipelineFixture, type TestPipeline, seedBaseEndingYesterday } from '../helpers/pipeline.js';
 import { stopStorage } from '../helpers/storage.js';
 
 afterAll(() => stopStorage());
@@ -73,10 +72,7 @@ describe.each(testEngines())('reconciliation with the source on $name', (engine)
   const loaded = pipelineFixture(
     engine,
     async (p) => {
-      const clock = await readClock(p.ctx.oltp.db);
-      const asOf = new Date(clock.toISOString().slice(0, 10) + 'T00:00:00.000Z');
-      asOf.setUTCDate(asOf.getUTCDate() - 1);
-      await seedBase(p.ctx.oltp, { scale: 0.03, seed: 11, asOf });
+      await seedBaseEndingYesterday(p, { scale: 0.03, seed: 11 });
       const fullLoad = await gatedRun(p);
       const afterFullLoad = await outcomes(p);
       await runIncrementalDay(p.ctx.oltp, { at: await readClock(p.ctx.oltp.db), seed: 11 });

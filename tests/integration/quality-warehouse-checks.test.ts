@@ -7,11 +7,10 @@ import { firstRows, isMssql, readClock } from '../../shared/db/portable-sql.js';
 import type { WarehouseTables } from '../../shared/db/schema/index.js';
 import { FAR_FUTURE, FAR_PAST } from '../../shared/pipeline/dimensions/scd.js';
 import { runIncrementalDay } from '../../shared/seed/incremental.js';
-import { seedBase } from '../../shared/seed/base.js';
 import { statusOf, type CheckInput, type Phase } from '../../shared/quality/check.js';
 import { WAREHOUSE_CHECKS } from '../../shared/quality/warehouse-checks.js';
 import { testEngines } from '../helpers/engines.js';
-import { dailyRun, pipelineFixture, type LoadedPipeline } from '../helpers/pipeline.js';
+import { dailyRun, pipelineFixture, type LoadedPipeline, seedBaseEndingYesterday } from '../helpers/pipeline.js';
 import { stopStorage } from '../helpers/storage.js';
 
 afterAll(() => stopStorage());
@@ -84,10 +83,7 @@ const firstKey = async (db: Kysely<WarehouseTables>, table: keyof WarehouseTable
 
 describe.each(testEngines())('warehouse quality checks on $name', (engine) => {
   const loaded = pipelineFixture(engine, async (p): Promise<Runs> => {
-    const clock = await readClock(p.ctx.oltp.db);
-    const asOf = new Date(clock.toISOString().slice(0, 10) + 'T00:00:00.000Z');
-    asOf.setUTCDate(asOf.getUTCDate() - 1);
-    await seedBase(p.ctx.oltp, { scale: 0.02, seed: 11, asOf });
+    await seedBaseEndingYesterday(p, { scale: 0.02, seed: 11 });
     const first = await dailyRun(p);
     await runIncrementalDay(p.ctx.oltp, { at: await readClock(p.ctx.oltp.db), seed: 11 });
     const second = await dailyRun(p);

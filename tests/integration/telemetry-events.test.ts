@@ -12,12 +12,11 @@ import { loadFacts } from '../../shared/pipeline/load-facts.js';
 import { MAX_DEQUEUE_COUNT, QUEUES } from '../../shared/pipeline/messages.js';
 import { runExtract } from '../../shared/pipeline/run-extract.js';
 import { startRun } from '../../shared/pipeline/run-audit.js';
-import { seedBase } from '../../shared/seed/base.js';
 import { runIncrementalDay } from '../../shared/seed/incremental.js';
 import { BatchStore } from '../../shared/storage/batch-store.js';
 import { EVENTS } from '../../shared/telemetry/events.js';
 import { testEngines } from '../helpers/engines.js';
-import { dailyRun, pipelineFixture, type TestPipeline } from '../helpers/pipeline.js';
+import { dailyRun, pipelineFixture, type TestPipeline, seedBaseEndingYesterday } from '../helpers/pipeline.js';
 import { stopStorage } from '../helpers/storage.js';
 import { captureTelemetry } from '../helpers/telemetry-capture.js';
 
@@ -32,9 +31,7 @@ function observed(p: TestPipeline) {
 
 describe('pipeline telemetry (PGlite)', () => {
   const loaded = pipelineFixture(testEngines()[0]!, async (p) => {
-    const asOf = new Date((await readClock(p.ctx.oltp.db)).toISOString().slice(0, 10) + 'T00:00:00.000Z');
-    asOf.setUTCDate(asOf.getUTCDate() - 1);
-    await seedBase(p.ctx.oltp, { scale: 0.03, seed: 7, asOf });
+    await seedBaseEndingYesterday(p, { scale: 0.03, seed: 7 });
     return dailyRun(p);
   });
 
