@@ -61,8 +61,8 @@ export interface CopyChannel {
   snapshot<T>(fn: (session: SnapshotSession) => Promise<T>): Promise<T>;
   /** A PostgreSQL-only statement outside any transaction of the caller's (bound parameters only). */
   query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<R[]>;
-  /** COPY ... FROM of COPY text bytes into `columns` of a table; returns the row count. */
-  copyIn(table: { schema: string; name: string }, columns: readonly string[], data: Buffer): Promise<number>;
+  /** COPY ... FROM of COPY text bytes (whole, or as they arrive) into `columns` of a table; returns the row count. */
+  copyIn(table: { schema: string; name: string }, columns: readonly string[], data: Buffer | AsyncIterable<Buffer>): Promise<number>;
 }
 
 export interface SnapshotSession {

@@ -39,7 +39,9 @@ export async function openPglite<DB = any>(dataDir: string | null, description: 
     query: (text, params) => exclusive(async () => (await pglite.query(text, params ? [...params] : [])).rows as never[]),
     copyIn: (table, columns, data) =>
       exclusive(async () => {
-        const result = await pglite.query(copyStatement(table.schema, table.name, columns, "'/dev/blob'"), [], { blob: new Blob([data]) });
+        // PGlite reads COPY input from one Blob: the bytes are gathered first
+        const bytes = Buffer.isBuffer(data) ? data : await gathered(data);
+        const result = await pglite.query(copyStatement(table.schema, table.name, columns, "'/dev/blob'"), [], { blob: new Blob([bytes]) });
         return result.affectedRows ?? 0;
       }),
   };
@@ -72,4 +74,10 @@ export async function openPglite<DB = any>(dataDir: string | null, description: 
       await db.destroy();
     },
   };
+}
+
+async function gathered(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
+  const all: Buffer[] = [];
+  for await (const chunk of chunks) all.push(chunk);
+  return Buffer.concat(all);
 }

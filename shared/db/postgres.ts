@@ -114,7 +114,8 @@ export async function openPostgres<DB = any>(url: string, description: string): 
       const client = await pool.connect();
       try {
         const stream = client.query(copyFrom(copyStatement(table.schema, table.name, columns, 'STDIN')));
-        await pipeline(Readable.from([data]), stream);
+        // a failing source destroys the COPY stream, which sends CopyFail: nothing of it is kept
+        await pipeline(Readable.from(Buffer.isBuffer(data) ? [data] : data), stream);
         return Number(stream.rowCount);
       } finally {
         client.release();

@@ -212,9 +212,9 @@ async function stageBytes(
   if (unknown.length > 0) throw new BatchIntegrityError(`${def.name}: the batch has columns the entity does not: ${unknown.join(', ')}`, manifest.entity);
   const rejected: RejectedRow[] = [];
   let read = 0;
-  // the next part downloads and gunzips while this one is COPYed
+  // the next part downloads while this one is COPYed; each gunzips as it is sent
   const fetch = (i: number) => {
-    const next = manifest.parts[i] ? store.readPartText(manifest.parts[i]) : null;
+    const next = manifest.parts[i] ? store.openPartText(manifest.parts[i]) : null;
     next?.catch(() => undefined); // awaited in its turn; abandoned when an earlier part fails
     return next;
   };

@@ -309,6 +309,24 @@ export class BatchStore {
     }
   }
 
+  /**
+   * The COPY text of one part (schemaVersion 2) as it gunzips, for COPY ... FROM: the checksum is
+   * verified before this resolves, and only the compressed part is held in memory (a whole part's
+   * text, up to EXTRACT_PART_MAX_BYTES, would be held twice over while a full load stages one part
+   * and reads the next ahead). Bad gzip fails the iteration with BatchIntegrityError.
+   */
+  async openPartText(part: ManifestPart): Promise<AsyncIterable<Buffer>> {
+    const gz = await this.verifiedPart(part);
+    return (async function* () {
+      try {
+        // 256 KiB pieces: each becomes one message to the database
+        for await (const chunk of Readable.from([gz]).pipe(createGunzip({ chunkSize: 256 * 1024 }))) yield chunk as Buffer;
+      } catch (e) {
+        throw new BatchIntegrityError(`${part.path} is not valid gzip: ${(e as Error).message}`, part.path);
+      }
+    })();
+  }
+
   /** The fields of each row of a COPY text part (schemaVersion 2), checked against the manifest's row count. */
   async *readPartFields(part: ManifestPart): AsyncGenerator<(string | null)[]> {
     const text = (await this.readPartText(part)).toString('utf8');

@@ -4,6 +4,7 @@
 // backslashes, unicode, NULL vs empty text, decimals to the last digit, timestamps to the
 // millisecond), old NDJSON batches still load, every contract rejects with the reason the row-by-row
 // check gives, and a part the typed COPY refuses costs only its bad rows.
+import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { exactDecimal } from '../../shared/db/portable-sql.js';
 import { checkRow, entity, type EntityDef } from '../../shared/pipeline/entities.js';
@@ -296,6 +297,26 @@ describe.each(testEngines())('byte-stream batches on $name', (engine) => {
     ]);
     expect(counts).toMatchObject({ read: 6, accepted: 4 });
     expect((await staged(pedidos)).map((r) => r.id)).toEqual([1, 2, 3, 5]);
+  });
+
+  it('a part whose gzip turns out broken after its rows fails the load, and none of its rows stay staged', async () => {
+    // two parts of 3000 orders (~0.6 MB of text each): each gunzips in several pieces, so the COPY has rows in flight when the gzip breaks
+    const rows = Array.from({ length: 6000 }, (_r, i) => order(i + 1, { cidade_entrega: `Cidade ${i % 97} `.repeat(8) }));
+    const written = await copyBatch(pedidos, 'r-broken-gzip', rows, 3000);
+    const [first, second] = written.manifest.parts;
+    const container = storage.container('raw');
+    const gz = await container.getBlobClient(second!.path).downloadToBuffer();
+    // without its 8-byte trailer (CRC and length): every row gunzips, and then the part turns out broken
+    const cut = gz.subarray(0, gz.length - 8);
+    // a blob rewritten with a matching checksum: what a bug in the writer would leave, not tampering
+    await container.getBlockBlobClient(second!.path).uploadData(cut);
+    const manifest = { ...written.manifest, parts: [first!, { ...second!, sha256: createHash('sha256').update(cut).digest('hex') }] };
+    await expect(stageBatch(dw.database, store, pedidos, manifest, 0)).rejects.toThrow(new RegExp(`${second!.path} is not valid gzip`));
+    // the broken part's COPY was abandoned whole; the first part's rows are there
+    expect((await staged(pedidos)).map((r) => r.id)).toEqual(rows.slice(0, 3000).map((r) => r.id));
+    // and the session is usable: the next load stages
+    const good = await copyBatch(pedidos, 'r-after-broken', [order(1), order(2)]);
+    expect(await stageBatch(dw.database, store, pedidos, good.manifest, 0)).toMatchObject({ read: 2, accepted: 2 });
   });
 
   it('a second load of a batch replaces staging (TRUNCATE) and collapses nothing it should not', async () => {
