@@ -9,7 +9,7 @@
 import { vacuumAnalyze } from '../db/portable-sql.js';
 import { advanceCertified } from '../quality/certified.js';
 import { qualitySummary } from '../quality/summary.js';
-import { onPools } from '../quality/concurrency.js';
+import { onPools, runBounded } from '../quality/concurrency.js';
 import { checksOf, recordGateFailure, runGate } from '../quality/gate.js';
 import { prefetchReconciliation } from '../quality/reconciliation.js';
 import type { Manifest } from '../storage/batch-manifest.js';
@@ -116,7 +116,8 @@ export async function loadFacts(ctx: PipelineContext, message: LoadMessage): Pro
       for (const e of ENTITIES) await emptyStaging(dw.db, e.name);
       await emptyWorkTables(dw.db);
       const tables = [...bulkFacts, ...ODS_TABLES, ...DIMENSION_TABLES];
-      await vacuumAnalyze(dw.db, tables);
+      // one table per statement, two at a time on a pool: each VACUUM works one table on one core
+      await runBounded(tables, onPools(dw.db) ? 2 : 1, (table) => vacuumAnalyze(dw.db, [table]));
       log.info('facts: vacuumed and analyzed after the bulk load, staging emptied', { runId, tables, ms: Date.now() - started });
     }
 

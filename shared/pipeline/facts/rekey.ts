@@ -2,6 +2,7 @@
 // dimension row exists, and facts of customers/products whose history changed in this run are
 // pointed again at the version valid at their order time. A re-keyed fact is stamped with the run
 // that re-keyed it (run_id: the run that last wrote the row), so the run's quality gate checks it.
+// Facts the run wrote itself are left out: they were keyed after this run's dimension load.
 // Returns rows re-keyed per fact table.
 import { sql, type Expression, type ExpressionBuilder, type Selectable, type SqlBool, type Transaction } from 'kysely';
 import type { DateOnly, DwFactDescontos, DwFactVendas, WarehouseTables } from '../../db/schema/index.js';
@@ -53,6 +54,8 @@ async function rekeyColumn(
       .updateTable(`dw.${fact}`)
       .set({ [keyColumn]: value, run_id: runId })
       .where(candidates)
+      // facts this run wrote were keyed against this run's dimensions already (on a full load all of them)
+      .where('run_id', '<>', runId)
       .where(keyColumn, '<>', value)
       .executeTakeFirst();
     return Number(r.numUpdatedRows ?? 0);
@@ -87,6 +90,8 @@ export async function rekeyFacts(trx: Trx, runId: string): Promise<Record<'fact_
       .set((eb) => ({ ...Object.fromEntries(keys.map((k) => [k, eb.ref(`v.${k}`)])), run_id: runId }))
       .whereRef('v.item_id', '=', descontosRef('item_id'))
       .where(candidates)
+      // a discount fact this run wrote took its keys from its sale, written by this run too
+      .where(descontosRef('run_id'), '<>', runId)
       .where((eb) => eb.or(keys.map((k) => eb(eb.ref(`v.${k}`), '<>', descontosRef(k)))))
       .executeTakeFirst();
     return Number(r.numUpdatedRows ?? 0);

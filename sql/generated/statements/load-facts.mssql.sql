@@ -193,83 +193,83 @@ insert into "dw"."fact_metas" ("meta_id", "vendedor_id", "vendedor_key", "mes", 
 
 -- rekeyWhere (shared/pipeline/facts/rekey.ts)
 -- identity: update dw.fact_vendas; tables: dw.dim_cliente; columns: cliente_id, cliente_key, data_pedido, run_id, valid_from, valid_to
--- parameters: 4 (int x3, nvarchar)
-update "dw"."fact_vendas" set "cliente_key" = coalesce(((select "d"."cliente_key" from "dw"."dim_cliente" as "d" where "d"."cliente_id" = "fact_vendas"."cliente_id" and "d"."valid_from" <= "fact_vendas"."data_pedido" and "d"."valid_to" > "fact_vendas"."data_pedido")), @1), "run_id" = @2 where ("cliente_key" = @3 and "cliente_id" is not null) and "cliente_key" <> coalesce(((select "d"."cliente_key" from "dw"."dim_cliente" as "d" where "d"."cliente_id" = "fact_vendas"."cliente_id" and "d"."valid_from" <= "fact_vendas"."data_pedido" and "d"."valid_to" > "fact_vendas"."data_pedido")), @4)
+-- parameters: 5 (int x3, nvarchar x2)
+update "dw"."fact_vendas" set "cliente_key" = coalesce(((select "d"."cliente_key" from "dw"."dim_cliente" as "d" where "d"."cliente_id" = "fact_vendas"."cliente_id" and "d"."valid_from" <= "fact_vendas"."data_pedido" and "d"."valid_to" > "fact_vendas"."data_pedido")), @1), "run_id" = @2 where ("cliente_key" = @3 and "cliente_id" is not null) and "run_id" <> @4 and "cliente_key" <> coalesce(((select "d"."cliente_key" from "dw"."dim_cliente" as "d" where "d"."cliente_id" = "fact_vendas"."cliente_id" and "d"."valid_from" <= "fact_vendas"."data_pedido" and "d"."valid_to" > "fact_vendas"."data_pedido")), @5)
 
 -- rekeyWhere (shared/pipeline/facts/rekey.ts)
 -- identity: update dw.fact_vendas; tables: dw.dim_cliente, stg.clientes; columns: cliente_id, cliente_key, data_pedido, id, run_id, valid_from, valid_to
--- parameters: 3 (int x2, nvarchar)
-update "dw"."fact_vendas" set "cliente_key" = coalesce(((select "d"."cliente_key" from "dw"."dim_cliente" as "d" where "d"."cliente_id" = "fact_vendas"."cliente_id" and "d"."valid_from" <= "fact_vendas"."data_pedido" and "d"."valid_to" > "fact_vendas"."data_pedido")), @1), "run_id" = @2 where "cliente_id" in (select "id" from "stg"."clientes") and "cliente_key" <> coalesce(((select "d"."cliente_key" from "dw"."dim_cliente" as "d" where "d"."cliente_id" = "fact_vendas"."cliente_id" and "d"."valid_from" <= "fact_vendas"."data_pedido" and "d"."valid_to" > "fact_vendas"."data_pedido")), @3)
+-- parameters: 4 (int x2, nvarchar x2)
+update "dw"."fact_vendas" set "cliente_key" = coalesce(((select "d"."cliente_key" from "dw"."dim_cliente" as "d" where "d"."cliente_id" = "fact_vendas"."cliente_id" and "d"."valid_from" <= "fact_vendas"."data_pedido" and "d"."valid_to" > "fact_vendas"."data_pedido")), @1), "run_id" = @2 where "cliente_id" in (select "id" from "stg"."clientes") and "run_id" <> @3 and "cliente_key" <> coalesce(((select "d"."cliente_key" from "dw"."dim_cliente" as "d" where "d"."cliente_id" = "fact_vendas"."cliente_id" and "d"."valid_from" <= "fact_vendas"."data_pedido" and "d"."valid_to" > "fact_vendas"."data_pedido")), @4)
 
 -- rekeyWhere (shared/pipeline/facts/rekey.ts)
 -- identity: update dw.fact_vendas; tables: dw.dim_produto; columns: data_pedido, produto_id, produto_key, run_id, valid_from, valid_to
--- parameters: 4 (int x3, nvarchar)
-update "dw"."fact_vendas" set "produto_key" = coalesce(((select "d"."produto_key" from "dw"."dim_produto" as "d" where "d"."produto_id" = "fact_vendas"."produto_id" and "d"."valid_from" <= "fact_vendas"."data_pedido" and "d"."valid_to" > "fact_vendas"."data_pedido")), @1), "run_id" = @2 where ("produto_key" = @3 and "produto_id" is not null) and "produto_key" <> coalesce(((select "d"."produto_key" from "dw"."dim_produto" as "d" where "d"."produto_id" = "fact_vendas"."produto_id" and "d"."valid_from" <= "fact_vendas"."data_pedido" and "d"."valid_to" > "fact_vendas"."data_pedido")), @4)
+-- parameters: 5 (int x3, nvarchar x2)
+update "dw"."fact_vendas" set "produto_key" = coalesce(((select "d"."produto_key" from "dw"."dim_produto" as "d" where "d"."produto_id" = "fact_vendas"."produto_id" and "d"."valid_from" <= "fact_vendas"."data_pedido" and "d"."valid_to" > "fact_vendas"."data_pedido")), @1), "run_id" = @2 where ("produto_key" = @3 and "produto_id" is not null) and "run_id" <> @4 and "produto_key" <> coalesce(((select "d"."produto_key" from "dw"."dim_produto" as "d" where "d"."produto_id" = "fact_vendas"."produto_id" and "d"."valid_from" <= "fact_vendas"."data_pedido" and "d"."valid_to" > "fact_vendas"."data_pedido")), @5)
 
 -- rekeyWhere (shared/pipeline/facts/rekey.ts)
 -- identity: update dw.fact_vendas; tables: dw.dim_produto, stg.produtos; columns: data_pedido, id, produto_id, produto_key, run_id, valid_from, valid_to
--- parameters: 3 (int x2, nvarchar)
-update "dw"."fact_vendas" set "produto_key" = coalesce(((select "d"."produto_key" from "dw"."dim_produto" as "d" where "d"."produto_id" = "fact_vendas"."produto_id" and "d"."valid_from" <= "fact_vendas"."data_pedido" and "d"."valid_to" > "fact_vendas"."data_pedido")), @1), "run_id" = @2 where "produto_id" in (select "id" from "stg"."produtos") and "produto_key" <> coalesce(((select "d"."produto_key" from "dw"."dim_produto" as "d" where "d"."produto_id" = "fact_vendas"."produto_id" and "d"."valid_from" <= "fact_vendas"."data_pedido" and "d"."valid_to" > "fact_vendas"."data_pedido")), @3)
+-- parameters: 4 (int x2, nvarchar x2)
+update "dw"."fact_vendas" set "produto_key" = coalesce(((select "d"."produto_key" from "dw"."dim_produto" as "d" where "d"."produto_id" = "fact_vendas"."produto_id" and "d"."valid_from" <= "fact_vendas"."data_pedido" and "d"."valid_to" > "fact_vendas"."data_pedido")), @1), "run_id" = @2 where "produto_id" in (select "id" from "stg"."produtos") and "run_id" <> @3 and "produto_key" <> coalesce(((select "d"."produto_key" from "dw"."dim_produto" as "d" where "d"."produto_id" = "fact_vendas"."produto_id" and "d"."valid_from" <= "fact_vendas"."data_pedido" and "d"."valid_to" > "fact_vendas"."data_pedido")), @4)
 
 -- rekeyWhere (shared/pipeline/facts/rekey.ts)
 -- identity: update dw.fact_vendas; tables: dw.dim_vendedor; columns: run_id, vendedor_id, vendedor_key
--- parameters: 4 (int x3, nvarchar)
-update "dw"."fact_vendas" set "vendedor_key" = coalesce(((select "d"."vendedor_key" from "dw"."dim_vendedor" as "d" where "d"."vendedor_id" = "fact_vendas"."vendedor_id")), @1), "run_id" = @2 where ("vendedor_key" = @3 and "vendedor_id" is not null) and "vendedor_key" <> coalesce(((select "d"."vendedor_key" from "dw"."dim_vendedor" as "d" where "d"."vendedor_id" = "fact_vendas"."vendedor_id")), @4)
+-- parameters: 5 (int x3, nvarchar x2)
+update "dw"."fact_vendas" set "vendedor_key" = coalesce(((select "d"."vendedor_key" from "dw"."dim_vendedor" as "d" where "d"."vendedor_id" = "fact_vendas"."vendedor_id")), @1), "run_id" = @2 where ("vendedor_key" = @3 and "vendedor_id" is not null) and "run_id" <> @4 and "vendedor_key" <> coalesce(((select "d"."vendedor_key" from "dw"."dim_vendedor" as "d" where "d"."vendedor_id" = "fact_vendas"."vendedor_id")), @5)
 
 -- rekeyWhere (shared/pipeline/facts/rekey.ts)
 -- identity: update dw.fact_vendas; tables: dw.dim_campanha; columns: campanha_id, campanha_key, run_id
--- parameters: 4 (int x3, nvarchar)
-update "dw"."fact_vendas" set "campanha_key" = coalesce(((select "d"."campanha_key" from "dw"."dim_campanha" as "d" where "d"."campanha_id" = "fact_vendas"."campanha_id")), @1), "run_id" = @2 where ("campanha_key" = @3 and "campanha_id" is not null) and "campanha_key" <> coalesce(((select "d"."campanha_key" from "dw"."dim_campanha" as "d" where "d"."campanha_id" = "fact_vendas"."campanha_id")), @4)
+-- parameters: 5 (int x3, nvarchar x2)
+update "dw"."fact_vendas" set "campanha_key" = coalesce(((select "d"."campanha_key" from "dw"."dim_campanha" as "d" where "d"."campanha_id" = "fact_vendas"."campanha_id")), @1), "run_id" = @2 where ("campanha_key" = @3 and "campanha_id" is not null) and "run_id" <> @4 and "campanha_key" <> coalesce(((select "d"."campanha_key" from "dw"."dim_campanha" as "d" where "d"."campanha_id" = "fact_vendas"."campanha_id")), @5)
 
 -- rekeyWhere (shared/pipeline/facts/rekey.ts)
 -- identity: update dw.fact_vendas; tables: dw.dim_data; columns: data, data_key, data_pedido, data_pedido_key, run_id
--- parameters: 4 (int x3, nvarchar)
-update "dw"."fact_vendas" set "data_pedido_key" = coalesce(((select "d"."data_key" from "dw"."dim_data" as "d" where "d"."data" = cast("fact_vendas"."data_pedido" as date))), @1), "run_id" = @2 where ("data_pedido_key" = @3 and "data_pedido" is not null) and "data_pedido_key" <> coalesce(((select "d"."data_key" from "dw"."dim_data" as "d" where "d"."data" = cast("fact_vendas"."data_pedido" as date))), @4)
+-- parameters: 5 (int x3, nvarchar x2)
+update "dw"."fact_vendas" set "data_pedido_key" = coalesce(((select "d"."data_key" from "dw"."dim_data" as "d" where "d"."data" = cast("fact_vendas"."data_pedido" as date))), @1), "run_id" = @2 where ("data_pedido_key" = @3 and "data_pedido" is not null) and "run_id" <> @4 and "data_pedido_key" <> coalesce(((select "d"."data_key" from "dw"."dim_data" as "d" where "d"."data" = cast("fact_vendas"."data_pedido" as date))), @5)
 
 -- syncDescontos (shared/pipeline/facts/rekey.ts)
 -- identity: update dw.fact_descontos; tables: dw.fact_vendas; columns: campanha_key, cliente_key, data_pedido_key, item_id, produto_key, run_id, vendedor_key
--- parameters: 2 (nvarchar, int)
-update "dw"."fact_descontos" set "data_pedido_key" = "v"."data_pedido_key", "cliente_key" = "v"."cliente_key", "produto_key" = "v"."produto_key", "vendedor_key" = "v"."vendedor_key", "campanha_key" = "v"."campanha_key", "run_id" = @1 from "dw"."fact_vendas" as "v" where "v"."item_id" = "fact_descontos"."item_id" and "fact_descontos"."data_pedido_key" = @2 and ("v"."data_pedido_key" <> "fact_descontos"."data_pedido_key" or "v"."cliente_key" <> "fact_descontos"."cliente_key" or "v"."produto_key" <> "fact_descontos"."produto_key" or "v"."vendedor_key" <> "fact_descontos"."vendedor_key" or "v"."campanha_key" <> "fact_descontos"."campanha_key")
+-- parameters: 3 (nvarchar x2, int)
+update "dw"."fact_descontos" set "data_pedido_key" = "v"."data_pedido_key", "cliente_key" = "v"."cliente_key", "produto_key" = "v"."produto_key", "vendedor_key" = "v"."vendedor_key", "campanha_key" = "v"."campanha_key", "run_id" = @1 from "dw"."fact_vendas" as "v" where "v"."item_id" = "fact_descontos"."item_id" and "fact_descontos"."data_pedido_key" = @2 and "fact_descontos"."run_id" <> @3 and ("v"."data_pedido_key" <> "fact_descontos"."data_pedido_key" or "v"."cliente_key" <> "fact_descontos"."cliente_key" or "v"."produto_key" <> "fact_descontos"."produto_key" or "v"."vendedor_key" <> "fact_descontos"."vendedor_key" or "v"."campanha_key" <> "fact_descontos"."campanha_key")
 
 -- syncDescontos (shared/pipeline/facts/rekey.ts)
 -- identity: update dw.fact_descontos; tables: dw.fact_vendas; columns: campanha_key, cliente_key, data_pedido_key, item_id, produto_key, run_id, vendedor_key
--- parameters: 2 (nvarchar, int)
-update "dw"."fact_descontos" set "data_pedido_key" = "v"."data_pedido_key", "cliente_key" = "v"."cliente_key", "produto_key" = "v"."produto_key", "vendedor_key" = "v"."vendedor_key", "campanha_key" = "v"."campanha_key", "run_id" = @1 from "dw"."fact_vendas" as "v" where "v"."item_id" = "fact_descontos"."item_id" and "fact_descontos"."cliente_key" = @2 and ("v"."data_pedido_key" <> "fact_descontos"."data_pedido_key" or "v"."cliente_key" <> "fact_descontos"."cliente_key" or "v"."produto_key" <> "fact_descontos"."produto_key" or "v"."vendedor_key" <> "fact_descontos"."vendedor_key" or "v"."campanha_key" <> "fact_descontos"."campanha_key")
+-- parameters: 3 (nvarchar x2, int)
+update "dw"."fact_descontos" set "data_pedido_key" = "v"."data_pedido_key", "cliente_key" = "v"."cliente_key", "produto_key" = "v"."produto_key", "vendedor_key" = "v"."vendedor_key", "campanha_key" = "v"."campanha_key", "run_id" = @1 from "dw"."fact_vendas" as "v" where "v"."item_id" = "fact_descontos"."item_id" and "fact_descontos"."cliente_key" = @2 and "fact_descontos"."run_id" <> @3 and ("v"."data_pedido_key" <> "fact_descontos"."data_pedido_key" or "v"."cliente_key" <> "fact_descontos"."cliente_key" or "v"."produto_key" <> "fact_descontos"."produto_key" or "v"."vendedor_key" <> "fact_descontos"."vendedor_key" or "v"."campanha_key" <> "fact_descontos"."campanha_key")
 
 -- syncDescontos (shared/pipeline/facts/rekey.ts)
 -- identity: update dw.fact_descontos; tables: dw.fact_vendas; columns: campanha_key, cliente_key, data_pedido_key, item_id, produto_key, run_id, vendedor_key
--- parameters: 2 (nvarchar, int)
-update "dw"."fact_descontos" set "data_pedido_key" = "v"."data_pedido_key", "cliente_key" = "v"."cliente_key", "produto_key" = "v"."produto_key", "vendedor_key" = "v"."vendedor_key", "campanha_key" = "v"."campanha_key", "run_id" = @1 from "dw"."fact_vendas" as "v" where "v"."item_id" = "fact_descontos"."item_id" and "fact_descontos"."produto_key" = @2 and ("v"."data_pedido_key" <> "fact_descontos"."data_pedido_key" or "v"."cliente_key" <> "fact_descontos"."cliente_key" or "v"."produto_key" <> "fact_descontos"."produto_key" or "v"."vendedor_key" <> "fact_descontos"."vendedor_key" or "v"."campanha_key" <> "fact_descontos"."campanha_key")
+-- parameters: 3 (nvarchar x2, int)
+update "dw"."fact_descontos" set "data_pedido_key" = "v"."data_pedido_key", "cliente_key" = "v"."cliente_key", "produto_key" = "v"."produto_key", "vendedor_key" = "v"."vendedor_key", "campanha_key" = "v"."campanha_key", "run_id" = @1 from "dw"."fact_vendas" as "v" where "v"."item_id" = "fact_descontos"."item_id" and "fact_descontos"."produto_key" = @2 and "fact_descontos"."run_id" <> @3 and ("v"."data_pedido_key" <> "fact_descontos"."data_pedido_key" or "v"."cliente_key" <> "fact_descontos"."cliente_key" or "v"."produto_key" <> "fact_descontos"."produto_key" or "v"."vendedor_key" <> "fact_descontos"."vendedor_key" or "v"."campanha_key" <> "fact_descontos"."campanha_key")
 
 -- syncDescontos (shared/pipeline/facts/rekey.ts)
 -- identity: update dw.fact_descontos; tables: dw.fact_vendas; columns: campanha_key, cliente_key, data_pedido_key, item_id, produto_key, run_id, vendedor_key
--- parameters: 2 (nvarchar, int)
-update "dw"."fact_descontos" set "data_pedido_key" = "v"."data_pedido_key", "cliente_key" = "v"."cliente_key", "produto_key" = "v"."produto_key", "vendedor_key" = "v"."vendedor_key", "campanha_key" = "v"."campanha_key", "run_id" = @1 from "dw"."fact_vendas" as "v" where "v"."item_id" = "fact_descontos"."item_id" and "fact_descontos"."vendedor_key" = @2 and ("v"."data_pedido_key" <> "fact_descontos"."data_pedido_key" or "v"."cliente_key" <> "fact_descontos"."cliente_key" or "v"."produto_key" <> "fact_descontos"."produto_key" or "v"."vendedor_key" <> "fact_descontos"."vendedor_key" or "v"."campanha_key" <> "fact_descontos"."campanha_key")
+-- parameters: 3 (nvarchar x2, int)
+update "dw"."fact_descontos" set "data_pedido_key" = "v"."data_pedido_key", "cliente_key" = "v"."cliente_key", "produto_key" = "v"."produto_key", "vendedor_key" = "v"."vendedor_key", "campanha_key" = "v"."campanha_key", "run_id" = @1 from "dw"."fact_vendas" as "v" where "v"."item_id" = "fact_descontos"."item_id" and "fact_descontos"."vendedor_key" = @2 and "fact_descontos"."run_id" <> @3 and ("v"."data_pedido_key" <> "fact_descontos"."data_pedido_key" or "v"."cliente_key" <> "fact_descontos"."cliente_key" or "v"."produto_key" <> "fact_descontos"."produto_key" or "v"."vendedor_key" <> "fact_descontos"."vendedor_key" or "v"."campanha_key" <> "fact_descontos"."campanha_key")
 
 -- syncDescontos (shared/pipeline/facts/rekey.ts)
 -- identity: update dw.fact_descontos; tables: dw.fact_vendas; columns: campanha_key, cliente_key, data_pedido_key, item_id, produto_key, run_id, vendedor_key
--- parameters: 2 (nvarchar, int)
-update "dw"."fact_descontos" set "data_pedido_key" = "v"."data_pedido_key", "cliente_key" = "v"."cliente_key", "produto_key" = "v"."produto_key", "vendedor_key" = "v"."vendedor_key", "campanha_key" = "v"."campanha_key", "run_id" = @1 from "dw"."fact_vendas" as "v" where "v"."item_id" = "fact_descontos"."item_id" and "fact_descontos"."campanha_key" = @2 and ("v"."data_pedido_key" <> "fact_descontos"."data_pedido_key" or "v"."cliente_key" <> "fact_descontos"."cliente_key" or "v"."produto_key" <> "fact_descontos"."produto_key" or "v"."vendedor_key" <> "fact_descontos"."vendedor_key" or "v"."campanha_key" <> "fact_descontos"."campanha_key")
+-- parameters: 3 (nvarchar x2, int)
+update "dw"."fact_descontos" set "data_pedido_key" = "v"."data_pedido_key", "cliente_key" = "v"."cliente_key", "produto_key" = "v"."produto_key", "vendedor_key" = "v"."vendedor_key", "campanha_key" = "v"."campanha_key", "run_id" = @1 from "dw"."fact_vendas" as "v" where "v"."item_id" = "fact_descontos"."item_id" and "fact_descontos"."campanha_key" = @2 and "fact_descontos"."run_id" <> @3 and ("v"."data_pedido_key" <> "fact_descontos"."data_pedido_key" or "v"."cliente_key" <> "fact_descontos"."cliente_key" or "v"."produto_key" <> "fact_descontos"."produto_key" or "v"."vendedor_key" <> "fact_descontos"."vendedor_key" or "v"."campanha_key" <> "fact_descontos"."campanha_key")
 
 -- syncDescontos (shared/pipeline/facts/rekey.ts)
 -- identity: update dw.fact_descontos; tables: dw.fact_vendas, stg.clientes; columns: campanha_key, cliente_id, cliente_key, data_pedido_key, id, item_id, produto_key, run_id, vendedor_key
--- parameters: 1 (nvarchar)
-update "dw"."fact_descontos" set "data_pedido_key" = "v"."data_pedido_key", "cliente_key" = "v"."cliente_key", "produto_key" = "v"."produto_key", "vendedor_key" = "v"."vendedor_key", "campanha_key" = "v"."campanha_key", "run_id" = @1 from "dw"."fact_vendas" as "v" where "v"."item_id" = "fact_descontos"."item_id" and "v"."cliente_id" in (select "id" from "stg"."clientes") and ("v"."data_pedido_key" <> "fact_descontos"."data_pedido_key" or "v"."cliente_key" <> "fact_descontos"."cliente_key" or "v"."produto_key" <> "fact_descontos"."produto_key" or "v"."vendedor_key" <> "fact_descontos"."vendedor_key" or "v"."campanha_key" <> "fact_descontos"."campanha_key")
+-- parameters: 2 (nvarchar x2)
+update "dw"."fact_descontos" set "data_pedido_key" = "v"."data_pedido_key", "cliente_key" = "v"."cliente_key", "produto_key" = "v"."produto_key", "vendedor_key" = "v"."vendedor_key", "campanha_key" = "v"."campanha_key", "run_id" = @1 from "dw"."fact_vendas" as "v" where "v"."item_id" = "fact_descontos"."item_id" and "v"."cliente_id" in (select "id" from "stg"."clientes") and "fact_descontos"."run_id" <> @2 and ("v"."data_pedido_key" <> "fact_descontos"."data_pedido_key" or "v"."cliente_key" <> "fact_descontos"."cliente_key" or "v"."produto_key" <> "fact_descontos"."produto_key" or "v"."vendedor_key" <> "fact_descontos"."vendedor_key" or "v"."campanha_key" <> "fact_descontos"."campanha_key")
 
 -- syncDescontos (shared/pipeline/facts/rekey.ts)
 -- identity: update dw.fact_descontos; tables: dw.fact_vendas, stg.produtos; columns: campanha_key, cliente_key, data_pedido_key, id, item_id, produto_id, produto_key, run_id, vendedor_key
--- parameters: 1 (nvarchar)
-update "dw"."fact_descontos" set "data_pedido_key" = "v"."data_pedido_key", "cliente_key" = "v"."cliente_key", "produto_key" = "v"."produto_key", "vendedor_key" = "v"."vendedor_key", "campanha_key" = "v"."campanha_key", "run_id" = @1 from "dw"."fact_vendas" as "v" where "v"."item_id" = "fact_descontos"."item_id" and "v"."produto_id" in (select "id" from "stg"."produtos") and ("v"."data_pedido_key" <> "fact_descontos"."data_pedido_key" or "v"."cliente_key" <> "fact_descontos"."cliente_key" or "v"."produto_key" <> "fact_descontos"."produto_key" or "v"."vendedor_key" <> "fact_descontos"."vendedor_key" or "v"."campanha_key" <> "fact_descontos"."campanha_key")
+-- parameters: 2 (nvarchar x2)
+update "dw"."fact_descontos" set "data_pedido_key" = "v"."data_pedido_key", "cliente_key" = "v"."cliente_key", "produto_key" = "v"."produto_key", "vendedor_key" = "v"."vendedor_key", "campanha_key" = "v"."campanha_key", "run_id" = @1 from "dw"."fact_vendas" as "v" where "v"."item_id" = "fact_descontos"."item_id" and "v"."produto_id" in (select "id" from "stg"."produtos") and "fact_descontos"."run_id" <> @2 and ("v"."data_pedido_key" <> "fact_descontos"."data_pedido_key" or "v"."cliente_key" <> "fact_descontos"."cliente_key" or "v"."produto_key" <> "fact_descontos"."produto_key" or "v"."vendedor_key" <> "fact_descontos"."vendedor_key" or "v"."campanha_key" <> "fact_descontos"."campanha_key")
 
 -- rekeyWhere (shared/pipeline/facts/rekey.ts)
 -- identity: update dw.fact_metas; tables: dw.dim_vendedor; columns: run_id, vendedor_id, vendedor_key
--- parameters: 4 (int x3, nvarchar)
-update "dw"."fact_metas" set "vendedor_key" = coalesce(((select "d"."vendedor_key" from "dw"."dim_vendedor" as "d" where "d"."vendedor_id" = "fact_metas"."vendedor_id")), @1), "run_id" = @2 where ("vendedor_key" = @3 and "vendedor_id" is not null) and "vendedor_key" <> coalesce(((select "d"."vendedor_key" from "dw"."dim_vendedor" as "d" where "d"."vendedor_id" = "fact_metas"."vendedor_id")), @4)
+-- parameters: 5 (int x3, nvarchar x2)
+update "dw"."fact_metas" set "vendedor_key" = coalesce(((select "d"."vendedor_key" from "dw"."dim_vendedor" as "d" where "d"."vendedor_id" = "fact_metas"."vendedor_id")), @1), "run_id" = @2 where ("vendedor_key" = @3 and "vendedor_id" is not null) and "run_id" <> @4 and "vendedor_key" <> coalesce(((select "d"."vendedor_key" from "dw"."dim_vendedor" as "d" where "d"."vendedor_id" = "fact_metas"."vendedor_id")), @5)
 
 -- rekeyWhere (shared/pipeline/facts/rekey.ts)
 -- identity: update dw.fact_metas; tables: dw.dim_data; columns: data, data_key, mes, mes_key, run_id
--- parameters: 4 (int x3, nvarchar)
-update "dw"."fact_metas" set "mes_key" = coalesce(((select "d"."data_key" from "dw"."dim_data" as "d" where "d"."data" = cast("fact_metas"."mes" as date))), @1), "run_id" = @2 where "mes_key" = @3 and "mes_key" <> coalesce(((select "d"."data_key" from "dw"."dim_data" as "d" where "d"."data" = cast("fact_metas"."mes" as date))), @4)
+-- parameters: 5 (int x3, nvarchar x2)
+update "dw"."fact_metas" set "mes_key" = coalesce(((select "d"."data_key" from "dw"."dim_data" as "d" where "d"."data" = cast("fact_metas"."mes" as date))), @1), "run_id" = @2 where "mes_key" = @3 and "run_id" <> @4 and "mes_key" <> coalesce(((select "d"."data_key" from "dw"."dim_data" as "d" where "d"."data" = cast("fact_metas"."mes" as date))), @5)
 
 -- recordRekeyed (shared/pipeline/run-audit.ts)
 -- identity: update etl.run_step; columns: entity, rows_rekeyed, run_id, step
