@@ -51,3 +51,17 @@ describe.each(testEngines().filter((e) => e.name !== 'mssql'))('planner statisti
     }
   });
 });
+
+// A planner setting rather than statistics: PostgreSQL's JIT compiled the pipeline's daily
+// statements (costed high, cheap to run) for longer than they ran.
+const postgres = testEngines().find((e) => e.name === 'postgres');
+(postgres ? describe : describe.skip)('JIT on PostgreSQL', () => {
+  it('is off in the sessions of the source and the warehouse', async () => {
+    const p = await testPipeline(postgres!);
+    try {
+      for (const db of [p.ctx.oltp.db, p.ctx.dw.db]) expect((await sql<{ jit: string }>`show jit`.execute(db)).rows[0]!.jit).toBe('off');
+    } finally {
+      await p.close();
+    }
+  });
+});
