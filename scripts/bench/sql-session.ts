@@ -49,6 +49,8 @@ export async function openSession(connection: string): Promise<SqlSession> {
   }
   // dates are cut from timestamps in UTC, as the pipeline does
   await session.query("SET TIME ZONE 'UTC'");
+  // the pipeline's PostgreSQL sessions run without JIT (shared/db/postgres.ts): so does the ideal
+  if (!connection.startsWith('pglite:')) await session.query('SET jit = off');
   return session;
 }
 
