@@ -1,5 +1,6 @@
 // Embedded PostgreSQL (PGlite, PostgreSQL 18 in WebAssembly): the zero-setup default engine.
 import { mkdirSync } from 'node:fs';
+import { buffer } from 'node:stream/consumers';
 import { dirname, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect } from 'kysely';
@@ -40,7 +41,7 @@ export async function openPglite<DB = any>(dataDir: string | null, description: 
     copyIn: (table, columns, data) =>
       exclusive(async () => {
         // PGlite reads COPY input from one Blob: the bytes are gathered first
-        const bytes = Buffer.isBuffer(data) ? data : await gathered(data);
+        const bytes = Buffer.isBuffer(data) ? data : await buffer(data);
         const result = await pglite.query(copyStatement(table.schema, table.name, columns, "'/dev/blob'"), [], { blob: new Blob([bytes]) });
         return result.affectedRows ?? 0;
       }),
@@ -74,10 +75,4 @@ export async function openPglite<DB = any>(dataDir: string | null, description: 
       await db.destroy();
     },
   };
-}
-
-async function gathered(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
-  const all: Buffer[] = [];
-  for await (const chunk of chunks) all.push(chunk);
-  return Buffer.concat(all);
 }

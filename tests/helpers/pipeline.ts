@@ -275,16 +275,10 @@ export async function dailyRun(p: TestPipeline) {
   return { runId: extract.runId, rows: extract.rows, reports };
 }
 
-/** 00:00 UTC yesterday on the source's clock, which the extract windows are measured against. */
-export async function sourceYesterday(p: TestPipeline): Promise<Date> {
+/** Seeds a base that ends yesterday (00:00 UTC) on the source's clock, which the extract windows are measured against: today's changes are then later than every base row. Returns that day. */
+export async function seedBaseEndingYesterday(p: TestPipeline, options: Omit<SeedBaseOptions, 'asOf'>): Promise<Date> {
   const asOf = new Date((await readClock(p.ctx.oltp.db)).toISOString().slice(0, 10) + 'T00:00:00.000Z');
   asOf.setUTCDate(asOf.getUTCDate() - 1);
-  return asOf;
-}
-
-/** Seeds a base that ends yesterday on the source's clock: today's changes are then later than every base row. Returns that day. */
-export async function seedBaseEndingYesterday(p: TestPipeline, options: Omit<SeedBaseOptions, 'asOf'>): Promise<Date> {
-  const asOf = await sourceYesterday(p);
   await seedBase(p.ctx.oltp, { ...options, asOf });
   return asOf;
 }
