@@ -5,8 +5,8 @@
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { initEmbeddedFolder } from '../../shared/db/pglite-initdb.js';
 
 export class BenchSetupError extends Error {}
 
@@ -76,7 +76,7 @@ export function pgliteDatabases(): BenchDatabases {
   const initialised = () =>
     (template ??= (async () => {
       const dir = join(root, '_empty');
-      await (await PGlite.create(dir)).close();
+      await initEmbeddedFolder(dir); // as the app makes its embedded folders
       return dir;
     })());
   return {
