@@ -82,7 +82,7 @@ export async function initEmbeddedFolder(dir: string): Promise<void> {
         import.meta.resolve('@electric-sql/pglite'),
         JSON.stringify(settings),
       ],
-      // only the database work: no heap cap or loaders from the parent's NODE_OPTIONS
+      // none of the parent's NODE_OPTIONS (its heap budget, tsx's loader): the flags above are the child's
       { env: { ...process.env, NODE_OPTIONS: '' }, timeout: 120_000 },
     );
     try {
