@@ -42,15 +42,14 @@ export async function openSession(connection: string): Promise<SqlSession> {
   if (connection.startsWith('pglite:')) {
     session = new PgliteSession(await PGlite.create(connection.slice('pglite:'.length)));
   } else {
-    const client = new pg.Client({ connectionString: connection });
+    // without JIT, as the pipeline's PostgreSQL sessions (shared/db/postgres.ts)
+    const client = new pg.Client({ connectionString: connection, options: '-c jit=off' });
     client.on('error', () => undefined); // a dropped idle connection fails the next query instead of the process
     await client.connect();
     session = new PgSession(client);
   }
   // dates are cut from timestamps in UTC, as the pipeline does
   await session.query("SET TIME ZONE 'UTC'");
-  // the pipeline's PostgreSQL sessions run without JIT (shared/db/postgres.ts): so does the ideal
-  if (!connection.startsWith('pglite:')) await session.query('SET jit = off');
   return session;
 }
 

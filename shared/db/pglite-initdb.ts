@@ -4,7 +4,7 @@
 // PGlite's initdb starts a second PostgreSQL WebAssembly instance, keeps a copy of that instance's
 // whole 128 MB heap to reset it between initdb's backend runs, and, for a folder on disk, builds
 // the cluster in memory and copies it over as a tar. Done naively the child peaked at 690-760 MB
-// (npm run demo's first run). The child below peaks at 345-355 MB because:
+// (npm run demo's first run). The child below peaks at 325-355 MB because:
 // - initdb runs on an in-memory database (its files go straight into that instance's file system),
 //   whose tar is then loaded into the folder by a second, plain open, with garbage collected
 //   between the steps;
@@ -13,7 +13,7 @@
 // - V8 compiles the WebAssembly with its baseline compiler only (initdb runs once; the optimising
 //   tier's compile memory would cost ~250 MB here) and keeps a small JavaScript heap;
 // - shared_buffers is 16MB: PostgreSQL's buffers live in the WebAssembly heap, and the setting
-//   stays in the folder's postgresql.conf (at 128MB the demo process itself was ~120 MB larger).
+//   stays in the folder's postgresql.conf (at 128MB the demo process itself was ~100 MB larger).
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
@@ -100,4 +100,5 @@ export async function initEmbeddedFolder(dir: string): Promise<void> {
   }
 }
 
+// existsSync first: under a path that is a file, rmSync fails (ENOTDIR) even with force
 const removeIfThere = (path: string) => existsSync(path) && rmSync(path, { recursive: true, force: true });

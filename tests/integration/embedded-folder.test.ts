@@ -44,7 +44,7 @@ describe('creating an embedded database folder', () => {
     mkdirSync(dir);
     await initEmbeddedFolder(dir);
     expect(existsSync(join(dir, 'PG_VERSION'))).toBe(true);
-    expect(readFileSync(join(dir, 'postgresql.conf'), 'utf8')).toMatch(/^shared_buffers = 16MB/m);
+    expect(readFileSync(join(dir, 'postgresql.conf'), 'utf8')).toMatch(new RegExp(`^shared_buffers = ${EMBEDDED_SETTINGS.shared_buffers}`, 'm'));
   });
 
   it('gives two creates at once one database', async () => {
